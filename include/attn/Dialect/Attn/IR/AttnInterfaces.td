@@ -1,0 +1,66 @@
+//===- AttnInterfaces.td - what passes ask of attn ops -----*- tablegen -*-===//
+#ifndef ATTN_INTERFACES_TD
+#define ATTN_INTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
+  let cppNamespace = "::mlir::attn";
+  let description = [{
+    The questions form selection, chunk selection and lowerings ask of every
+    attention op: operands by role, the problem sizes, masking, gating and the
+    form chosen so far. Sizes are ShapedType::kDynamic when not static.
+  }];
+  let methods = [
+    InterfaceMethod<"The query operand [B, Tq, H, Dk].", "::mlir::Value", "getQ">,
+    InterfaceMethod<"The key operand [B, Tk, H, Dk].", "::mlir::Value", "getK">,
+    InterfaceMethod<"The value operand [B, Tk, H, Dv].", "::mlir::Value", "getV">,
+    InterfaceMethod<"The output [B, Tq, H, Dv].", "::mlir::Value", "getO">,
+    InterfaceMethod<"The initial state [B, H, Dk, Dv] or null.",
+      "::mlir::Value", "getInitialStateOrNull", (ins), [{}],
+      [{ return nullptr; }]>,
+    InterfaceMethod<"The final-state result [B, H, Dk, Dv] or null.",
+      "::mlir::Value", "getFinalStateOrNull", (ins), [{}],
+      [{ return nullptr; }]>,
+    InterfaceMethod<"Whether position t only sees positions s <= t.",
+      "bool", "isCausal">,
+    InterfaceMethod<"True for the linear family (a recurrent state exists).",
+      "bool", "hasRecurrentState", (ins), [{}], [{ return true; }]>,
+    InterfaceMethod<"The kind of log-decay gate.",
+      "::mlir::attn::GateKind", "getGateKind", (ins), [{}],
+      [{ return ::mlir::attn::GateKind::None; }]>,
+    InterfaceMethod<"The user-given scale, if any.",
+      "std::optional<::llvm::APFloat>", "getScale">,
+    InterfaceMethod<"The form recorded on the op, if any.",
+      "std::optional<::mlir::attn::Form>", "getForm">,
+    InterfaceMethod<"The chunk size recorded on the op, if any.",
+      "std::optional<uint64_t>", "getChunkSize">,
+  ];
+  let extraSharedClassDeclaration = [{
+    int64_t getBatchSize() { return dimOf($_op.getQ(), 0); }
+    int64_t getQuerySeqLen() { return dimOf($_op.getQ(), 1); }
+    int64_t getKeySeqLen() { return dimOf($_op.getK(), 1); }
+    int64_t getNumHeads() { return dimOf($_op.getQ(), 2); }
+    int64_t getKeyDim() { return dimOf($_op.getQ(), 3); }
+    int64_t getValueDim() { return dimOf($_op.getV(), 3); }
+    /// The scale attribute, or 1/sqrt(Dk) (needs a static Dk then).
+    double getEffectiveScale() {
+      if (auto s = $_op.getScale())
+        return s->convertToDouble();
+      return 1.0 / std::sqrt(static_cast<double>(getKeyDim()));
+    }
+    /// Element type of q, k and v.
+    ::mlir::Type getInputElementType() {
+      return ::llvm::cast<::mlir::ShapedType>($_op.getQ().getType())
+          .getElementType();
+    }
+  private:
+    static int64_t dimOf(::mlir::Value v, unsigned i) {
+      return ::llvm::cast<::mlir::ShapedType>(v.getType()).getDimSize(i);
+    }
+  public:
+  }];
+  let verify = [{ return ::mlir::attn::detail::verifyAttentionOp($_op); }];
+}
+
+#endif // ATTN_INTERFACES_TD

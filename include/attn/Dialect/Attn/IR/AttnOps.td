@@ -1,0 +1,167 @@
+//===- AttnOps.td - attn dialect operations ----------------*- tablegen -*-===//
+//
+// Operand types are deliberately loose (any ranked tensor): the verifiers give
+// a specific, located message for every wrong rank, size or element type.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_OPS_TD
+#define ATTN_OPS_TD
+
+include "attn/Dialect/Attn/IR/AttnDialect.td"
+include "attn/Dialect/Attn/IR/AttnEnums.td"
+include "attn/Dialect/Attn/IR/AttnInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// Attributes every op carries: the optional user scale and what form selection
+// decided (or what the user forces).
+defvar Attn_CommonAttrs = (ins
+  OptionalAttr<F64Attr>:$scale,
+  OptionalAttr<Attn_FormAttr>:$form,
+  OptionalAttr<I64Attr>:$chunk_size
+);
+
+def Attn_SoftmaxAttentionOp : Attn_Op<"softmax_attention",
+    [Pure, Attn_AttentionOpInterface]> {
+  let summary = "scaled dot-product (softmax) attention";
+  let description = [{
+    `o_t = sum_s softmax_s(scale * q_t . k_s + m(t, s)) v_s`, with m = 0, or
+    -inf for s > t + (Tk - Tq) when `causal` (the queries are the last Tq of
+    the Tk key positions; causal needs Tq <= Tk). q: [B, Tq, H, Dk],
+    k: [B, Tk, H, Dk], v: [B, Tk, H, Dv], o: [B, Tq, H, Dv].
+
+    ```mlir
+    %o = attn.softmax_attention %q, %k, %v {causal = false, scale = 0.125}
+        : (tensor<2x128x8x64xbf16>, tensor<2x128x8x64xbf16>,
+           tensor<2x128x8x64xbf16>) -> tensor<2x128x8x64xbf16>
+    ```
+  }];
+  let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                            AnyRankedTensor:$v,
+                            DefaultValuedAttr<BoolAttr, "true">:$causal),
+                       Attn_CommonAttrs);
+  let results = (outs AnyRankedTensor:$o);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isCausal() { return getCausal(); }
+    bool hasRecurrentState() { return false; }
+  }];
+}
+
+def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
+    [Pure, Attn_AttentionOpInterface]> {
+  let summary = "(kernelized) linear attention";
+  let description = [{
+    `S_t = S_{t-1} + phi(k_t) v_t^T`, `o_t = scale * phi(q_t)^T S_t`. With
+    `normalize`, o_t is divided by `scale * phi(q_t) . z_t` where
+    `z_t = z_{t-1} + phi(k_t)`, z_0 = 0. Non-causal (`causal = false`): every
+    o_t uses the state after the whole sequence. phi is the `feature_map`:
+    identity, elu_plus_one (elu(x) + 1) or relu. The optional initial state
+    and final-state result are [B, H, Dk, Dv] f32.
+
+    ```mlir
+    %o, %s = attn.linear_attention %q, %k, %v initial_state(%s0)
+        {feature_map = #attn.feature_map<elu_plus_one>, normalize}
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x2x16x16xf32>) -> (tensor<1x64x2x16xf32>, tensor<1x2x16x16xf32>)
+    ```
+  }];
+  let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                            AnyRankedTensor:$v,
+                            Optional<AnyRankedTensor>:$initial_state,
+                            DefaultValuedAttr<Attn_FeatureMapAttr,
+                                "::mlir::attn::FeatureMap::Identity">:$feature_map,
+                            UnitAttr:$normalize,
+                            DefaultValuedAttr<BoolAttr, "true">:$causal),
+                       Attn_CommonAttrs);
+  let results = (outs AnyRankedTensor:$o,
+                      Optional<AnyRankedTensor>:$final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`initial_state` `(` $initial_state^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isCausal() { return getCausal(); }
+    ::mlir::Value getInitialStateOrNull() { return getInitialState(); }
+    ::mlir::Value getFinalStateOrNull() { return getFinalState(); }
+  }];
+}
+
+def Attn_GatedLinearAttentionOp : Attn_Op<"gated_linear_attention",
+    [Pure, Attn_AttentionOpInterface]> {
+  let summary = "gated linear attention (scalar or vector log-decay)";
+  let description = [{
+    `S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T`, `o_t = scale * q_t^T S_t`.
+    g is a log-decay (<= 0 for a decay): [B, T, H] for a scalar gate per
+    (b, t, h) (RetNet, Mamba-2, Lightning) or [B, T, H, Dk] for a vector gate
+    (GLA), which decays row i of S by exp(g_t[i]).
+
+    ```mlir
+    %o = attn.gated_linear_attention %q, %k, %v, %g
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32>
+    ```
+  }];
+  let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                            AnyRankedTensor:$v, AnyRankedTensor:$g,
+                            Optional<AnyRankedTensor>:$initial_state),
+                       Attn_CommonAttrs);
+  let results = (outs AnyRankedTensor:$o,
+                      Optional<AnyRankedTensor>:$final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $g (`initial_state` `(` $initial_state^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isCausal() { return true; }
+    ::mlir::attn::GateKind getGateKind();
+    ::mlir::Value getInitialStateOrNull() { return getInitialState(); }
+    ::mlir::Value getFinalStateOrNull() { return getFinalState(); }
+  }];
+}
+
+def Attn_DeltaRuleOp : Attn_Op<"delta_rule",
+    [Pure, AttrSizedOperandSegments, Attn_AttentionOpInterface]> {
+  let summary = "delta rule and gated delta rule";
+  let description = [{
+    `S_t = (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T`,
+    `o_t = scale * q_t^T S_t`, beta: [B, T, H]. With a scalar log-decay gate
+    g [B, T, H] it is the gated delta rule:
+    `S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T`.
+
+    ```mlir
+    %o, %s = attn.delta_rule %q, %k, %v, %beta gate(%g)
+        : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>,
+           tensor<1x64x2xf32>, tensor<1x64x2xf32>)
+        -> (tensor<1x64x2x16xbf16>, tensor<1x2x16x16xf32>)
+    ```
+  }];
+  let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                            AnyRankedTensor:$v, AnyRankedTensor:$beta,
+                            Optional<AnyRankedTensor>:$g,
+                            Optional<AnyRankedTensor>:$initial_state),
+                       Attn_CommonAttrs);
+  let results = (outs AnyRankedTensor:$o,
+                      Optional<AnyRankedTensor>:$final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $beta (`gate` `(` $g^ `)`)?
+    (`initial_state` `(` $initial_state^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isCausal() { return true; }
+    ::mlir::attn::GateKind getGateKind() {
+      return getG() ? ::mlir::attn::GateKind::Scalar
+                    : ::mlir::attn::GateKind::None;
+    }
+    ::mlir::Value getInitialStateOrNull() { return getInitialState(); }
+    ::mlir::Value getFinalStateOrNull() { return getFinalState(); }
+  }];
+}
+
+#endif // ATTN_OPS_TD

@@ -1,0 +1,26 @@
+//===- Passes.td - attn transformation passes --------------*- tablegen -*-===//
+#ifndef ATTN_TRANSFORMS_PASSES_TD
+#define ATTN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnLowerToReference : Pass<"attn-lower-to-reference"> {
+  let summary = "Lower every attn op to its exact definitional form";
+  let description = [{
+    Rewrites each attn op into linalg, tensor and scf ops on tensors that
+    compute the definition of DESIGN.md section 2 literally: the linear family
+    as the recurrence over t (an scf.for carrying the f32 state), non-causal
+    linear attention as S = sum_t phi(k_t) v_t^T followed by o = phi(q) S, and
+    softmax attention as the masked quadratic form with a max-subtracted
+    softmax. All arithmetic is f32; results are rounded to the op's element
+    type at the end. It is the slow, obviously-right baseline every faster
+    form is checked against.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // ATTN_TRANSFORMS_PASSES_TD

@@ -1,0 +1,264 @@
+//===- AttnVerifiers.cpp - verifiers of the attn ops -----------------------===//
+//
+// Every check names the operand and the dimension so that a user can fix the
+// IR from the message alone. Dynamic sizes are compared only when both sides
+// are static.
+//
+//===----------------------------------------------------------------------===//
+#include "attn/Dialect/Attn/IR/Attn.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// Prints a size, '?' when dynamic.
+std::string sizeStr(int64_t s) {
+  return ShapedType::isDynamic(s) ? std::string("?") : std::to_string(s);
+}
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + sizeStr(d);
+  return s + "]";
+}
+
+/// One named tensor operand or result of an attention op.
+struct Named {
+  StringRef name;
+  RankedTensorType type;
+  int64_t dim(unsigned i) const { return type.getDimSize(i); }
+};
+
+class Checker {
+public:
+  explicit Checker(Operation *op) : op(op) {}
+
+  /// `value` must be a ranked tensor of rank `rank`; `layout` is for messages.
+  FailureOr<Named> tensor(StringRef name, Value value, int64_t rank,
+                          StringRef layout) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || type.getRank() != rank)
+      return op->emitOpError() << "'" << name << "' must be a rank-" << rank
+                               << " tensor " << layout << ", got "
+                               << value.getType();
+    for (int64_t d : type.getShape())
+      if (d == 0)
+        return op->emitOpError() << "'" << name
+                                 << "' has a zero-sized dimension: " << type;
+    return Named{name, type};
+  }
+
+  /// Dimension `i` of `a` must equal dimension `j` of `b`.
+  LogicalResult sameDim(StringRef what, const Named &a, unsigned i,
+                        const Named &b, unsigned j) {
+    int64_t x = a.dim(i), y = b.dim(j);
+    if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
+      return success();
+    return op->emitOpError() << what << " mismatch: '" << a.name << "' has "
+                             << x << " but '" << b.name << "' has " << y;
+  }
+
+  /// `t` must have exactly `expected` as shape (dynamic entries match all).
+  LogicalResult shape(const Named &t, ArrayRef<int64_t> expected,
+                      StringRef layout) {
+    for (auto [got, want] : llvm::zip(t.type.getShape(), expected))
+      if (!ShapedType::isDynamic(got) && !ShapedType::isDynamic(want) &&
+          got != want)
+        return op->emitOpError()
+               << "'" << t.name << "' must have shape " << layout << " = "
+               << shapeStr(expected) << ", got " << shapeStr(t.type.getShape());
+    return success();
+  }
+
+  LogicalResult elementType(const Named &t, ArrayRef<Type> allowed,
+                            StringRef allowedText) {
+    Type e = t.type.getElementType();
+    if (llvm::is_contained(allowed, e))
+      return success();
+    return op->emitOpError() << "'" << t.name << "' element type must be "
+                             << allowedText << ", got " << e;
+  }
+
+  LogicalResult sameElementType(const Named &t, const Named &ref) {
+    if (t.type.getElementType() == ref.type.getElementType())
+      return success();
+    return op->emitOpError()
+           << "'" << t.name << "' element type " << t.type.getElementType()
+           << " must match '" << ref.name << "' ("
+           << ref.type.getElementType() << ")";
+  }
+
+  Operation *op;
+};
+
+/// Checks a [B, H, Dk, Dv] f32 state (initial or final).
+LogicalResult verifyState(Checker &c, StringRef name, Value state,
+                          const Named &q, const Named &v) {
+  if (!state)
+    return success();
+  FailureOr<Named> s = c.tensor(name, state, 4, "[B, H, Dk, Dv]");
+  if (failed(s))
+    return failure();
+  Type f32 = Float32Type::get(state.getContext());
+  if (failed(c.elementType(*s, {f32}, "f32")))
+    return failure();
+  return c.shape(*s, {q.dim(0), q.dim(2), q.dim(3), v.dim(3)},
+                 "[B, H, Dk, Dv]");
+}
+
+/// Checks a per-(b, t, h) operand (beta or scalar gate) or a [B, T, H, Dk]
+/// vector gate: shape and an element type of f32 or that of q.
+LogicalResult verifyPerStep(Checker &c, const Named &t, const Named &q,
+                            bool allowVector) {
+  Type f32 = Float32Type::get(t.type.getContext());
+  Type inType = q.type.getElementType();
+  if (failed(c.elementType(t, {f32, inType},
+                           inType == f32 ? "f32"
+                                         : "f32 or the element type of 'q'")))
+    return failure();
+  if (t.type.getRank() == 3)
+    return c.shape(t, {q.dim(0), q.dim(1), q.dim(2)}, "[B, T, H]");
+  return c.shape(t, {q.dim(0), q.dim(1), q.dim(2), q.dim(3)},
+                 "[B, T, H, Dk]");
+}
+
+/// Fetches a per-step operand: rank 3, or rank 3/4 when a vector is allowed.
+FailureOr<Named> perStepOperand(Checker &c, StringRef name, Value value,
+                                bool allowVector) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (allowVector && type && type.getRank() == 4)
+    return c.tensor(name, value, 4, "[B, T, H, Dk]");
+  return c.tensor(name, value, 3,
+                  allowVector ? "[B, T, H] (scalar gate) or [B, T, H, Dk] "
+                                "(vector gate)"
+                              : "[B, T, H]");
+}
+
+LogicalResult verifyFormAttrs(AttentionOpInterface op) {
+  if (std::optional<uint64_t> c = op.getChunkSize())
+    if (static_cast<int64_t>(*c) <= 0)
+      return op->emitOpError() << "'chunk_size' must be positive, got "
+                               << static_cast<int64_t>(*c);
+  std::optional<Form> form = op.getForm();
+  if (!form)
+    return success();
+  bool linearFamily = op.hasRecurrentState();
+  switch (*form) {
+  case Form::Recurrent:
+    if (!linearFamily || !op.isCausal())
+      return op->emitOpError()
+             << "form 'recurrent' applies only to causal ops of the linear "
+                "family (softmax and non-causal attention have no recurrence)";
+    break;
+  case Form::Reassociated:
+    if (!isa<LinearAttentionOp>(op.getOperation()) || op.isCausal())
+      return op->emitOpError() << "form 'reassociated' applies only to "
+                                  "non-causal linear attention";
+    break;
+  case Form::Chunkwise:
+    if (linearFamily && !op.isCausal())
+      return op->emitOpError()
+             << "form 'chunkwise' needs a causal op; non-causal linear "
+                "attention is 'quadratic' or 'reassociated'";
+    break;
+  case Form::Quadratic:
+    break;
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
+  auto op = cast<AttentionOpInterface>(rawOp);
+  Checker c(rawOp);
+  FailureOr<Named> q = c.tensor("q", op.getQ(), 4, "[B, T, H, Dk]");
+  if (failed(q))
+    return failure();
+  FailureOr<Named> k = c.tensor("k", op.getK(), 4, "[B, T, H, Dk]");
+  if (failed(k))
+    return failure();
+  FailureOr<Named> v = c.tensor("v", op.getV(), 4, "[B, T, H, Dv]");
+  if (failed(v))
+    return failure();
+  FailureOr<Named> o = c.tensor("o", op.getO(), 4, "[B, T, H, Dv]");
+  if (failed(o))
+    return failure();
+
+  MLIRContext *ctx = rawOp->getContext();
+  Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx),
+       f16 = Float16Type::get(ctx);
+  if (failed(c.elementType(*q, {f32, bf16, f16}, "f32, bf16 or f16")) ||
+      failed(c.sameElementType(*k, *q)) || failed(c.sameElementType(*v, *q)) ||
+      failed(c.sameElementType(*o, *v)))
+    return failure();
+
+  for (const Named *t : {&*k, &*v, &*o})
+    if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)) ||
+        failed(c.sameDim("head count (H)", *t, 2, *q, 2)))
+      return failure();
+  if (failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)) ||
+      failed(c.sameDim("value head dim (Dv)", *o, 3, *v, 3)) ||
+      failed(c.sameDim("key sequence length (T)", *v, 1, *k, 1)) ||
+      failed(c.sameDim("query sequence length (T)", *o, 1, *q, 1)))
+    return failure();
+
+  int64_t tq = q->dim(1), tk = k->dim(1);
+  bool bothStatic = !ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk);
+  if (op.hasRecurrentState()) {
+    if (failed(c.sameDim("sequence length (T)", *k, 1, *q, 1)))
+      return failure();
+  } else if (op.isCausal() && bothStatic && tq > tk) {
+    return op->emitOpError()
+           << "causal softmax attention needs Tq <= Tk (the queries are the "
+              "last Tq of the Tk positions), got Tq = "
+           << tq << ", Tk = " << tk;
+  }
+
+  if (std::optional<APFloat> scale = op.getScale()) {
+    double s = scale->convertToDouble();
+    if (!(s > 0.0) || !std::isfinite(s))
+      return op->emitOpError()
+             << "'scale' must be positive and finite, got " << s;
+  }
+
+  if (failed(verifyState(c, "initial_state", op.getInitialStateOrNull(), *q,
+                         *v)) ||
+      failed(verifyState(c, "final_state", op.getFinalStateOrNull(), *q, *v)))
+    return failure();
+  return verifyFormAttrs(op);
+}
+
+// The interface verifier runs the shared checks first; these add what is
+// specific to each op.
+LogicalResult SoftmaxAttentionOp::verify() { return success(); }
+LogicalResult LinearAttentionOp::verify() { return success(); }
+
+LogicalResult GatedLinearAttentionOp::verify() {
+  Checker c(getOperation());
+  FailureOr<Named> g = perStepOperand(c, "g", getG(), /*allowVector=*/true);
+  if (failed(g))
+    return failure();
+  Named q{"q", cast<RankedTensorType>(getQ().getType())};
+  return verifyPerStep(c, *g, q, /*allowVector=*/true);
+}
+
+LogicalResult DeltaRuleOp::verify() {
+  Checker c(getOperation());
+  Named q{"q", cast<RankedTensorType>(getQ().getType())};
+  FailureOr<Named> beta = perStepOperand(c, "beta", getBeta(), false);
+  if (failed(beta) || failed(verifyPerStep(c, *beta, q, false)))
+    return failure();
+  if (!getG())
+    return success();
+  FailureOr<Named> g = perStepOperand(c, "g", getG(), false);
+  if (failed(g))
+    return failure();
+  return verifyPerStep(c, *g, q, false);
+}

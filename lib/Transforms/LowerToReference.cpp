@@ -1,0 +1,448 @@
+//===- LowerToReference.cpp - attn ops in their definitional form ----------===//
+//
+// Each op becomes linalg/tensor/scf on tensors computing DESIGN.md section 2
+// literally, in f32:
+//  - causal linear family: an scf.for over t carrying S [B,H,Dk,Dv] (and z
+//    for normalized linear attention); each step decays S, applies the delta
+//    correction if any, adds k v^T, and writes o_t = scale q_t^T S_t;
+//  - non-causal linear attention: S = S0 + sum_t phi(k_t) v_t^T, then
+//    o = scale phi(q) S;
+//  - softmax attention: masked scores, row max, exp-sum and the weighted sum
+//    of v, all as linalg.generic.
+//
+//===----------------------------------------------------------------------===//
+#include "LinalgBuilder.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNLOWERTOREFERENCE
+#include "attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// phi(x) of linear attention, on an f32 scalar.
+Value applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return x;
+  case FeatureMap::Relu:
+    return arith::MaximumFOp::create(b, loc, x,
+                                     LinalgBuilder::constF32(b, loc, 0.0));
+  case FeatureMap::EluPlusOne: {
+    // elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise.
+    Value zero = LinalgBuilder::constF32(b, loc, 0.0);
+    Value one = LinalgBuilder::constF32(b, loc, 1.0);
+    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                      zero);
+    Value xp1 = arith::AddFOp::create(b, loc, x, one);
+    Value ex = math::ExpOp::create(b, loc, x);
+    return arith::SelectOp::create(b, loc, pos, xp1, ex);
+  }
+  }
+  llvm_unreachable("unknown feature map");
+}
+
+/// The scale as an f32 value: the attribute, or 1/sqrt(Dk) (computed at run
+/// time when Dk is dynamic).
+Value emitScale(LinalgBuilder &lb, AttentionOpInterface op) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  if (std::optional<APFloat> s = op.getScale())
+    return LinalgBuilder::constF32(b, loc, s->convertToDouble());
+  if (!ShapedType::isDynamic(op.getKeyDim()))
+    return LinalgBuilder::constF32(b, loc, op.getEffectiveScale());
+  Value dk = tensor::DimOp::create(b, loc, op.getQ(), 3);
+  Value dkI = arith::IndexCastOp::create(b, loc, b.getI64Type(), dk);
+  Value dkF = arith::SIToFPOp::create(b, loc, b.getF32Type(), dkI);
+  return math::RsqrtOp::create(b, loc, dkF);
+}
+
+/// o = scale * num, or with normalization (scale * num) / (scale * den). num
+/// has rank r, den (if any) the same shape without the last dimension.
+Value emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
+                 Type outType) {
+  unsigned r = cast<ShapedType>(num.getType()).getRank();
+  SmallVector<unsigned> all, lead;
+  for (unsigned i = 0; i < r; ++i) {
+    all.push_back(i);
+    if (i + 1 < r)
+      lead.push_back(i);
+  }
+  SmallVector<Value> ins{num};
+  SmallVector<AffineMap> maps{lb.proj(r, all)};
+  if (den) {
+    ins.push_back(den);
+    maps.push_back(lb.proj(r, lead));
+  }
+  return lb.map(ins, num, outType, maps,
+                [&](OpBuilder &b, Location loc, ValueRange a) {
+                  Value o = arith::MulFOp::create(b, loc, scale, a[0]);
+                  if (den) {
+                    Value d = arith::MulFOp::create(b, loc, scale, a[1]);
+                    o = arith::DivFOp::create(b, loc, o, d);
+                  }
+                  return LinalgBuilder::fromF32(b, loc, o, outType);
+                });
+}
+
+/// What distinguishes the members of the linear family in the recurrence.
+struct Recurrence {
+  Value q, k, v;
+  Value initialState; // [B,H,Dk,Dv] f32 or null
+  FeatureMap featureMap = FeatureMap::Identity;
+  bool normalize = false;
+  Value gate; // [B,T,H] or [B,T,H,Dk] log-decay, or null
+  Value beta; // [B,T,H] for the delta rule, or null
+};
+
+/// Loop dimensions of the per-step generics on [B, H, Dk, Dv] states.
+enum StepDim : unsigned { kB = 0, kH = 1, kI = 2, kJ = 3 };
+
+/// The causal recurrence; returns {o, final state}.
+std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
+                                       AttentionOpInterface op,
+                                       const Recurrence &r) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  FeatureMap fm = r.featureMap;
+  Value scale = emitScale(lb, op);
+  OpFoldResult B = lb.size(r.q, 0), T = lb.size(r.q, 1), H = lb.size(r.q, 2),
+               Dk = lb.size(r.q, 3), Dv = lb.size(r.v, 3);
+
+  // The state is updated in place; start from a copy, never the argument.
+  Value s0 = r.initialState ? lb.copy(r.initialState)
+                            : lb.filled({B, H, Dk, Dv}, 0.0);
+  Value o0 = lb.empty({B, T, H, Dv});
+  SmallVector<Value> inits{s0, o0};
+  if (r.normalize)
+    inits.push_back(lb.filled({B, H, Dk}, 0.0));
+
+  Value lo = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value hi = getValueOrCreateConstantIndexOp(b, loc, T);
+  auto loop = scf::ForOp::create(
+      b, loc, lo, hi, one, inits,
+      [&](OpBuilder &nb, Location nl, Value t, ValueRange iter) {
+        LinalgBuilder sb(nb, nl);
+        Value s = iter[0], o = iter[1];
+        Value qt = sb.sliceStep(r.q, t), kt = sb.sliceStep(r.k, t),
+              vt = sb.sliceStep(r.v, t);
+        AffineMap sMap = sb.proj(4, {kB, kH, kI, kJ});
+        auto phi = [&](OpBuilder &bb, Location l, Value x) {
+          return applyFeatureMap(bb, l, LinalgBuilder::toF32(bb, l, x), fm);
+        };
+
+        // S <- diag(exp(g_t)) S.
+        if (r.gate) {
+          Value gt = sb.sliceStep(r.gate, t);
+          bool vec = cast<ShapedType>(gt.getType()).getRank() == 3;
+          AffineMap gMap = vec ? sb.proj(4, {kB, kH, kI}) : sb.proj(4, {kB, kH});
+          s = sb.generic({gt}, s, {gMap, sMap}, {},
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           Value g = LinalgBuilder::toF32(bb, l, a[0]);
+                           Value d = math::ExpOp::create(bb, l, g);
+                           return arith::MulFOp::create(bb, l, d, a[1]);
+                         });
+        }
+
+        // The rank-1 update S += k_t u_t^T, with u = v (plain) or, for the
+        // delta rule, u = beta_t (v_t - S^T k_t) on the decayed S.
+        Value u = vt;
+        if (r.beta) {
+          Value bt = sb.sliceStep(r.beta, t);
+          // (b, h, j, i): kS[b,h,j] = sum_i k[b,h,i] S[b,h,i,j].
+          Value kS = sb.generic(
+              {kt, s}, sb.filled({B, H, Dv}, 0.0),
+              {sb.proj(4, {0, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
+               sb.proj(4, {0, 1, 2})},
+              {3}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                Value kk = LinalgBuilder::toF32(bb, l, a[0]);
+                Value p = arith::MulFOp::create(bb, l, kk, a[1]);
+                return arith::AddFOp::create(bb, l, a[2], p);
+              });
+          u = sb.map({bt, vt, kS}, kS, sb.f32(),
+                     {sb.proj(3, {0, 1}), sb.proj(3, {0, 1, 2}),
+                      sb.proj(3, {0, 1, 2})},
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       Value beta = LinalgBuilder::toF32(bb, l, a[0]);
+                       Value vv = LinalgBuilder::toF32(bb, l, a[1]);
+                       Value diff = arith::SubFOp::create(bb, l, vv, a[2]);
+                       return arith::MulFOp::create(bb, l, beta, diff);
+                     });
+        }
+        s = sb.generic({kt, u}, s,
+                       {sb.proj(4, {kB, kH, kI}), sb.proj(4, {kB, kH, kJ}),
+                        sMap},
+                       {}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value kk = phi(bb, l, a[0]);
+                         Value uu = LinalgBuilder::toF32(bb, l, a[1]);
+                         Value p = arith::MulFOp::create(bb, l, kk, uu);
+                         return arith::AddFOp::create(bb, l, a[2], p);
+                       });
+
+        SmallVector<Value> yields{s};
+        // num[b,h,j] = sum_i phi(q)[b,h,i] S[b,h,i,j] over dims (b,h,j,i).
+        Value num = sb.generic(
+            {qt, s}, sb.filled({B, H, Dv}, 0.0),
+            {sb.proj(4, {0, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
+             sb.proj(4, {0, 1, 2})},
+            {3}, [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, phi(bb, l, a[0]), a[1]);
+              return arith::AddFOp::create(bb, l, a[2], p);
+            });
+        Value den;
+        Value z;
+        if (r.normalize) {
+          z = sb.generic({kt}, iter[2],
+                         {sb.proj(3, {0, 1, 2}), sb.proj(3, {0, 1, 2})}, {},
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           return arith::AddFOp::create(bb, l, a[1],
+                                                        phi(bb, l, a[0]));
+                         });
+          den = sb.generic({qt, z}, sb.filled({B, H}, 0.0),
+                           {sb.proj(3, {0, 1, 2}), sb.proj(3, {0, 1, 2}),
+                            sb.proj(3, {0, 1})},
+                           {2}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                             Value p = arith::MulFOp::create(
+                                 bb, l, phi(bb, l, a[0]), a[1]);
+                             return arith::AddFOp::create(bb, l, a[2], p);
+                           });
+        }
+        Value ot = emitOutput(sb, num, den, scale, sb.f32());
+        yields.push_back(sb.insertStep(ot, o, t));
+        if (z)
+          yields.push_back(z);
+        scf::YieldOp::create(nb, nl, yields);
+      });
+  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  Value out = lb.convertElements(loop.getResult(1), outType);
+  return {out, loop.getResult(0)};
+}
+
+/// Non-causal linear attention: S = S0 + sum_t phi(k_t) v_t^T, o = phi(q) S.
+std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
+                                            LinearAttentionOp op) {
+  FeatureMap fm = op.getFeatureMap();
+  Value q = op.getQ(), k = op.getK(), v = op.getV();
+  Value scale = emitScale(lb, op);
+  OpFoldResult B = lb.size(q, 0), T = lb.size(q, 1), H = lb.size(q, 2),
+               Dk = lb.size(q, 3), Dv = lb.size(v, 3);
+  auto phi = [&](OpBuilder &bb, Location l, Value x) {
+    return applyFeatureMap(bb, l, LinalgBuilder::toF32(bb, l, x), fm);
+  };
+  auto mulAdd = [&](OpBuilder &bb, Location l, ValueRange a) {
+    Value p = arith::MulFOp::create(bb, l, phi(bb, l, a[0]),
+                                    LinalgBuilder::toF32(bb, l, a[1]));
+    return arith::AddFOp::create(bb, l, a[2], p);
+  };
+
+  Value s0 = op.getInitialState() ? lb.copy(op.getInitialState())
+                                  : lb.filled({B, H, Dk, Dv}, 0.0);
+  // Dims (b, h, i, j, t): S[b,h,i,j] += phi(k)[b,t,h,i] v[b,t,h,j].
+  Value s = lb.generic({k, v}, s0,
+                       {lb.proj(5, {0, 4, 1, 2}), lb.proj(5, {0, 4, 1, 3}),
+                        lb.proj(5, {0, 1, 2, 3})},
+                       {4}, mulAdd);
+  // Dims (b, t, h, j, i): num[b,t,h,j] = sum_i phi(q)[b,t,h,i] S[b,h,i,j].
+  Value num = lb.generic({q, s}, lb.filled({B, T, H, Dv}, 0.0),
+                         {lb.proj(5, {0, 1, 2, 4}), lb.proj(5, {0, 2, 4, 3}),
+                          lb.proj(5, {0, 1, 2, 3})},
+                         {4}, mulAdd);
+  Value den;
+  if (op.getNormalize()) {
+    // Dims (b, h, i, t): z[b,h,i] = sum_t phi(k)[b,t,h,i].
+    Value z = lb.generic(
+        {k}, lb.filled({B, H, Dk}, 0.0),
+        {lb.proj(4, {0, 3, 1, 2}), lb.proj(4, {0, 1, 2})}, {3},
+        [&](OpBuilder &bb, Location l, ValueRange a) {
+          return arith::AddFOp::create(bb, l, a[1], phi(bb, l, a[0]));
+        });
+    // Dims (b, t, h, i): den[b,t,h] = sum_i phi(q)[b,t,h,i] z[b,h,i].
+    den = lb.generic({q, z}, lb.filled({B, T, H}, 0.0),
+                     {lb.proj(4, {0, 1, 2, 3}), lb.proj(4, {0, 2, 3}),
+                      lb.proj(4, {0, 1, 2})},
+                     {3}, mulAdd);
+  }
+  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  return {emitOutput(lb, num, den, scale, outType), s};
+}
+
+/// Softmax attention, masked quadratic form with a max-subtracted softmax.
+Value emitSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  Value q = op.getQ(), k = op.getK(), v = op.getV();
+  Value scale = emitScale(lb, op);
+  OpFoldResult B = lb.size(q, 0), Tq = lb.size(q, 1), H = lb.size(q, 2),
+               Tk = lb.size(k, 1), Dv = lb.size(v, 3);
+  bool causal = op.getCausal();
+  // Query t sees key s iff s <= t + (Tk - Tq).
+  Value offset;
+  if (causal) {
+    Value tq = getValueOrCreateConstantIndexOp(b, loc, Tq);
+    Value tk = getValueOrCreateConstantIndexOp(b, loc, Tk);
+    offset = arith::SubIOp::create(b, loc, tk, tq);
+  }
+  // Returns the i1 "masked" for loop dims tDim, sDim, or null if not causal.
+  auto masked = [&](OpBuilder &bb, Location l, unsigned tDim,
+                    unsigned sDim) -> Value {
+    if (!causal)
+      return nullptr;
+    Value t = linalg::IndexOp::create(bb, l, tDim);
+    Value s = linalg::IndexOp::create(bb, l, sDim);
+    Value last = arith::AddIOp::create(bb, l, t, offset);
+    return arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ugt, s, last);
+  };
+
+  // Dims (b, h, t, s, d): scores[b,h,t,s] = sum_d q[b,t,h,d] k[b,s,h,d].
+  Value scores = lb.generic(
+      {q, k}, lb.filled({B, H, Tq, Tk}, 0.0),
+      {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 3, 1, 4}),
+       lb.proj(5, {0, 1, 2, 3})},
+      {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(bb, l, LinalgBuilder::toF32(bb, l, a[0]),
+                                        LinalgBuilder::toF32(bb, l, a[1]));
+        return arith::AddFOp::create(bb, l, a[2], p);
+      });
+
+  double negInf = -std::numeric_limits<double>::infinity();
+  AffineMap s4 = lb.proj(4, {0, 1, 2, 3}), row4 = lb.proj(4, {0, 1, 2});
+  // Dims (b, h, t, s): m[b,h,t] = max over visible s of scale * scores.
+  Value rowMax = lb.generic(
+      {scores}, lb.filled({B, H, Tq}, negInf), {s4, row4}, {3},
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value x = arith::MulFOp::create(bb, l, scale, a[0]);
+        Value m = arith::MaximumFOp::create(bb, l, a[1], x);
+        if (Value mk = masked(bb, l, 2, 3))
+          return arith::SelectOp::create(bb, l, mk, a[1], m);
+        return m;
+      });
+  // p = exp(scale * score - m) for visible keys, 0 for masked ones.
+  auto prob = [&](OpBuilder &bb, Location l, Value score, Value m,
+                  unsigned tDim, unsigned sDim) -> Value {
+    Value x = arith::MulFOp::create(bb, l, scale, score);
+    Value e = math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, x, m));
+    if (Value mk = masked(bb, l, tDim, sDim))
+      return arith::SelectOp::create(bb, l, mk,
+                                     LinalgBuilder::constF32(bb, l, 0.0), e);
+    return e;
+  };
+  Value rowSum = lb.generic(
+      {scores, rowMax}, lb.filled({B, H, Tq}, 0.0), {s4, row4, row4}, {3},
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        return arith::AddFOp::create(bb, l, a[2],
+                                     prob(bb, l, a[0], a[1], 2, 3));
+      });
+  // Dims (b, t, h, j, s): o[b,t,h,j] = sum_s p[b,h,t,s] / l[b,h,t] v[b,s,h,j].
+  Value acc = lb.generic(
+      {scores, rowMax, rowSum, v}, lb.filled({B, Tq, H, Dv}, 0.0),
+      {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 2, 1}), lb.proj(5, {0, 2, 1}),
+       lb.proj(5, {0, 4, 2, 3}), lb.proj(5, {0, 1, 2, 3})},
+      {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value p = prob(bb, l, a[0], a[1], 1, 4);
+        Value w = arith::DivFOp::create(bb, l, p, a[2]);
+        Value pv = arith::MulFOp::create(bb, l, w,
+                                         LinalgBuilder::toF32(bb, l, a[3]));
+        return arith::AddFOp::create(bb, l, a[4], pv);
+      });
+  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  return lb.convertElements(acc, outType);
+}
+
+/// Replaces `op`'s results with {o, final state}; the final state is dropped
+/// when the op does not return it.
+void replaceStateful(PatternRewriter &rewriter, Operation *op,
+                     std::pair<Value, Value> results) {
+  SmallVector<Value> values{results.first};
+  if (op->getNumResults() == 2)
+    values.push_back(results.second);
+  rewriter.replaceOp(op, values);
+}
+
+struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    rewriter.replaceOp(op, emitSoftmax(lb, op));
+    return success();
+  }
+};
+
+struct LinearToReference : OpRewritePattern<LinearAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    if (!op.getCausal()) {
+      replaceStateful(rewriter, op, emitNonCausalLinear(lb, op));
+      return success();
+    }
+    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
+    r.featureMap = op.getFeatureMap();
+    r.normalize = op.getNormalize();
+    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    return success();
+  }
+};
+
+struct GatedToReference : OpRewritePattern<GatedLinearAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatedLinearAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
+    r.gate = op.getG();
+    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    return success();
+  }
+};
+
+struct DeltaToReference : OpRewritePattern<DeltaRuleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DeltaRuleOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
+    r.gate = op.getG();
+    r.beta = op.getBeta();
+    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    return success();
+  }
+};
+
+struct AttnLowerToReferencePass
+    : attn::impl::AttnLowerToReferenceBase<AttnLowerToReferencePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateAttnToReferencePatterns(patterns);
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<AttnDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::attn::populateAttnToReferencePatterns(RewritePatternSet &patterns) {
+  patterns.add<SoftmaxToReference, LinearToReference, GatedToReference,
+               DeltaToReference>(patterns.getContext());
+}

@@ -1,0 +1,188 @@
+//===- ReferenceCheck.cpp - tie a function to the float64 reference --------===//
+#include "ReferenceCheck.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+namespace ref = ::attn::reference;
+
+namespace attn::run {
+
+const char *roleName(Role role) {
+  switch (role) {
+  case Role::Q:
+    return "q";
+  case Role::K:
+    return "k";
+  case Role::V:
+    return "v";
+  case Role::Gate:
+    return "g";
+  case Role::Beta:
+    return "beta";
+  case Role::InitialState:
+    return "initial_state";
+  case Role::Other:
+    break;
+  }
+  return "arg";
+}
+
+static ref::FeatureMap toReference(mlir::attn::FeatureMap fm) {
+  switch (fm) {
+  case mlir::attn::FeatureMap::Identity:
+    return ref::FeatureMap::Identity;
+  case mlir::attn::FeatureMap::EluPlusOne:
+    return ref::FeatureMap::EluPlusOne;
+  case mlir::attn::FeatureMap::Relu:
+    return ref::FeatureMap::Relu;
+  }
+  return ref::FeatureMap::Identity;
+}
+
+std::optional<OpBinding>
+bindSingleAttentionOp(func::FuncOp func, std::string &why) {
+  if (func.isExternal()) {
+    why = "the function has no body";
+    return std::nullopt;
+  }
+  Block &body = func.getBody().front();
+  auto ops = body.without_terminator();
+  if (std::distance(ops.begin(), ops.end()) != 1) {
+    why = "the function body must be exactly one attn op and a return";
+    return std::nullopt;
+  }
+  auto op = dyn_cast<mlir::attn::AttentionOpInterface>(&*ops.begin());
+  if (!op) {
+    why = "the function body's op is not an attn op";
+    return std::nullopt;
+  }
+  OpBinding binding;
+  binding.argRoles.assign(func.getNumArguments(), Role::Other);
+  auto bind = [&](Value operand, Role role) -> bool {
+    if (!operand)
+      return true;
+    auto arg = dyn_cast<BlockArgument>(operand);
+    if (!arg || arg.getOwner() != &body ||
+        binding.argRoles[arg.getArgNumber()] != Role::Other) {
+      why = std::string("operand '") + roleName(role) +
+            "' must be a distinct function argument";
+      return false;
+    }
+    binding.argRoles[arg.getArgNumber()] = role;
+    return true;
+  };
+  if (!bind(op.getQ(), Role::Q) || !bind(op.getK(), Role::K) ||
+      !bind(op.getV(), Role::V) ||
+      !bind(op.getInitialStateOrNull(), Role::InitialState))
+    return std::nullopt;
+
+  bool ok = llvm::TypeSwitch<Operation *, bool>(op)
+                .Case([&](mlir::attn::SoftmaxAttentionOp) {
+                  binding.kind = OpKind::Softmax;
+                  return true;
+                })
+                .Case([&](mlir::attn::LinearAttentionOp l) {
+                  binding.kind = OpKind::Linear;
+                  binding.featureMap = toReference(l.getFeatureMap());
+                  binding.normalize = l.getNormalize();
+                  return true;
+                })
+                .Case([&](mlir::attn::GatedLinearAttentionOp g) {
+                  binding.kind = OpKind::Gated;
+                  return bind(g.getG(), Role::Gate);
+                })
+                .Case([&](mlir::attn::DeltaRuleOp d) {
+                  binding.kind = OpKind::Delta;
+                  return bind(d.getBeta(), Role::Beta) &&
+                         bind(d.getG(), Role::Gate);
+                })
+                .Default([](Operation *) { return false; });
+  if (!ok)
+    return std::nullopt;
+  for (auto [i, role] : llvm::enumerate(binding.argRoles))
+    if (role == Role::Other) {
+      why = "function argument #" + std::to_string(i) +
+            " is not used by the attn op";
+      return std::nullopt;
+    }
+  binding.causal = op.isCausal();
+  if (ShapedType::isDynamic(op.getKeyDim()) && !op.getScale()) {
+    why = "the default scale needs a static Dk";
+    return std::nullopt;
+  }
+  binding.scale = op.getEffectiveScale();
+
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (Value v : ret.getOperands()) {
+    if (v == op.getO())
+      binding.resultNames.push_back("o");
+    else if (v && v == op.getFinalStateOrNull())
+      binding.resultNames.push_back("final_state");
+    else {
+      why = "the function must return the attn op's results directly";
+      return std::nullopt;
+    }
+  }
+  return binding;
+}
+
+std::vector<ref::Array>
+computeReference(const OpBinding &binding,
+                            std::vector<HostArray> &inputs) {
+  const ref::Array *q = nullptr, *k = nullptr, *v = nullptr, *g = nullptr,
+                   *beta = nullptr, *init = nullptr;
+  std::vector<ref::Array> arrays;
+  arrays.reserve(inputs.size());
+  for (HostArray &in : inputs)
+    arrays.emplace_back(in.shape, in.toDoubles());
+  for (auto [i, role] : llvm::enumerate(binding.argRoles)) {
+    const ref::Array *a = &arrays[i];
+    switch (role) {
+    case Role::Q:
+      q = a;
+      break;
+    case Role::K:
+      k = a;
+      break;
+    case Role::V:
+      v = a;
+      break;
+    case Role::Gate:
+      g = a;
+      break;
+    case Role::Beta:
+      beta = a;
+      break;
+    case Role::InitialState:
+      init = a;
+      break;
+    case Role::Other:
+      break;
+    }
+  }
+  ref::StateResult r;
+  switch (binding.kind) {
+  case OpKind::Softmax:
+    r.o = ref::softmaxAttention(*q, *k, *v, binding.causal, binding.scale);
+    break;
+  case OpKind::Linear:
+    r = ref::linearAttention(*q, *k, *v, init, binding.featureMap,
+                             binding.normalize, binding.causal, binding.scale);
+    break;
+  case OpKind::Gated:
+    r = ref::gatedLinearAttention(*q, *k, *v, *g, init, binding.scale);
+    break;
+  case OpKind::Delta:
+    r = ref::deltaRule(*q, *k, *v, *beta, g, init, binding.scale);
+    break;
+  }
+  std::vector<ref::Array> out;
+  for (const std::string &name : binding.resultNames)
+    out.push_back(name == "o" ? r.o : r.finalState);
+  return out;
+}
+
+} // namespace attn::run
