@@ -7,7 +7,8 @@ from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
 
 config.name = "attn"
-config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+# The internal shell: portable, and the only one newer lit releases accept.
+config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attn_obj_root, "test")

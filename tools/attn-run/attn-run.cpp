@@ -238,6 +238,13 @@ int main(int argc, char **argv) {
     return fail("no function @" + funcName + " in " + inputFile +
                 (count ? " (functions: " + names + ")" : ""));
   std::string fname = func.getSymName().str();
+  // Only @fname is compiled: drop the other functions unless it calls them.
+  bool hasCalls = false;
+  func.walk([&](func::CallOp) { hasCalls = true; });
+  if (!hasCalls)
+    for (auto other : llvm::make_early_inc_range(module->getOps<func::FuncOp>()))
+      if (other != func)
+        other.erase();
 
   // Signature: static float tensors in and out.
   FunctionType fty = func.getFunctionType();
