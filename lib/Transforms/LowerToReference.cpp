@@ -62,10 +62,8 @@ Value applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
 Value emitScale(LinalgBuilder &lb, AttentionOpInterface op) {
   OpBuilder &b = lb.builder();
   Location loc = lb.getLoc();
-  if (std::optional<APFloat> s = op.getScale())
-    return LinalgBuilder::constF32(b, loc, s->convertToDouble());
-  if (!ShapedType::isDynamic(op.getKeyDim()))
-    return LinalgBuilder::constF32(b, loc, op.getEffectiveScale());
+  if (std::optional<double> s = op.getStaticScale())
+    return LinalgBuilder::constF32(b, loc, *s);
   Value dk = tensor::DimOp::create(b, loc, op.getQ(), 3);
   Value dkI = arith::IndexCastOp::create(b, loc, b.getI64Type(), dk);
   Value dkF = arith::SIToFPOp::create(b, loc, b.getF32Type(), dkI);

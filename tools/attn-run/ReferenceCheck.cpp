@@ -109,11 +109,12 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
       return std::nullopt;
     }
   binding.causal = op.isCausal();
-  if (ShapedType::isDynamic(op.getKeyDim()) && !op.getScale()) {
+  std::optional<double> scale = op.getStaticScale();
+  if (!scale) {
     why = "the default scale needs a static Dk";
     return std::nullopt;
   }
-  binding.scale = op.getEffectiveScale();
+  binding.scale = *scale;
 
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (Value v : ret.getOperands()) {

@@ -9,6 +9,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -19,6 +20,13 @@ namespace {
 /// Prints a size, '?' when dynamic.
 std::string sizeStr(int64_t s) {
   return ShapedType::isDynamic(s) ? std::string("?") : std::to_string(s);
+}
+
+/// Prints a double as written by a person (0, -0.125, inf, nan).
+std::string formatDouble(double d) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%g", d);
+  return s;
 }
 
 std::string shapeStr(ArrayRef<int64_t> shape) {
@@ -114,8 +122,7 @@ LogicalResult verifyState(Checker &c, StringRef name, Value state,
 
 /// Checks a per-(b, t, h) operand (beta or scalar gate) or a [B, T, H, Dk]
 /// vector gate: shape and an element type of f32 or that of q.
-LogicalResult verifyPerStep(Checker &c, const Named &t, const Named &q,
-                            bool allowVector) {
+LogicalResult verifyPerStep(Checker &c, const Named &t, const Named &q) {
   Type f32 = Float32Type::get(t.type.getContext());
   Type inType = q.type.getElementType();
   if (failed(c.elementType(t, {f32, inType},
@@ -162,6 +169,7 @@ LogicalResult verifyFormAttrs(AttentionOpInterface op) {
                                   "non-causal linear attention";
     break;
   case Form::Chunkwise:
+    // For softmax attention this is the tiled online-softmax form.
     if (linearFamily && !op.isCausal())
       return op->emitOpError()
              << "form 'chunkwise' needs a causal op; non-causal linear "
@@ -224,8 +232,8 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
   if (std::optional<APFloat> scale = op.getScale()) {
     double s = scale->convertToDouble();
     if (!(s > 0.0) || !std::isfinite(s))
-      return op->emitOpError()
-             << "'scale' must be positive and finite, got " << s;
+      return op->emitOpError() << "'scale' must be positive and finite, got "
+                               << formatDouble(s);
   }
 
   if (failed(verifyState(c, "initial_state", op.getInitialStateOrNull(), *q,
@@ -246,19 +254,23 @@ LogicalResult GatedLinearAttentionOp::verify() {
   if (failed(g))
     return failure();
   Named q{"q", cast<RankedTensorType>(getQ().getType())};
-  return verifyPerStep(c, *g, q, /*allowVector=*/true);
+  return verifyPerStep(c, *g, q);
 }
 
 LogicalResult DeltaRuleOp::verify() {
   Checker c(getOperation());
   Named q{"q", cast<RankedTensorType>(getQ().getType())};
   FailureOr<Named> beta = perStepOperand(c, "beta", getBeta(), false);
-  if (failed(beta) || failed(verifyPerStep(c, *beta, q, false)))
+  if (failed(beta) || failed(verifyPerStep(c, *beta, q)))
     return failure();
   if (!getG())
     return success();
+  if (cast<ShapedType>(getG().getType()).getRank() == 4)
+    return emitOpError() << "'g' of the gated delta rule is a scalar gate [B, "
+                            "T, H]; vector gates exist only on "
+                            "attn.gated_linear_attention";
   FailureOr<Named> g = perStepOperand(c, "g", getG(), false);
   if (failed(g))
     return failure();
-  return verifyPerStep(c, *g, q, false);
+  return verifyPerStep(c, *g, q);
 }

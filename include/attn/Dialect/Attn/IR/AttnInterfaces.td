@@ -43,10 +43,13 @@ def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
     int64_t getNumHeads() { return dimOf($_op.getQ(), 2); }
     int64_t getKeyDim() { return dimOf($_op.getQ(), 3); }
     int64_t getValueDim() { return dimOf($_op.getV(), 3); }
-    /// The scale attribute, or 1/sqrt(Dk) (needs a static Dk then).
-    double getEffectiveScale() {
+    /// The scale attribute, or 1/sqrt(Dk); nullopt when neither is known
+    /// statically (no attribute and a dynamic Dk).
+    std::optional<double> getStaticScale() {
       if (auto s = $_op.getScale())
         return s->convertToDouble();
+      if (::mlir::ShapedType::isDynamic(getKeyDim()))
+        return std::nullopt;
       return 1.0 / std::sqrt(static_cast<double>(getKeyDim()));
     }
     /// Element type of q, k and v.

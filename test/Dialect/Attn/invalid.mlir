@@ -1,0 +1,536 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// One case per diagnostic the attn ops can emit: the ODS constraints, the
+// custom attribute parsers and every check of AttnVerifiers.cpp.
+
+//===----------------------------------------------------------------------===//
+// ODS-generated constraints and attribute parsers
+//===----------------------------------------------------------------------===//
+
+func.func @q_not_a_tensor(%q: f32, %k: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.softmax_attention' op operand #0 must be ranked tensor of any type values, but got 'f32'}}
+  %o = attn.softmax_attention %q, %k, %k
+      : (f32, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @k_unranked(%q: tensor<1x64x2x16xf32>, %k: tensor<*xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op operand #1 must be ranked tensor of any type values, but got 'tensor<*xf32>'}}
+  %o = attn.linear_attention %q, %k, %q
+      : (tensor<1x64x2x16xf32>, tensor<*xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scale_not_f64(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{attribute 'scale' failed to satisfy constraint: 64-bit float attribute}}
+  %o = attn.softmax_attention %q, %q, %q {scale = 0.125 : f32}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @unknown_feature_map(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+2 {{expected ::mlir::attn::FeatureMap to be one of: identity, elu_plus_one, relu}}
+  // expected-error @+1 {{failed to parse Attn_FeatureMapAttr parameter 'value'}}
+  %o = attn.linear_attention %q, %q, %q {feature_map = #attn.feature_map<tanh>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @unknown_form(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+2 {{expected ::mlir::attn::Form to be one of: recurrent, quadratic, chunkwise, reassociated}}
+  // expected-error @+1 {{failed to parse Attn_FormAttr parameter 'value'}}
+  %o = attn.linear_attention %q, %q, %q {form = #attn.form<blocked>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Ranks and sizes of q, k, v and o
+//===----------------------------------------------------------------------===//
+
+func.func @q_rank(%q: tensor<1x64x16xf32>, %k: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.softmax_attention' op 'q' must be a rank-4 tensor [B, T, H, Dk], got 'tensor<1x64x16xf32>'}}
+  %o = attn.softmax_attention %q, %k, %k
+      : (tensor<1x64x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @k_rank(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16x1xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op 'k' must be a rank-4 tensor [B, T, H, Dk], got 'tensor<1x64x2x16x1xf32>'}}
+  %o = attn.linear_attention %q, %k, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16x1xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @v_rank(%q: tensor<1x64x2x16xf32>, %v: tensor<64x2x16xf32>, %g: tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.gated_linear_attention' op 'v' must be a rank-4 tensor [B, T, H, Dv], got 'tensor<64x2x16xf32>'}}
+  %o = attn.gated_linear_attention %q, %q, %v, %g
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<64x2x16xf32>, tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @o_rank(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2xf32>) -> tensor<64x32xf32> {
+  // expected-error @+1 {{'attn.delta_rule' op 'o' must be a rank-4 tensor [B, T, H, Dv], got 'tensor<64x32xf32>'}}
+  %o = attn.delta_rule %q, %q, %q, %beta
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>) -> tensor<64x32xf32>
+  return %o : tensor<64x32xf32>
+}
+
+// -----
+
+func.func @zero_sized_dim(%q: tensor<1x64x2x16xf32>, %k: tensor<1x0x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.softmax_attention' op 'k' has a zero-sized dimension: 'tensor<1x0x2x16xf32>'}}
+  %o = attn.softmax_attention %q, %k, %k {causal = false}
+      : (tensor<1x64x2x16xf32>, tensor<1x0x2x16xf32>, tensor<1x0x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Element types
+//===----------------------------------------------------------------------===//
+
+func.func @q_element_type_i32(%q: tensor<1x64x2x16xi32>) -> tensor<1x64x2x16xi32> {
+  // expected-error @+1 {{'q' element type must be f32, bf16 or f16, got 'i32'}}
+  %o = attn.softmax_attention %q, %q, %q
+      : (tensor<1x64x2x16xi32>, tensor<1x64x2x16xi32>, tensor<1x64x2x16xi32>) -> tensor<1x64x2x16xi32>
+  return %o : tensor<1x64x2x16xi32>
+}
+
+// -----
+
+func.func @q_element_type_f64(%q: tensor<1x64x2x16xf64>) -> tensor<1x64x2x16xf64> {
+  // expected-error @+1 {{'q' element type must be f32, bf16 or f16, got 'f64'}}
+  %o = attn.linear_attention %q, %q, %q
+      : (tensor<1x64x2x16xf64>, tensor<1x64x2x16xf64>, tensor<1x64x2x16xf64>) -> tensor<1x64x2x16xf64>
+  return %o : tensor<1x64x2x16xf64>
+}
+
+// -----
+
+func.func @k_element_type_mismatch(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xbf16>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'k' element type 'bf16' must match 'q' ('f32')}}
+  %o = attn.softmax_attention %q, %k, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @v_element_type_mismatch(%q: tensor<1x64x2x16xbf16>, %v: tensor<1x64x2x16xf16>) -> tensor<1x64x2x16xf16> {
+  // expected-error @+1 {{'v' element type 'f16' must match 'q' ('bf16')}}
+  %o = attn.linear_attention %q, %q, %v
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xf16>) -> tensor<1x64x2x16xf16>
+  return %o : tensor<1x64x2x16xf16>
+}
+
+// -----
+
+func.func @o_element_type_mismatch(%q: tensor<1x64x2x16xbf16>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'o' element type 'f32' must match 'v' ('bf16')}}
+  %o = attn.softmax_attention %q, %q, %q
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Sizes that must agree
+//===----------------------------------------------------------------------===//
+
+func.func @batch_mismatch(%q: tensor<1x64x2x16xf32>, %k: tensor<2x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{batch size (B) mismatch: 'k' has 2 but 'q' has 1}}
+  %o = attn.softmax_attention %q, %k, %k
+      : (tensor<1x64x2x16xf32>, tensor<2x64x2x16xf32>, tensor<2x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @heads_mismatch(%q: tensor<1x64x2x16xf32>, %v: tensor<1x64x4x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{head count (H) mismatch: 'v' has 4 but 'q' has 2}}
+  %o = attn.linear_attention %q, %q, %v
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x4x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @key_dim_mismatch(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x32xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{key head dim (Dk) mismatch: 'k' has 32 but 'q' has 16}}
+  %o = attn.softmax_attention %q, %k, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x32xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @value_dim_mismatch(%q: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x8xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{value head dim (Dv) mismatch: 'o' has 16 but 'v' has 8}}
+  %o = attn.linear_attention %q, %q, %v
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x8xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @key_seq_len_mismatch(%q: tensor<1x64x2x16xf32>, %k: tensor<1x128x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{key sequence length (T) mismatch: 'v' has 64 but 'k' has 128}}
+  %o = attn.softmax_attention %q, %k, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x128x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @query_seq_len_mismatch(%q: tensor<1x64x2x16xf32>) -> tensor<1x32x2x16xf32> {
+  // expected-error @+1 {{query sequence length (T) mismatch: 'o' has 32 but 'q' has 64}}
+  %o = attn.softmax_attention %q, %q, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x32x2x16xf32>
+  return %o : tensor<1x32x2x16xf32>
+}
+
+// -----
+
+// The linear family has one sequence length: k and v must have q's T.
+func.func @linear_seq_len_mismatch(%q: tensor<1x32x2x16xf32>, %k: tensor<1x64x2x16xf32>) -> tensor<1x32x2x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op sequence length (T) mismatch: 'k' has 64 but 'q' has 32}}
+  %o = attn.linear_attention %q, %k, %k
+      : (tensor<1x32x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x32x2x16xf32>
+  return %o : tensor<1x32x2x16xf32>
+}
+
+// -----
+
+func.func @causal_softmax_tq_gt_tk(%q: tensor<1x64x2x16xf32>, %k: tensor<1x32x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{causal softmax attention needs Tq <= Tk (the queries are the last Tq of the Tk positions), got Tq = 64, Tk = 32}}
+  %o = attn.softmax_attention %q, %k, %k
+      : (tensor<1x64x2x16xf32>, tensor<1x32x2x16xf32>, tensor<1x32x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// scale
+//===----------------------------------------------------------------------===//
+
+func.func @scale_zero(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be positive and finite, got 0}}
+  %o = attn.softmax_attention %q, %q, %q {scale = 0.0 : f64}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scale_negative(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be positive and finite, got -0.125}}
+  %o = attn.linear_attention %q, %q, %q {scale = -0.125 : f64}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scale_inf(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be positive and finite, got inf}}
+  %o = attn.softmax_attention %q, %q, %q {scale = 0x7FF0000000000000 : f64}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scale_nan(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be positive and finite, got nan}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g {scale = 0x7FF8000000000000 : f64}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// initial_state and final_state
+//===----------------------------------------------------------------------===//
+
+func.func @initial_state_rank(%q: tensor<1x64x2x16xf32>, %s0: tensor<2x16x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'initial_state' must be a rank-4 tensor [B, H, Dk, Dv], got 'tensor<2x16x16xf32>'}}
+  %o = attn.linear_attention %q, %q, %q initial_state(%s0)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<2x16x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @initial_state_element_type(%q: tensor<1x64x2x16xbf16>, %s0: tensor<1x2x16x16xbf16>) -> tensor<1x64x2x16xbf16> {
+  // expected-error @+1 {{'initial_state' element type must be f32, got 'bf16'}}
+  %o = attn.linear_attention %q, %q, %q initial_state(%s0)
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x2x16x16xbf16>) -> tensor<1x64x2x16xbf16>
+  return %o : tensor<1x64x2x16xbf16>
+}
+
+// -----
+
+func.func @initial_state_shape(%q: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x8xf32>, %g: tensor<1x64x2xf32>,
+                               %s0: tensor<1x2x8x16xf32>) -> tensor<1x64x2x8xf32> {
+  // expected-error @+1 {{'initial_state' must have shape [B, H, Dk, Dv] = [1, 2, 16, 8], got [1, 2, 8, 16]}}
+  %o = attn.gated_linear_attention %q, %q, %v, %g initial_state(%s0)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x8xf32>, tensor<1x64x2xf32>,
+         tensor<1x2x8x16xf32>) -> tensor<1x64x2x8xf32>
+  return %o : tensor<1x64x2x8xf32>
+}
+
+// -----
+
+func.func @initial_state_zero_sized(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2xf32>,
+                                    %s0: tensor<1x0x16x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'initial_state' has a zero-sized dimension: 'tensor<1x0x16x16xf32>'}}
+  %o = attn.delta_rule %q, %q, %q, %beta initial_state(%s0)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>,
+         tensor<1x0x16x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @final_state_shape(%q: tensor<2x64x4x16xf32>) -> (tensor<2x64x4x16xf32>, tensor<2x4x16x32xf32>) {
+  // expected-error @+1 {{'final_state' must have shape [B, H, Dk, Dv] = [2, 4, 16, 16], got [2, 4, 16, 32]}}
+  %o, %s = attn.linear_attention %q, %q, %q
+      : (tensor<2x64x4x16xf32>, tensor<2x64x4x16xf32>, tensor<2x64x4x16xf32>)
+      -> (tensor<2x64x4x16xf32>, tensor<2x4x16x32xf32>)
+  return %o, %s : tensor<2x64x4x16xf32>, tensor<2x4x16x32xf32>
+}
+
+// -----
+
+func.func @final_state_element_type(%q: tensor<1x64x2x16xf16>, %beta: tensor<1x64x2xf16>)
+    -> (tensor<1x64x2x16xf16>, tensor<1x2x16x16xf16>) {
+  // expected-error @+1 {{'final_state' element type must be f32, got 'f16'}}
+  %o, %s = attn.delta_rule %q, %q, %q, %beta
+      : (tensor<1x64x2x16xf16>, tensor<1x64x2x16xf16>, tensor<1x64x2x16xf16>, tensor<1x64x2xf16>)
+      -> (tensor<1x64x2x16xf16>, tensor<1x2x16x16xf16>)
+  return %o, %s : tensor<1x64x2x16xf16>, tensor<1x2x16x16xf16>
+}
+
+// -----
+
+func.func @final_state_rank(%q: tensor<1x64x2x16xf32>) -> (tensor<1x64x2x16xf32>, tensor<2x16x16xf32>) {
+  // expected-error @+1 {{'final_state' must be a rank-4 tensor [B, H, Dk, Dv], got 'tensor<2x16x16xf32>'}}
+  %o, %s = attn.linear_attention %q, %q, %q
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>)
+      -> (tensor<1x64x2x16xf32>, tensor<2x16x16xf32>)
+  return %o, %s : tensor<1x64x2x16xf32>, tensor<2x16x16xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// attn.gated_linear_attention: the gate g
+//===----------------------------------------------------------------------===//
+
+func.func @gate_rank(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'g' must be a rank-3 tensor [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate), got 'tensor<1x64xf32>'}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scalar_gate_shape(%q: tensor<1x64x2x16xf32>, %g: tensor<1x32x2xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'g' must have shape [B, T, H] = [1, 64, 2], got [1, 32, 2]}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x32x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+// A vector gate is [B, T, H, Dk], not [B, T, H, Dv].
+func.func @vector_gate_shape(%q: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x32xf32>, %g: tensor<1x64x2x32xf32>)
+    -> tensor<1x64x2x32xf32> {
+  // expected-error @+1 {{'g' must have shape [B, T, H, Dk] = [1, 64, 2, 16], got [1, 64, 2, 32]}}
+  %o = attn.gated_linear_attention %q, %q, %v, %g
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x32xf32>, tensor<1x64x2x32xf32>) -> tensor<1x64x2x32xf32>
+  return %o : tensor<1x64x2x32xf32>
+}
+
+// -----
+
+func.func @gate_element_type_f32_inputs(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf16>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'g' element type must be f32, got 'f16'}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf16>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @gate_element_type_bf16_inputs(%q: tensor<1x64x2x16xbf16>, %g: tensor<1x64x2x16xf16>) -> tensor<1x64x2x16xbf16> {
+  // expected-error @+1 {{'g' element type must be f32 or the element type of 'q', got 'f16'}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xf16>) -> tensor<1x64x2x16xbf16>
+  return %o : tensor<1x64x2x16xbf16>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// attn.delta_rule: beta and the gate
+//===----------------------------------------------------------------------===//
+
+func.func @beta_rank(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2x1xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'beta' must be a rank-3 tensor [B, T, H], got 'tensor<1x64x2x1xf32>'}}
+  %o = attn.delta_rule %q, %q, %q, %beta
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x1xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @beta_shape(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x4xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'beta' must have shape [B, T, H] = [1, 64, 2], got [1, 64, 4]}}
+  %o = attn.delta_rule %q, %q, %q, %beta
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x4xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @beta_element_type(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2xbf16>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'beta' element type must be f32, got 'bf16'}}
+  %o = attn.delta_rule %q, %q, %q, %beta
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xbf16>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @delta_gate_shape(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2xf32>, %g: tensor<2x64x2xf32>)
+    -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'g' must have shape [B, T, H] = [1, 64, 2], got [2, 64, 2]}}
+  %o = attn.delta_rule %q, %q, %q, %beta gate(%g)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>,
+         tensor<2x64x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+// The gated delta rule takes a scalar gate only; a [B, T, H, Dk] vector gate
+// is rejected.
+func.func @delta_vector_gate(%q: tensor<1x64x2x16xf32>, %beta: tensor<1x64x2xf32>, %g: tensor<1x64x2x16xf32>)
+    -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'g' of the gated delta rule is a scalar gate [B, T, H]; vector gates exist only on attn.gated_linear_attention}}
+  %o = attn.delta_rule %q, %q, %q, %beta gate(%g)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>,
+         tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @delta_gate_element_type(%q: tensor<1x64x2x16xbf16>, %beta: tensor<1x64x2xbf16>, %g: tensor<1x64x2xf16>)
+    -> tensor<1x64x2x16xbf16> {
+  // expected-error @+1 {{'g' element type must be f32 or the element type of 'q', got 'f16'}}
+  %o = attn.delta_rule %q, %q, %q, %beta gate(%g)
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2xbf16>,
+         tensor<1x64x2xf16>) -> tensor<1x64x2x16xbf16>
+  return %o : tensor<1x64x2x16xbf16>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// chunk_size and form
+//===----------------------------------------------------------------------===//
+
+func.func @chunk_size_zero(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'chunk_size' must be positive, got 0}}
+  %o = attn.linear_attention %q, %q, %q {chunk_size = 0}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @chunk_size_negative(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'chunk_size' must be positive, got -64}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g {form = #attn.form<chunkwise>, chunk_size = -64}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_recurrent_softmax(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{form 'recurrent' applies only to causal ops of the linear family (softmax and non-causal attention have no recurrence)}}
+  %o = attn.softmax_attention %q, %q, %q {form = #attn.form<recurrent>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_recurrent_noncausal_linear(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op form 'recurrent' applies only to causal ops of the linear family}}
+  %o = attn.linear_attention %q, %q, %q {causal = false, form = #attn.form<recurrent>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_reassociated_causal_linear(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.linear_attention' op form 'reassociated' applies only to non-causal linear attention}}
+  %o = attn.linear_attention %q, %q, %q {form = #attn.form<reassociated>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_reassociated_gated(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.gated_linear_attention' op form 'reassociated' applies only to non-causal linear attention}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g {form = #attn.form<reassociated>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_reassociated_softmax(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'attn.softmax_attention' op form 'reassociated' applies only to non-causal linear attention}}
+  %o = attn.softmax_attention %q, %q, %q {causal = false, form = #attn.form<reassociated>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @form_chunkwise_noncausal_linear(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{form 'chunkwise' needs a causal op; non-causal linear attention is 'quadratic' or 'reassociated'}}
+  %o = attn.linear_attention %q, %q, %q {causal = false, form = #attn.form<chunkwise>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
