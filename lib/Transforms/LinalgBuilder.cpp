@@ -1,7 +1,9 @@
 //===- LinalgBuilder.cpp - terse construction of linalg on tensors ---------===//
 #include "LinalgBuilder.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 
@@ -50,11 +52,12 @@ Value LinalgBuilder::generic(ValueRange inputs, Value init,
   return op.getResult(0);
 }
 
-Value LinalgBuilder::map(ValueRange inputs, Value shapeOf, Type elementType,
-                         ArrayRef<AffineMap> maps, ScalarFn body) {
-  Value init = empty(sizes(shapeOf), elementType);
+Value LinalgBuilder::map(ValueRange inputs, ArrayRef<OpFoldResult> sizes,
+                         Type elementType, ArrayRef<AffineMap> maps,
+                         ScalarFn body) {
+  Value init = empty(sizes, elementType);
   SmallVector<AffineMap> allMaps(maps);
-  unsigned rank = cast<ShapedType>(shapeOf.getType()).getRank();
+  unsigned rank = sizes.size();
   allMaps.push_back(b.getMultiDimIdentityMap(rank));
   return generic(inputs, init, allMaps, {},
                  [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -95,36 +98,78 @@ Value LinalgBuilder::constF32(OpBuilder &b, Location loc, double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
 
-/// Offsets/sizes/strides selecting index `t` of dimension 1 of `full`.
-static void stepSlice(OpBuilder &b, Location loc, Value full, Value t,
-                      SmallVector<OpFoldResult> &offsets,
-                      SmallVector<OpFoldResult> &sizes,
-                      SmallVector<OpFoldResult> &strides) {
+/// A slice of `full` covering [offset, offset + size) of `dim` and all of
+/// the other dimensions.
+static void rangeSlice(OpBuilder &b, Location loc, Value full, int64_t dim,
+                       OpFoldResult offset, OpFoldResult size,
+                       SmallVector<OpFoldResult> &offsets,
+                       SmallVector<OpFoldResult> &sizes,
+                       SmallVector<OpFoldResult> &strides) {
   sizes = tensor::getMixedSizes(b, loc, full);
   int64_t rank = sizes.size();
   offsets.assign(rank, b.getIndexAttr(0));
   strides.assign(rank, b.getIndexAttr(1));
-  offsets[1] = t;
-  sizes[1] = b.getIndexAttr(1);
+  offsets[dim] = offset;
+  sizes[dim] = size;
 }
 
-static RankedTensorType dropDim1(Value full) {
+/// The static shape of `full` with `dim` removed (rank-reduced) or resized.
+static RankedTensorType sliceType(Value full, int64_t dim, bool drop,
+                                  OpFoldResult size) {
   auto type = cast<RankedTensorType>(full.getType());
   SmallVector<int64_t> shape(type.getShape());
-  shape.erase(shape.begin() + 1);
+  if (drop) {
+    shape.erase(shape.begin() + dim);
+  } else {
+    std::optional<int64_t> s = getConstantIntValue(size);
+    shape[dim] = s ? *s : ShapedType::kDynamic;
+  }
   return RankedTensorType::get(shape, type.getElementType());
 }
 
-Value LinalgBuilder::sliceStep(Value src, Value t) {
+Value LinalgBuilder::sliceAt(Value src, int64_t dim, OpFoldResult i) {
   SmallVector<OpFoldResult> offsets, sizes, strides;
-  stepSlice(b, loc, src, t, offsets, sizes, strides);
-  return tensor::ExtractSliceOp::create(b, loc, dropDim1(src), src, offsets,
-                                        sizes, strides);
+  rangeSlice(b, loc, src, dim, i, b.getIndexAttr(1), offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(b, loc, sliceType(src, dim, true, {}),
+                                        src, offsets, sizes, strides);
 }
 
-Value LinalgBuilder::insertStep(Value step, Value dest, Value t) {
+Value LinalgBuilder::insertAt(Value part, Value dest, int64_t dim,
+                              OpFoldResult i) {
   SmallVector<OpFoldResult> offsets, sizes, strides;
-  stepSlice(b, loc, dest, t, offsets, sizes, strides);
-  return tensor::InsertSliceOp::create(b, loc, step, dest, offsets, sizes,
+  rangeSlice(b, loc, dest, dim, i, b.getIndexAttr(1), offsets, sizes,
+             strides);
+  return tensor::InsertSliceOp::create(b, loc, part, dest, offsets, sizes,
                                        strides);
+}
+
+Value LinalgBuilder::sliceRange(Value src, int64_t dim, OpFoldResult offset,
+                                OpFoldResult size) {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  rangeSlice(b, loc, src, dim, offset, size, offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(
+      b, loc, sliceType(src, dim, false, size), src, offsets, sizes, strides);
+}
+
+Value LinalgBuilder::insertRange(Value part, Value dest, int64_t dim,
+                                 OpFoldResult offset) {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  rangeSlice(b, loc, dest, dim, offset, this->size(part, dim), offsets, sizes,
+             strides);
+  return tensor::InsertSliceOp::create(b, loc, part, dest, offsets, sizes,
+                                       strides);
+}
+
+Value LinalgBuilder::padWithZeros(Value src, int64_t dim, OpFoldResult size) {
+  auto type = cast<RankedTensorType>(src.getType());
+  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high(type.getRank(), b.getIndexAttr(0));
+  AffineExpr d0, d1;
+  bindDims(b.getContext(), d0, d1);
+  high[dim] = affine::makeComposedFoldedAffineApply(
+      b, loc, d0 - d1, {size, this->size(src, dim)});
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(type.getElementType()));
+  Type resultType = sliceType(src, dim, false, size);
+  return tensor::PadOp::create(b, loc, resultType, src, low, high, zero);
 }

@@ -45,6 +45,11 @@ public:
   /// Elementwise map of same-shaped (or broadcast by `maps`) inputs into a
   /// new tensor of `resultType`'s element type shaped like `shapeOf`.
   Value map(ValueRange inputs, Value shapeOf, Type elementType,
+            ArrayRef<AffineMap> maps, ScalarFn body) {
+    return map(inputs, sizes(shapeOf), elementType, maps, body);
+  }
+  /// The same, into a new tensor of `sizes`.
+  Value map(ValueRange inputs, ArrayRef<OpFoldResult> sizes, Type elementType,
             ArrayRef<AffineMap> maps, ScalarFn body);
 
   /// A fresh copy of `tensor`: a destination the lowering may update in place
@@ -61,9 +66,22 @@ public:
 
   /// The rank-reduced slice src[:, t] (dimension 1 removed), e.g. the
   /// [B, H, D] step of a [B, T, H, D] tensor.
-  Value sliceStep(Value src, Value t);
+  Value sliceStep(Value src, Value t) { return sliceAt(src, 1, t); }
   /// Writes `step` (src's shape without dimension 1) into dest[:, t].
-  Value insertStep(Value step, Value dest, Value t);
+  Value insertStep(Value step, Value dest, Value t) {
+    return insertAt(step, dest, 1, t);
+  }
+  /// The rank-reduced slice of `src` at index `i` of dimension `dim`.
+  Value sliceAt(Value src, int64_t dim, OpFoldResult i);
+  /// Writes `part` (dest's shape without `dim`) at index `i` of `dim`.
+  Value insertAt(Value part, Value dest, int64_t dim, OpFoldResult i);
+  /// src[..., offset : offset + size, ...] along `dim` (rank kept).
+  Value sliceRange(Value src, int64_t dim, OpFoldResult offset,
+                   OpFoldResult size);
+  /// Writes `part` into dest[..., offset : offset + size(part), ...].
+  Value insertRange(Value part, Value dest, int64_t dim, OpFoldResult offset);
+  /// `src` padded with zeros at the end of `dim` up to `size`.
+  Value padWithZeros(Value src, int64_t dim, OpFoldResult size);
 
 private:
   OpBuilder &b;

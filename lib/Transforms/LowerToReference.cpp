@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LinalgBuilder.h"
+#include "LoweringUtils.h"
 
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Transforms/Passes.h"
@@ -34,69 +35,6 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-
-/// phi(x) of linear attention, on an f32 scalar.
-Value applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
-  switch (fm) {
-  case FeatureMap::Identity:
-    return x;
-  case FeatureMap::Relu:
-    return arith::MaximumFOp::create(b, loc, x,
-                                     LinalgBuilder::constF32(b, loc, 0.0));
-  case FeatureMap::EluPlusOne: {
-    // elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise.
-    Value zero = LinalgBuilder::constF32(b, loc, 0.0);
-    Value one = LinalgBuilder::constF32(b, loc, 1.0);
-    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                      zero);
-    Value xp1 = arith::AddFOp::create(b, loc, x, one);
-    Value ex = math::ExpOp::create(b, loc, x);
-    return arith::SelectOp::create(b, loc, pos, xp1, ex);
-  }
-  }
-  llvm_unreachable("unknown feature map");
-}
-
-/// The scale as an f32 value: the attribute, or 1/sqrt(Dk) (computed at run
-/// time when Dk is dynamic).
-Value emitScale(LinalgBuilder &lb, AttentionOpInterface op) {
-  OpBuilder &b = lb.builder();
-  Location loc = lb.getLoc();
-  if (std::optional<double> s = op.getStaticScale())
-    return LinalgBuilder::constF32(b, loc, *s);
-  Value dk = tensor::DimOp::create(b, loc, op.getQ(), 3);
-  Value dkI = arith::IndexCastOp::create(b, loc, b.getI64Type(), dk);
-  Value dkF = arith::SIToFPOp::create(b, loc, b.getF32Type(), dkI);
-  return math::RsqrtOp::create(b, loc, dkF);
-}
-
-/// o = scale * num, or with normalization (scale * num) / (scale * den). num
-/// has rank r, den (if any) the same shape without the last dimension.
-Value emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
-                 Type outType) {
-  unsigned r = cast<ShapedType>(num.getType()).getRank();
-  SmallVector<unsigned> all, lead;
-  for (unsigned i = 0; i < r; ++i) {
-    all.push_back(i);
-    if (i + 1 < r)
-      lead.push_back(i);
-  }
-  SmallVector<Value> ins{num};
-  SmallVector<AffineMap> maps{lb.proj(r, all)};
-  if (den) {
-    ins.push_back(den);
-    maps.push_back(lb.proj(r, lead));
-  }
-  return lb.map(ins, num, outType, maps,
-                [&](OpBuilder &b, Location loc, ValueRange a) {
-                  Value o = arith::MulFOp::create(b, loc, scale, a[0]);
-                  if (den) {
-                    Value d = arith::MulFOp::create(b, loc, scale, a[1]);
-                    o = arith::DivFOp::create(b, loc, o, d);
-                  }
-                  return LinalgBuilder::fromF32(b, loc, o, outType);
-                });
-}
 
 /// What distinguishes the members of the linear family in the recurrence.
 struct Recurrence {
@@ -227,7 +165,7 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
           yields.push_back(z);
         scf::YieldOp::create(nb, nl, yields);
       });
-  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  Type outType = outputElementType(op);
   Value out = lb.convertElements(loop.getResult(1), outType);
   return {out, loop.getResult(0)};
 }
@@ -276,7 +214,7 @@ std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
                       lb.proj(4, {0, 1, 2})},
                      {3}, mulAdd);
   }
-  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  Type outType = outputElementType(op);
   return {emitOutput(lb, num, den, scale, outType), s};
 }
 
@@ -358,18 +296,8 @@ Value emitSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op) {
                                          LinalgBuilder::toF32(bb, l, a[3]));
         return arith::AddFOp::create(bb, l, a[4], pv);
       });
-  Type outType = cast<ShapedType>(op.getO().getType()).getElementType();
+  Type outType = outputElementType(op);
   return lb.convertElements(acc, outType);
-}
-
-/// Replaces `op`'s results with {o, final state}; the final state is dropped
-/// when the op does not return it.
-void replaceStateful(PatternRewriter &rewriter, Operation *op,
-                     std::pair<Value, Value> results) {
-  SmallVector<Value> values{results.first};
-  if (op->getNumResults() == 2)
-    values.push_back(results.second);
-  rewriter.replaceOp(op, values);
 }
 
 struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
@@ -388,13 +316,15 @@ struct LinearToReference : OpRewritePattern<LinearAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     LinalgBuilder lb(rewriter, op.getLoc());
     if (!op.getCausal()) {
-      replaceStateful(rewriter, op, emitNonCausalLinear(lb, op));
+      auto [o, state] = emitNonCausalLinear(lb, op);
+      replaceWithOutputAndState(rewriter, op, o, state);
       return success();
     }
     Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
     r.featureMap = op.getFeatureMap();
     r.normalize = op.getNormalize();
-    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    auto [o, state] = emitRecurrence(lb, op, r);
+    replaceWithOutputAndState(rewriter, op, o, state);
     return success();
   }
 };
@@ -406,7 +336,8 @@ struct GatedToReference : OpRewritePattern<GatedLinearAttentionOp> {
     LinalgBuilder lb(rewriter, op.getLoc());
     Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
     r.gate = op.getG();
-    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    auto [o, state] = emitRecurrence(lb, op, r);
+    replaceWithOutputAndState(rewriter, op, o, state);
     return success();
   }
 };
@@ -419,7 +350,8 @@ struct DeltaToReference : OpRewritePattern<DeltaRuleOp> {
     Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
     r.gate = op.getG();
     r.beta = op.getBeta();
-    replaceStateful(rewriter, op, emitRecurrence(lb, op, r));
+    auto [o, state] = emitRecurrence(lb, op, r);
+    replaceWithOutputAndState(rewriter, op, o, state);
     return success();
   }
 };

@@ -31,6 +31,8 @@ struct TargetDescription {
   int64_t vectorBits = 0;       // 256 (AVX2), 512 (AVX-512)
   int64_t l1Bytes = 0;          // per core
   int64_t l2Bytes = 0;          // per core
+  int64_t vectorRegisters = 0;  // architectural vector registers: 32 (AVX-512),
+                                // 16 (AVX2); 0 = assume 16
 
   // GPU.
   int64_t smemBytesPerUnit = 0; // shared memory per SM usable by one block

@@ -2,6 +2,7 @@
 #ifndef ATTN_TRANSFORMS_PASSES_H
 #define ATTN_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -14,6 +15,10 @@ namespace attn {
 
 /// Patterns rewriting every attn op into its definitional linalg/scf form.
 void populateAttnToReferencePatterns(RewritePatternSet &patterns);
+
+/// Patterns lowering ops whose form is chunkwise (or quadratic, for the
+/// linear family) into chunks; other ops are left alone.
+void populateAttnChunkwisePatterns(RewritePatternSet &patterns);
 
 /// Options of the reference CPU pipeline (attn -> LLVM dialect).
 struct AttnReferenceToLLVMOptions

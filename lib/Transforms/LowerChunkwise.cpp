@@ -1,0 +1,772 @@
+//===- LowerChunkwise.cpp - chunkwise and tiled forms of the attn ops ------===//
+//
+// The linear family in chunks of C (DESIGN.md section 2): T is padded with
+// zeros up to N*C (a zero key, zero beta and zero log-decay leave the state
+// unchanged, so padding is exact), and an scf.for over the N chunks carries
+// the f32 state. Inside chunk n, with S the state at its start and
+// b_t = sum_{s<=t} g_s the in-chunk cumulative log-decay (0 without a gate):
+//
+//   P[t,s] = (q_t . k_s) exp(b_t - b_s)   for s <= t (per key dimension for a
+//                                          vector gate), else 0
+//   o_t    = scale (exp(b_t) q_t^T S + sum_s P[t,s] u_s)
+//   S'     = exp(b_C) S + sum_s exp(b_C - b_s) k_s u_s^T
+//
+// with u = v, except for the delta rule, whose u comes from the WY/UT
+// transform: A = (I + StrictTril(diag(beta) exp(b_t - b_s) K K^T))^-1 by
+// forward substitution, W = A diag(beta exp(b)) K, U = A diag(beta) V, and
+// u = U - W S. Every exponent is <= 0, so strong decays underflow to 0
+// instead of overflowing. The quadratic form is the same with one chunk
+// (C = T); non-causal linear attention's quadratic form drops the mask.
+//
+// Softmax attention's chunkwise form is FlashAttention-2 tiling: for each
+// query block, an scf.for over key blocks keeps the running row max m, sum l
+// and output, rescaled by exp(m_old - m_new); key blocks entirely above the
+// causal diagonal are not visited.
+//
+//===----------------------------------------------------------------------===//
+#include "LinalgBuilder.h"
+#include "LoweringUtils.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNLOWERCHUNKWISE
+#include "attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+Value idx(OpBuilder &b, Location loc, unsigned dim) {
+  return linalg::IndexOp::create(b, loc, dim);
+}
+
+Value exp(OpBuilder &b, Location loc, Value x) {
+  return math::ExpOp::create(b, loc, x);
+}
+Value mul(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value sub(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value cmpIdx(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
+             Value y) {
+  return arith::CmpIOp::create(b, loc, p, x, y);
+}
+Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, loc, c, x, y);
+}
+Value cst(OpBuilder &b, Location loc, double v) {
+  return LinalgBuilder::constF32(b, loc, v);
+}
+/// a * b (+ c) on OpFoldResults, folded when static.
+OpFoldResult mulIdx(OpBuilder &b, Location loc, OpFoldResult x,
+                    OpFoldResult y) {
+  AffineExpr d0, s0;
+  bindDims(b.getContext(), d0);
+  bindSymbols(b.getContext(), s0);
+  return affine::makeComposedFoldedAffineApply(b, loc, d0 * s0, {x, y});
+}
+
+//===----------------------------------------------------------------------===//
+// Linear family
+//===----------------------------------------------------------------------===//
+
+/// What distinguishes the members of the linear family chunk by chunk.
+struct ChunkProblem {
+  AttentionOpInterface op;
+  Value q, k, v, initialState;
+  FeatureMap featureMap = FeatureMap::Identity;
+  bool normalize = false;
+  bool causal = true;
+  Value gate; // [B,T,H] (scalar) or [B,T,H,Dk] (vector) log-decay, or null
+  Value beta; // [B,T,H] for the delta rule, or null
+  bool vectorGate() const {
+    return gate && cast<ShapedType>(gate.getType()).getRank() == 4;
+  }
+};
+
+/// Per-chunk values shared by the pieces below; chunk inputs keep the
+/// [B, C, H, ...] layout of the op, everything computed is [B, H, C, ...].
+struct Chunk {
+  Value q, k, v, gate, beta;
+  Value cum;  // b_t: [B,H,C] or [B,H,C,Dk]; null without a gate
+  Value last; // b_C: [B,H] or [B,H,Dk]; null without a gate
+};
+
+class LinearChunkEmitter {
+public:
+  LinearChunkEmitter(LinalgBuilder &lb, const ChunkProblem &p, Value scale)
+      : lb(lb), p(p), scale(scale), loc(lb.getLoc()) {
+    B = lb.size(p.q, 0);
+    H = lb.size(p.q, 2);
+    Dk = lb.size(p.q, 3);
+    Dv = lb.size(p.v, 3);
+  }
+
+  /// Emits the loop over chunks of `chunk` (possibly T itself); returns
+  /// {o, final state}.
+  std::pair<Value, Value> emit(OpFoldResult chunk);
+
+private:
+  AffineMap m(unsigned n, ArrayRef<unsigned> dims) { return lb.proj(n, dims); }
+  Value phi(OpBuilder &b, Location l, Value x) {
+    return featureOf(b, l, x, p.featureMap);
+  }
+  /// True iff key s is visible from query t (loop dims tDim, sDim);
+  /// `strict` excludes s == t.
+  Value visible(OpBuilder &b, Location l, unsigned tDim, unsigned sDim,
+                bool strict = false) {
+    return cmpIdx(b, l,
+                  strict ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule,
+                  idx(b, l, sDim), idx(b, l, tDim));
+  }
+
+  void emitDecays(Chunk &c);
+  Value emitIntraScores(const Chunk &c);
+  Value emitDeltaValues(const Chunk &c, Value s);
+  Value emitOutputNumerator(const Chunk &c, Value s, Value scores, Value u);
+  Value emitDenominator(const Chunk &c, Value z, Value scores);
+  Value emitStateUpdate(const Chunk &c, Value s, Value u);
+  Value emitNormalizerUpdate(const Chunk &c, Value z);
+
+  LinalgBuilder &lb;
+  const ChunkProblem &p;
+  Value scale;
+  Location loc;
+  OpFoldResult B, H, Dk, Dv, C;
+};
+
+/// b_t = sum_{s <= t} g_s within the chunk, and b_C.
+void LinearChunkEmitter::emitDecays(Chunk &c) {
+  if (!c.gate)
+    return;
+  auto sumIf = [&](unsigned tDim, unsigned sDim) {
+    return [=](OpBuilder &b, Location l, ValueRange a) -> Value {
+      Value g = LinalgBuilder::toF32(b, l, a[0]);
+      Value inc = add(b, l, a[1], g);
+      if (tDim == ~0u)
+        return inc;
+      return select(b, l, cmpIdx(b, l, arith::CmpIPredicate::ule,
+                                 idx(b, l, sDim), idx(b, l, tDim)),
+                    inc, a[1]);
+    };
+  };
+  if (p.vectorGate()) {
+    // Dims (b, h, t, i, s) and (b, h, i, s); g is [B, C, H, Dk].
+    c.cum = lb.generic({c.gate}, lb.filled({B, H, C, Dk}, 0.0),
+                       {m(5, {0, 4, 1, 3}), m(5, {0, 1, 2, 3})}, {4},
+                       sumIf(2, 4));
+    c.last = lb.generic({c.gate}, lb.filled({B, H, Dk}, 0.0),
+                        {m(4, {0, 3, 1, 2}), m(4, {0, 1, 2})}, {3},
+                        sumIf(~0u, 0));
+    return;
+  }
+  // Dims (b, h, t, s) and (b, h, s); g is [B, C, H].
+  c.cum = lb.generic({c.gate}, lb.filled({B, H, C}, 0.0),
+                     {m(4, {0, 3, 1}), m(4, {0, 1, 2})}, {3}, sumIf(2, 3));
+  c.last = lb.generic({c.gate}, lb.filled({B, H}, 0.0),
+                      {m(3, {0, 2, 1}), m(3, {0, 1})}, {2}, sumIf(~0u, 0));
+}
+
+/// P[b,h,t,s] = phi(q_t) . phi(k_s) exp(b_t - b_s) for visible s, else 0.
+Value LinearChunkEmitter::emitIntraScores(const Chunk &c) {
+  bool vec = p.vectorGate();
+  // Dims (b, h, t, s, i).
+  SmallVector<Value> ins{c.q, c.k};
+  SmallVector<AffineMap> maps{m(5, {0, 2, 1, 4}), m(5, {0, 3, 1, 4})};
+  if (vec) {
+    ins.append({c.cum, c.cum});
+    maps.append({m(5, {0, 1, 2, 4}), m(5, {0, 1, 3, 4})});
+  }
+  maps.push_back(m(5, {0, 1, 2, 3}));
+  Value raw = lb.generic(
+      ins, lb.filled({B, H, C, C}, 0.0), maps, {4},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        Value term = mul(b, l, phi(b, l, a[0]), phi(b, l, a[1]));
+        if (vec) {
+          // Select before exp: above the diagonal b_t - b_s > 0 may overflow.
+          Value diff = select(b, l, visible(b, l, 2, 3), sub(b, l, a[2], a[3]),
+                              cst(b, l, kNegInf));
+          term = mul(b, l, term, exp(b, l, diff));
+        }
+        return add(b, l, a.back(), term);
+      });
+  bool scalar = c.gate && !vec;
+  if (!p.causal && !scalar)
+    return raw;
+  SmallVector<Value> mins{raw};
+  SmallVector<AffineMap> mmaps{m(4, {0, 1, 2, 3})};
+  if (scalar) {
+    mins.append({c.cum, c.cum});
+    mmaps.append({m(4, {0, 1, 2}), m(4, {0, 1, 3})});
+  }
+  return lb.map(mins, raw, lb.f32(), mmaps,
+                [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                  Value x = a[0];
+                  if (scalar) {
+                    Value diff = select(b, l, visible(b, l, 2, 3),
+                                        sub(b, l, a[1], a[2]),
+                                        cst(b, l, kNegInf));
+                    x = mul(b, l, x, exp(b, l, diff));
+                  }
+                  if (!p.causal)
+                    return x;
+                  return select(b, l, visible(b, l, 2, 3), x, cst(b, l, 0.0));
+                });
+}
+
+/// The delta rule's u = U - W S from the WY/UT transform of the chunk.
+Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
+  OpBuilder &b = lb.builder();
+  bool gated = c.gate != nullptr;
+  // L[t,s] = beta_t exp(b_t - b_s) k_t . k_s for s < t. Dims (b, h, t, s, i).
+  Value kk = lb.generic({c.k, c.k}, lb.filled({B, H, C, C}, 0.0),
+                        {m(5, {0, 2, 1, 4}), m(5, {0, 3, 1, 4}),
+                         m(5, {0, 1, 2, 3})},
+                        {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                          Value x = LinalgBuilder::toF32(bb, l, a[0]);
+                          Value y = LinalgBuilder::toF32(bb, l, a[1]);
+                          return add(bb, l, a[2], mul(bb, l, x, y));
+                        });
+  SmallVector<Value> lins{kk, c.beta};
+  SmallVector<AffineMap> lmaps{m(4, {0, 1, 2, 3}), m(4, {0, 2, 1})};
+  if (gated) {
+    lins.append({c.cum, c.cum});
+    lmaps.append({m(4, {0, 1, 2}), m(4, {0, 1, 3})});
+  }
+  Value lower = lb.map(
+      lins, kk, lb.f32(), lmaps,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value below = visible(bb, l, 2, 3, /*strict=*/true);
+        Value x = mul(bb, l, LinalgBuilder::toF32(bb, l, a[1]), a[0]);
+        if (gated) {
+          Value diff =
+              select(bb, l, below, sub(bb, l, a[2], a[3]), cst(bb, l, kNegInf));
+          x = mul(bb, l, x, exp(bb, l, diff));
+        }
+        return select(bb, l, below, x, cst(bb, l, 0.0));
+      });
+
+  // A = (I + L)^-1 by forward substitution, one row per step: rows >= r of
+  // A are still identity rows, and L[r, s >= r] = 0, so
+  // A[r, :] = e_r - sum_s L[r, s] A[s, :].
+  Value identity =
+      lb.map({}, kk, lb.f32(), {}, [&](OpBuilder &bb, Location l, ValueRange) {
+        Value diag =
+            cmpIdx(bb, l, arith::CmpIPredicate::eq, idx(bb, l, 2), idx(bb, l, 3));
+        return select(bb, l, diag, cst(bb, l, 1.0), cst(bb, l, 0.0));
+      });
+  Value lo = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value hi = getValueOrCreateConstantIndexOp(b, loc, C);
+  auto solve = scf::ForOp::create(
+      b, loc, lo, hi, one, ValueRange{identity},
+      [&](OpBuilder &nb, Location nl, Value r, ValueRange iter) {
+        LinalgBuilder rb(nb, nl);
+        Value a = iter[0];
+        Value lRow = rb.sliceAt(lower, 2, r); // [B, H, C] over s
+        // Dims (b, h, j, s).
+        Value acc = rb.generic(
+            {lRow, a}, rb.filled({B, H, C}, 0.0),
+            {rb.proj(4, {0, 1, 3}), rb.proj(4, {0, 1, 3, 2}),
+             rb.proj(4, {0, 1, 2})},
+            {3}, [&](OpBuilder &bb, Location l, ValueRange x) {
+              return add(bb, l, x[2], mul(bb, l, x[0], x[1]));
+            });
+        Value row = rb.map(
+            {acc}, acc, rb.f32(), {rb.proj(3, {0, 1, 2})},
+            [&](OpBuilder &bb, Location l, ValueRange x) {
+              Value diag =
+                  cmpIdx(bb, l, arith::CmpIPredicate::eq, idx(bb, l, 2), r);
+              Value e = select(bb, l, diag, cst(bb, l, 1.0), cst(bb, l, 0.0));
+              return sub(bb, l, e, x[0]);
+            });
+        scf::YieldOp::create(nb, nl, rb.insertAt(row, a, 2, r));
+      });
+  Value inv = solve.getResult(0);
+
+  // U0[t,j] = sum_s A[t,s] beta_s v_s[j]; dims (b, h, t, j, s).
+  Value u0 = lb.generic(
+      {inv, c.beta, c.v}, lb.filled({B, H, C, Dv}, 0.0),
+      {m(5, {0, 1, 2, 4}), m(5, {0, 4, 1}), m(5, {0, 4, 1, 3}),
+       m(5, {0, 1, 2, 3})},
+      {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value w = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
+        return add(bb, l, a[3], mul(bb, l, w, LinalgBuilder::toF32(bb, l, a[2])));
+      });
+  // W[t,i] = sum_s A[t,s] beta_s exp(b_s) k_s[i]; dims (b, h, t, i, s).
+  SmallVector<Value> wins{inv, c.beta, c.k};
+  SmallVector<AffineMap> wmaps{m(5, {0, 1, 2, 4}), m(5, {0, 4, 1}),
+                               m(5, {0, 4, 1, 3})};
+  if (gated) {
+    wins.push_back(c.cum);
+    wmaps.push_back(m(5, {0, 1, 4}));
+  }
+  wmaps.push_back(m(5, {0, 1, 2, 3}));
+  Value w = lb.generic(
+      wins, lb.filled({B, H, C, Dk}, 0.0), wmaps, {4},
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value x = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
+        x = mul(bb, l, x, LinalgBuilder::toF32(bb, l, a[2]));
+        if (gated)
+          x = mul(bb, l, x, exp(bb, l, a[3]));
+        return add(bb, l, a.back(), x);
+      });
+  // u = U0 - W S; dims (b, h, t, j, i).
+  return lb.generic({w, s}, u0,
+                    {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}),
+                     m(5, {0, 1, 2, 3})},
+                    {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                      return sub(bb, l, a[2], mul(bb, l, a[0], a[1]));
+                    });
+}
+
+/// num[t,j] = exp(b_t) phi(q_t)^T S[:, j] + sum_s P[t,s] u_s[j].
+Value LinearChunkEmitter::emitOutputNumerator(const Chunk &c, Value s,
+                                              Value scores, Value u) {
+  bool vec = p.vectorGate();
+  // Dims (b, h, t, j, i).
+  SmallVector<Value> ins{c.q, s};
+  SmallVector<AffineMap> maps{m(5, {0, 2, 1, 4}), m(5, {0, 1, 4, 3})};
+  if (c.cum) {
+    ins.push_back(c.cum);
+    maps.push_back(vec ? m(5, {0, 1, 2, 4}) : m(5, {0, 1, 2}));
+  }
+  maps.push_back(m(5, {0, 1, 2, 3}));
+  Value inter = lb.generic(ins, lb.filled({B, H, C, Dv}, 0.0), maps, {4},
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             Value x = mul(b, l, phi(b, l, a[0]), a[1]);
+                             if (c.cum)
+                               x = mul(b, l, x, exp(b, l, a[2]));
+                             return add(b, l, a.back(), x);
+                           });
+  // Dims (b, h, t, j, s); u is [B, H, C, Dv] or, for plain v, [B, C, H, Dv].
+  bool uIsV = u == c.v;
+  return lb.generic({scores, u}, inter,
+                    {m(5, {0, 1, 2, 4}),
+                     uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
+                     m(5, {0, 1, 2, 3})},
+                    {4}, [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value uu = LinalgBuilder::toF32(b, l, a[1]);
+                      return add(b, l, a[2], mul(b, l, a[0], uu));
+                    });
+}
+
+/// den[t] = phi(q_t) . z + sum_s P[t,s] (normalized linear attention).
+Value LinearChunkEmitter::emitDenominator(const Chunk &c, Value z,
+                                          Value scores) {
+  Value inter = lb.generic(
+      {c.q, z}, lb.filled({B, H, C}, 0.0),
+      {m(4, {0, 2, 1, 3}), m(4, {0, 1, 3}), m(4, {0, 1, 2})}, {3},
+      [&](OpBuilder &b, Location l, ValueRange a) {
+        return add(b, l, a[2], mul(b, l, phi(b, l, a[0]), a[1]));
+      });
+  return lb.generic({scores}, inter, {m(4, {0, 1, 2, 3}), m(4, {0, 1, 2})},
+                    {3}, [&](OpBuilder &b, Location l, ValueRange a) {
+                      return add(b, l, a[1], a[0]);
+                    });
+}
+
+/// S' = exp(b_C) S + sum_s exp(b_C - b_s) phi(k_s) u_s^T.
+Value LinearChunkEmitter::emitStateUpdate(const Chunk &c, Value s, Value u) {
+  bool vec = p.vectorGate();
+  Value decayed = s;
+  Value kdec;
+  if (c.gate) {
+    // In place on the loop-carried state, so that bufferization keeps one
+    // state buffer for the whole loop.
+    decayed = lb.generic({c.last}, s,
+                         {vec ? m(4, {0, 1, 2}) : m(4, {0, 1}),
+                          m(4, {0, 1, 2, 3})},
+                         {}, [&](OpBuilder &b, Location l, ValueRange a) {
+                           return mul(b, l, a[1], exp(b, l, a[0]));
+                         });
+    // kdec[s,i] = exp(b_C - b_s) k_s[i]; dims (b, h, s, i).
+    kdec = lb.map({c.k, c.last, c.cum}, {B, H, C, Dk}, lb.f32(),
+                  {m(4, {0, 2, 1, 3}), vec ? m(4, {0, 1, 3}) : m(4, {0, 1}),
+                   vec ? m(4, {0, 1, 2, 3}) : m(4, {0, 1, 2})},
+                  [&](OpBuilder &b, Location l, ValueRange a) {
+                    Value kk = LinalgBuilder::toF32(b, l, a[0]);
+                    return mul(b, l, kk, exp(b, l, sub(b, l, a[1], a[2])));
+                  });
+  } else {
+    kdec = lb.map({c.k}, {B, H, C, Dk}, lb.f32(), {m(4, {0, 2, 1, 3})},
+                  [&](OpBuilder &b, Location l, ValueRange a) {
+                    return phi(b, l, a[0]);
+                  });
+  }
+  // Dims (b, h, i, j, s).
+  bool uIsV = u == c.v;
+  return lb.generic({kdec, u}, decayed,
+                    {m(5, {0, 1, 4, 2}),
+                     uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
+                     m(5, {0, 1, 2, 3})},
+                    {4}, [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value uu = LinalgBuilder::toF32(b, l, a[1]);
+                      return add(b, l, a[2], mul(b, l, a[0], uu));
+                    });
+}
+
+/// z' = z + sum_s phi(k_s).
+Value LinearChunkEmitter::emitNormalizerUpdate(const Chunk &c, Value z) {
+  return lb.generic({c.k}, z, {m(4, {0, 3, 1, 2}), m(4, {0, 1, 2})}, {3},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      return add(b, l, a[1], phi(b, l, a[0]));
+                    });
+}
+
+std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
+  OpBuilder &b = lb.builder();
+  C = chunk;
+  OpFoldResult T = lb.size(p.q, 1);
+  // N = ceil(T / C), T padded to N * C when C does not divide it.
+  OpFoldResult N = b.getIndexAttr(1), Tp = T;
+  if (std::optional<int64_t> c = getConstantIntValue(C)) {
+    AffineExpr d0;
+    bindDims(b.getContext(), d0);
+    N = affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(*c), {T});
+    Tp = mulIdx(b, loc, N, C);
+  }
+  bool padded = getConstantIntValue(Tp) != getConstantIntValue(T) ||
+                !getConstantIntValue(T);
+  auto pad = [&](Value x) {
+    return x && padded && Tp != T ? lb.padWithZeros(x, 1, Tp) : x;
+  };
+  Value q = pad(p.q), k = pad(p.k), v = pad(p.v), g = pad(p.gate),
+        beta = pad(p.beta);
+
+  SmallVector<Value> inits;
+  inits.push_back(p.initialState ? lb.copy(p.initialState)
+                                 : lb.filled({B, H, Dk, Dv}, 0.0));
+  inits.push_back(lb.empty({B, H, Tp, Dv}));
+  if (p.normalize)
+    inits.push_back(lb.filled({B, H, Dk}, 0.0));
+
+  Value lo = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value hi = getValueOrCreateConstantIndexOp(b, loc, N);
+  auto loop = scf::ForOp::create(
+      b, loc, lo, hi, one, inits,
+      [&](OpBuilder &nb, Location nl, Value n, ValueRange iter) {
+        LinalgBuilder cb(nb, nl);
+        LinearChunkEmitter e(cb, p, scale);
+        e.C = C;
+        OpFoldResult start = mulIdx(nb, nl, n, C);
+        auto slice = [&](Value x) {
+          return x ? cb.sliceRange(x, 1, start, C) : x;
+        };
+        Chunk c{slice(q), slice(k), slice(v), slice(g), slice(beta), {}, {}};
+        e.emitDecays(c);
+        Value s = iter[0], o = iter[1];
+        Value scores = e.emitIntraScores(c);
+        Value u = p.beta ? e.emitDeltaValues(c, s) : c.v;
+        Value num = e.emitOutputNumerator(c, s, scores, u);
+        Value den;
+        if (p.normalize)
+          den = e.emitDenominator(c, iter[2], scores);
+        Value oc = emitOutput(cb, num, den, scale, cb.f32());
+        SmallVector<Value> yields{e.emitStateUpdate(c, s, u),
+                                  cb.insertRange(oc, o, 2, start)};
+        if (p.normalize)
+          yields.push_back(e.emitNormalizerUpdate(c, iter[2]));
+        scf::YieldOp::create(nb, nl, yields);
+      });
+
+  // [B, H, Tp, Dv] f32 -> [B, T, H, Dv] in the output type.
+  Value o = loop.getResult(1);
+  if (padded)
+    o = lb.sliceRange(o, 2, b.getIndexAttr(0), T);
+  Type outType = outputElementType(p.op);
+  Value out = lb.map({o}, {B, T, H, Dv}, outType, {m(4, {0, 2, 1, 3})},
+                     [&](OpBuilder &bb, Location l, ValueRange a) {
+                       return LinalgBuilder::fromF32(bb, l, a[0], outType);
+                     });
+  return {out, loop.getResult(0)};
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax attention, tiled with an online softmax
+//===----------------------------------------------------------------------===//
+
+Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
+                       int64_t blockSize) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  Value scale = emitScale(lb, op);
+  bool causal = op.getCausal();
+  Value q = op.getQ(), k = op.getK(), v = op.getV();
+  OpFoldResult B = lb.size(q, 0), Tq = lb.size(q, 1), H = lb.size(q, 2),
+               Tk = lb.size(k, 1), Dv = lb.size(v, 3);
+  OpFoldResult C = b.getIndexAttr(blockSize);
+  AffineExpr d0;
+  bindDims(b.getContext(), d0);
+  auto blocks = [&](OpFoldResult t) {
+    return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockSize),
+                                                 {t});
+  };
+  OpFoldResult NQ = blocks(Tq), NK = blocks(Tk);
+  OpFoldResult Tqp = mulIdx(b, loc, NQ, C), Tkp = mulIdx(b, loc, NK, C);
+  Value qp = lb.padWithZeros(q, 1, Tqp), kp = lb.padWithZeros(k, 1, Tkp),
+        vp = lb.padWithZeros(v, 1, Tkp);
+  Value tkV = getValueOrCreateConstantIndexOp(b, loc, Tk);
+  Value offset =
+      arith::SubIOp::create(b, loc, tkV, getValueOrCreateConstantIndexOp(b, loc, Tq));
+  Value cV = getValueOrCreateConstantIndexOp(b, loc, C);
+  Value nkV = getValueOrCreateConstantIndexOp(b, loc, NK);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+
+  auto outer = scf::ForOp::create(
+      b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, NQ), one,
+      ValueRange{lb.empty({B, H, Tqp, Dv})},
+      [&](OpBuilder &ob, Location ol, Value qb, ValueRange oIter) {
+        LinalgBuilder qlb(ob, ol);
+        Value qStart = arith::MulIOp::create(ob, ol, qb, cV);
+        Value qBlk = qlb.sliceRange(qp, 1, qStart, C);
+        // Causal: the last query of the block sees keys < qStart + C + off.
+        Value kbEnd = nkV;
+        if (causal) {
+          Value lastKey = arith::AddIOp::create(
+              ob, ol, arith::AddIOp::create(ob, ol, qStart, cV), offset);
+          Value needed = arith::CeilDivUIOp::create(ob, ol, lastKey, cV);
+          kbEnd = arith::MinUIOp::create(ob, ol, needed, nkV);
+        }
+        SmallVector<Value> inits{qlb.filled({B, H, C}, kNegInf),
+                                 qlb.filled({B, H, C}, 0.0),
+                                 qlb.filled({B, H, C, Dv}, 0.0)};
+        auto inner = scf::ForOp::create(
+            ob, ol, zero, kbEnd, one, inits,
+            [&](OpBuilder &ib, Location il, Value kb, ValueRange it) {
+              LinalgBuilder klb(ib, il);
+              Value kStart = arith::MulIOp::create(ib, il, kb, cV);
+              Value kBlk = klb.sliceRange(kp, 1, kStart, C);
+              Value vBlk = klb.sliceRange(vp, 1, kStart, C);
+              Value mOld = it[0], lOld = it[1], accOld = it[2];
+              AffineMap s4 = klb.proj(4, {0, 1, 2, 3}),
+                        r4 = klb.proj(4, {0, 1, 2});
+              // x[t,s] = scale q_t . k_s, -inf where masked or padded.
+              Value dots = klb.generic(
+                  {qBlk, kBlk}, klb.filled({B, H, C, C}, 0.0),
+                  {klb.proj(5, {0, 2, 1, 4}), klb.proj(5, {0, 3, 1, 4}),
+                   klb.proj(5, {0, 1, 2, 3})},
+                  {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value x = LinalgBuilder::toF32(bb, l, a[0]);
+                    Value y = LinalgBuilder::toF32(bb, l, a[1]);
+                    return add(bb, l, a[2], mul(bb, l, x, y));
+                  });
+              Value logits = klb.map(
+                  {dots}, dots, klb.f32(), {s4},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value s = arith::AddIOp::create(bb, l, kStart, idx(bb, l, 3));
+                    Value ok =
+                        cmpIdx(bb, l, arith::CmpIPredicate::ult, s, tkV);
+                    if (causal) {
+                      Value t =
+                          arith::AddIOp::create(bb, l, qStart, idx(bb, l, 2));
+                      Value last = arith::AddIOp::create(bb, l, t, offset);
+                      ok = arith::AndIOp::create(
+                          bb, l, ok,
+                          cmpIdx(bb, l, arith::CmpIPredicate::ule, s, last));
+                    }
+                    return select(bb, l, ok, mul(bb, l, scale, a[0]),
+                                  cst(bb, l, kNegInf));
+                  });
+              // Every loop-carried value is updated in place after its last
+              // read, so bufferization keeps one buffer per value.
+              Value blockMax = klb.generic(
+                  {logits}, klb.filled({B, H, C}, kNegInf), {s4, r4}, {3},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    return arith::MaximumFOp::create(bb, l, a[1], a[0]);
+                  });
+              auto newMax = [](OpBuilder &bb, Location l, Value mo, Value bm) {
+                return arith::MaximumFOp::create(bb, l, mo, bm);
+              };
+              // alpha = exp(m_old - m_new), 1 while the row has seen nothing.
+              AffineMap r3 = klb.proj(3, {0, 1, 2});
+              Value alpha = klb.map(
+                  {mOld, blockMax}, mOld, klb.f32(), {r3, r3},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value mn = newMax(bb, l, a[0], a[1]);
+                    Value none = arith::CmpFOp::create(
+                        bb, l, arith::CmpFPredicate::OEQ, mn,
+                        cst(bb, l, kNegInf));
+                    return select(bb, l, none, cst(bb, l, 1.0),
+                                  exp(bb, l, sub(bb, l, a[0], mn)));
+                  });
+              Value prob = klb.map(
+                  {logits, mOld, blockMax}, logits, klb.f32(), {s4, r4, r4},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value masked = arith::CmpFOp::create(
+                        bb, l, arith::CmpFPredicate::OEQ, a[0],
+                        cst(bb, l, kNegInf));
+                    Value mn = newMax(bb, l, a[1], a[2]);
+                    return select(bb, l, masked, cst(bb, l, 0.0),
+                                  exp(bb, l, sub(bb, l, a[0], mn)));
+                  });
+              Value mNew = klb.generic(
+                  {blockMax}, mOld, {r3, r3}, {},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    return newMax(bb, l, a[1], a[0]);
+                  });
+              auto scaleBy = [](OpBuilder &bb, Location l, ValueRange a) {
+                return mul(bb, l, a[1], a[0]);
+              };
+              Value lScaled = klb.generic({alpha}, lOld, {r3, r3}, {}, scaleBy);
+              Value lNew = klb.generic({prob}, lScaled, {s4, r4}, {3},
+                                       [&](OpBuilder &bb, Location l,
+                                           ValueRange a) {
+                                         return add(bb, l, a[1], a[0]);
+                                       });
+              Value accScaled =
+                  klb.generic({alpha}, accOld, {r4, s4}, {}, scaleBy);
+              // Dims (b, h, t, j, s).
+              Value accNew = klb.generic(
+                  {prob, vBlk}, accScaled,
+                  {klb.proj(5, {0, 1, 2, 4}), klb.proj(5, {0, 4, 1, 3}),
+                   klb.proj(5, {0, 1, 2, 3})},
+                  {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value vv = LinalgBuilder::toF32(bb, l, a[1]);
+                    return add(bb, l, a[2], mul(bb, l, a[0], vv));
+                  });
+              scf::YieldOp::create(ib, il, ValueRange{mNew, lNew, accNew});
+            });
+        Value lFinal = inner.getResult(1), accFinal = inner.getResult(2);
+        Value oBlk = qlb.map({accFinal, lFinal}, accFinal, qlb.f32(),
+                             {qlb.proj(4, {0, 1, 2, 3}), qlb.proj(4, {0, 1, 2})},
+                             [&](OpBuilder &bb, Location l, ValueRange a) {
+                               return arith::DivFOp::create(bb, l, a[0], a[1]);
+                             });
+        scf::YieldOp::create(ob, ol, qlb.insertRange(oBlk, oIter[0], 2, qStart));
+      });
+  Value o = lb.sliceRange(outer.getResult(0), 2, b.getIndexAttr(0), Tq);
+  Type outType = outputElementType(op);
+  return lb.map({o}, {B, Tq, H, Dv}, outType, {lb.proj(4, {0, 2, 1, 3})},
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  return LinalgBuilder::fromF32(bb, l, a[0], outType);
+                });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// The chunk size the op's form asks for: chunk_size for chunkwise, T for
+/// quadratic; failure (with a diagnostic) when chunkwise has none.
+FailureOr<OpFoldResult> chunkFor(LinalgBuilder &lb, AttentionOpInterface op) {
+  if (*op.getForm() == Form::Quadratic)
+    return lb.size(op.getQ(), 1);
+  std::optional<uint64_t> c = op.getChunkSize();
+  if (!c)
+    return op->emitOpError()
+           << "has form 'chunkwise' but no 'chunk_size'; run "
+              "--attn-select-chunk or set chunk_size";
+  return OpFoldResult(lb.builder().getIndexAttr(*c));
+}
+
+/// Whether this pass lowers `op`: chunkwise always; quadratic for the linear
+/// family (softmax's quadratic form is the reference lowering).
+bool isChunkLowered(AttentionOpInterface op) {
+  std::optional<Form> form = op.getForm();
+  if (!form)
+    return false;
+  if (*form == Form::Chunkwise)
+    return true;
+  return *form == Form::Quadratic && op.hasRecurrentState();
+}
+
+template <typename OpT>
+struct LinearFamilyToChunks : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    auto iface = cast<AttentionOpInterface>(op.getOperation());
+    if (!isChunkLowered(iface))
+      return failure();
+    LinalgBuilder lb(rewriter, op.getLoc());
+    FailureOr<OpFoldResult> chunk = chunkFor(lb, iface);
+    if (failed(chunk))
+      return failure();
+    ChunkProblem p{iface, op.getQ(), op.getK(), op.getV(),
+                   op.getInitialState()};
+    describe(op, p);
+    LinearChunkEmitter e(lb, p, emitScale(lb, iface));
+    auto [o, state] = e.emit(*chunk);
+    replaceWithOutputAndState(rewriter, op, o, state);
+    return success();
+  }
+  static void describe(LinearAttentionOp op, ChunkProblem &p) {
+    p.featureMap = op.getFeatureMap();
+    p.normalize = op.getNormalize();
+    p.causal = op.getCausal();
+  }
+  static void describe(GatedLinearAttentionOp op, ChunkProblem &p) {
+    p.gate = op.getG();
+  }
+  static void describe(DeltaRuleOp op, ChunkProblem &p) {
+    p.gate = op.getG();
+    p.beta = op.getBeta();
+  }
+};
+
+struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto iface = cast<AttentionOpInterface>(op.getOperation());
+    if (!isChunkLowered(iface))
+      return failure();
+    std::optional<uint64_t> c = op.getChunkSize();
+    if (!c)
+      return op->emitOpError()
+             << "has form 'chunkwise' but no 'chunk_size'; run "
+                "--attn-select-chunk or set chunk_size";
+    LinalgBuilder lb(rewriter, op.getLoc());
+    rewriter.replaceOp(op, emitTiledSoftmax(lb, op, *c));
+    return success();
+  }
+};
+
+struct AttnLowerChunkwisePass
+    : attn::impl::AttnLowerChunkwiseBase<AttnLowerChunkwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateAttnChunkwisePatterns(patterns);
+    ConversionTarget target(getContext());
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    target.addDynamicallyLegalDialect<AttnDialect>([](Operation *op) {
+      return !isChunkLowered(cast<AttentionOpInterface>(op));
+    });
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::attn::populateAttnChunkwisePatterns(RewritePatternSet &patterns) {
+  patterns.add<LinearFamilyToChunks<LinearAttentionOp>,
+               LinearFamilyToChunks<GatedLinearAttentionOp>,
+               LinearFamilyToChunks<DeltaRuleOp>, SoftmaxToTiles>(
+      patterns.getContext());
+}

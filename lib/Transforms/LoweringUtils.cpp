@@ -1,0 +1,82 @@
+//===- LoweringUtils.cpp - pieces every attn lowering shares --------------===//
+#include "LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+/// phi(x) of linear attention, on an f32 scalar.
+Value mlir::attn::applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return x;
+  case FeatureMap::Relu:
+    return arith::MaximumFOp::create(b, loc, x,
+                                     LinalgBuilder::constF32(b, loc, 0.0));
+  case FeatureMap::EluPlusOne: {
+    // elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise.
+    Value zero = LinalgBuilder::constF32(b, loc, 0.0);
+    Value one = LinalgBuilder::constF32(b, loc, 1.0);
+    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                      zero);
+    Value xp1 = arith::AddFOp::create(b, loc, x, one);
+    Value ex = math::ExpOp::create(b, loc, x);
+    return arith::SelectOp::create(b, loc, pos, xp1, ex);
+  }
+  }
+  llvm_unreachable("unknown feature map");
+}
+
+/// The scale as an f32 value: the attribute, or 1/sqrt(Dk) (computed at run
+/// time when Dk is dynamic).
+Value mlir::attn::emitScale(LinalgBuilder &lb, AttentionOpInterface op) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  if (std::optional<double> s = op.getStaticScale())
+    return LinalgBuilder::constF32(b, loc, *s);
+  Value dk = tensor::DimOp::create(b, loc, op.getQ(), 3);
+  Value dkI = arith::IndexCastOp::create(b, loc, b.getI64Type(), dk);
+  Value dkF = arith::SIToFPOp::create(b, loc, b.getF32Type(), dkI);
+  return math::RsqrtOp::create(b, loc, dkF);
+}
+
+/// o = scale * num, or with normalization (scale * num) / (scale * den). num
+/// has rank r, den (if any) the same shape without the last dimension.
+Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
+                 Type outType) {
+  unsigned r = cast<ShapedType>(num.getType()).getRank();
+  SmallVector<unsigned> all, lead;
+  for (unsigned i = 0; i < r; ++i) {
+    all.push_back(i);
+    if (i + 1 < r)
+      lead.push_back(i);
+  }
+  SmallVector<Value> ins{num};
+  SmallVector<AffineMap> maps{lb.proj(r, all)};
+  if (den) {
+    ins.push_back(den);
+    maps.push_back(lb.proj(r, lead));
+  }
+  return lb.map(ins, num, outType, maps,
+                [&](OpBuilder &b, Location loc, ValueRange a) {
+                  Value o = arith::MulFOp::create(b, loc, scale, a[0]);
+                  if (den) {
+                    Value d = arith::MulFOp::create(b, loc, scale, a[1]);
+                    o = arith::DivFOp::create(b, loc, o, d);
+                  }
+                  return LinalgBuilder::fromF32(b, loc, o, outType);
+                });
+}
+
+void mlir::attn::replaceWithOutputAndState(RewriterBase &rewriter,
+                                           Operation *op, Value o,
+                                           Value finalState) {
+  SmallVector<Value> values{o};
+  if (op->getNumResults() == 2)
+    values.push_back(finalState);
+  rewriter.replaceOp(op, values);
+}

@@ -1,0 +1,41 @@
+//===- LoweringUtils.h - pieces every attn lowering shares -------*- C++ -*-===//
+#ifndef ATTN_LIB_TRANSFORMS_LOWERINGUTILS_H
+#define ATTN_LIB_TRANSFORMS_LOWERINGUTILS_H
+
+#include "LinalgBuilder.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+
+namespace mlir::attn {
+
+/// phi(x) of linear attention, on an f32 scalar.
+Value applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm);
+
+/// phi(toF32(x)): the feature map of an input element of any float type.
+inline Value featureOf(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
+  return applyFeatureMap(b, loc, LinalgBuilder::toF32(b, loc, x), fm);
+}
+
+/// The scale as an f32 value: the attribute, or 1/sqrt(Dk) (computed at run
+/// time when Dk is dynamic).
+Value emitScale(LinalgBuilder &lb, AttentionOpInterface op);
+
+/// o = scale * num, or with normalization (scale * num) / (scale * den), in
+/// `outType`. num has rank r, den (if any) the same shape without the last
+/// dimension.
+Value emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
+                 Type outType);
+
+/// The element type of the op's output o.
+inline Type outputElementType(AttentionOpInterface op) {
+  return cast<ShapedType>(op.getO().getType()).getElementType();
+}
+
+/// Replaces `op`'s results with {o, final state}; the final state is dropped
+/// when the op does not return it.
+void replaceWithOutputAndState(RewriterBase &rewriter, Operation *op, Value o,
+                               Value finalState);
+
+} // namespace mlir::attn
+
+#endif // ATTN_LIB_TRANSFORMS_LOWERINGUTILS_H
