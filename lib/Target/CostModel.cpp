@@ -12,6 +12,21 @@
 // Flop counts are per (batch, head) times B*H. Causal masks halve the masked
 // products. Sizes are clamped to >= 1 so that every estimate is finite.
 //
+// Modelling choices that the decisions rest on:
+//  - matmul efficiency is the fill of the target's tile (GPU: the mma shape;
+//    CPU: a register tile of 3/4 of the vector registers as rows by one vector
+//    of lanes, 24 x 16 on AVX-512), so short chunks / tiny T lose throughput;
+//  - intermediates (T x T scores, the Dk x Dv state) cost DRAM traffic only
+//    when they do not fit on chip (CPU: L2, GPU: shared memory);
+//  - the initial / final state's own I/O (8 Dk Dv bytes) is not charged: it
+//    is the same for every form that carries a state, and the problem does
+//    not say whether the op has one;
+//  - chunkwise pays N + 1 sequential steps (a parallel intra-chunk phase,
+//    then N state hand-offs), so one chunk (C >= T) costs one step more than
+//    the quadratic form it then equals;
+//  - a spilled softmax score matrix makes the softmax a pass of its own whose
+//    memory time cannot hide under the matmuls' compute.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attn/Target/CostModel.h"
@@ -31,7 +46,6 @@ constexpr double kExpFlops = 10;
 /// Softmax per score: scale, running max, subtract, exp, running sum.
 constexpr double kSoftmaxFlopsPerScore = 4 + kExpFlops;
 
-bool isLinearFamily(OpFamily f) { return f != OpFamily::Softmax; }
 bool isDelta(OpFamily f) {
   return f == OpFamily::Delta || f == OpFamily::GatedDelta;
 }
@@ -97,8 +111,8 @@ bool fitsOnChip(double bytes, const TargetDescription &t) {
 /// Accumulates the compute time of the work items of one form.
 class Work {
 public:
-  explicit Work(const TargetDescription &t, double elementBytes)
-      : t(t), tile(matmulTile(t)) {
+  Work(const TargetDescription &t, double elementBytes)
+      : tile(matmulTile(t)) {
     matPeak = std::max(t.peakMatmulGflops, 1e-9);
     // GPU tensor cores run f32 inputs as TF32 at half the bf16 rate (A100,
     // H100 whitepapers).
@@ -128,7 +142,6 @@ private:
     computeNs += f / (peakGflops * par);
   }
 
-  const TargetDescription &t;
   Tile tile;
   double matPeak, vecPeak, units;
 };
@@ -158,13 +171,24 @@ double gateFlops(OpFamily f, double L, const Shape &s) {
   return 0;
 }
 
-FormEstimate finish(FormEstimate est, const Work &w, double bytes,
-                    double steps, const TargetDescription &t) {
-  est.flops = w.flops;
-  est.bytes = bytes;
-  est.sequentialSteps = steps;
+/// The roofline of one pass: compute and memory traffic overlap.
+double rooflineNs(const Work &w, double bytes, const TargetDescription &t) {
   double memNs = bytes / std::max(t.memBandwidthGBs, 1e-9); // GB/s == B/ns
-  est.timeNs = std::max(w.computeNs, memNs) + steps * t.sequentialStepNs;
+  return std::max(w.computeNs, memNs);
+}
+
+/// Fills in the estimate of a form made of the pass `w` moving `bytes`, and
+/// optionally a second pass `extra` that runs on its own (it depends on all of
+/// the first pass's output, so neither hides under the other).
+FormEstimate finish(FormEstimate est, const Work &w, double bytes,
+                    double steps, const TargetDescription &t,
+                    const Work *extra = nullptr, double extraBytes = 0) {
+  est.flops = w.flops + (extra ? extra->flops : 0);
+  est.bytes = bytes + extraBytes;
+  est.sequentialSteps = steps;
+  est.timeNs = rooflineNs(w, bytes, t) + steps * t.sequentialStepNs;
+  if (extra)
+    est.timeNs += rooflineNs(*extra, extraBytes, t);
   return est;
 }
 
@@ -227,6 +251,9 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
   Shape s(p);
   Work w(t, s.e);
   double bytes = 0, steps = 1;
+  // Softmax: the row-wise softmax between the two matmuls.
+  Work softmaxPass(t, s.e);
+  double softmaxPassBytes = 0;
   std::ostringstream note;
   note << int64_t(s.tq) << " x " << int64_t(s.tk) << " score matrix";
   bool causal = isCausal(p);
@@ -237,11 +264,17 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
     double frac = causal ? 0.5 : 1.0; // the masked half is skipped
     w.matmul(frac * 2 * s.tq * s.tk * s.dk * s.bh, s.tq, s.tk, s.dk, s.bh);
     w.matmul(frac * 2 * s.tq * s.tk * s.dv * s.bh, s.tq, s.dv, s.tk, s.bh);
-    w.vector(frac * s.tq * s.tk * kSoftmaxFlopsPerScore * s.bh, s.bh);
     bytes = s.bh * ioBytes(p, s, s.tq, s.tk);
-    // Scores written, read by the softmax which writes P, P read by P V.
-    if (spills)
-      bytes += s.bh * 3 * scoreBytes;
+    double softmaxFlops = frac * s.tq * s.tk * kSoftmaxFlopsPerScore * s.bh;
+    if (spills) {
+      // S is written by Q K^T and P read by P V; in between, the softmax is a
+      // pass of its own that streams S from memory and writes P over it.
+      bytes += s.bh * 2 * scoreBytes;
+      softmaxPass.vector(softmaxFlops, s.bh);
+      softmaxPassBytes = s.bh * 2 * scoreBytes;
+    } else {
+      w.vector(softmaxFlops, s.bh); // on chip, fused with the matmuls
+    }
   } else if (!causal) {
     // Plain linear attention, non-causal: (phi(Q) phi(K)^T) V.
     w.matmul(2 * s.tq * s.tk * s.dk * s.bh, s.tq, s.tk, s.dk, s.bh);
@@ -250,8 +283,9 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
     if (spills)
       bytes += s.bh * 2 * scoreBytes; // written, read
   } else {
-    // Causal linear family (seqLenQ == seqLenK): o = Tril(Q K^T (.) D) V plus
-    // the initial state's Q S0 and the final state S0 + K^T V.
+    // Causal linear family (seqLenQ == seqLenK): o = ((Q K^T) (.) M) V, M the
+    // causal mask times the decay ratios, plus the initial state's Q S0 and
+    // the final state S0 + K^T V.
     double T = s.tq, state = s.dk * s.dv;
     w.matmul(T * T * s.dk * s.bh, T, T, s.dk, s.bh); // Q K^T, half
     w.matmul(T * T * s.dv * s.bh, T, s.dv, T, s.bh); // (..) V, half
@@ -276,6 +310,8 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
   FormEstimate est;
   est.form = FormKind::Quadratic;
   est.note = note.str();
+  if (softmaxPassBytes > 0)
+    return finish(est, w, bytes, steps, t, &softmaxPass, softmaxPassBytes);
   return finish(est, w, bytes, steps, t);
 }
 

@@ -15,15 +15,18 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
     llvm::report_fatal_error("attn: malformed built-in pipeline");
 }
 
-void mlir::attn::buildAttnReferenceToLLVMPipeline(
-    OpPassManager &pm, const AttnReferenceToLLVMOptions &opts) {
-  pm.addPass(createAttnLowerToReference());
+/// Tensors to buffers, loops and the LLVM dialect: the tail every CPU
+/// pipeline shares once no attn op is left.
+static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
+                                       bool resultsToOutParams) {
   pm.addPass(createCanonicalizerPass());
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
-  if (opts.resultsToOutParams)
-    addUpstream(pm, "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}");
-  addUpstream(pm, "buffer-deallocation-pipeline,convert-bufferization-to-memref");
+  if (resultsToOutParams)
+    addUpstream(pm, "buffer-results-to-out-params{hoist-static-allocs "
+                    "modify-public-functions}");
+  addUpstream(pm,
+              "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   addUpstream(pm,
               "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
               "convert-scf-to-cf,arith-expand{include-bf16},"
@@ -33,10 +36,41 @@ void mlir::attn::buildAttnReferenceToLLVMPipeline(
               "reconcile-unrealized-casts");
 }
 
+void mlir::attn::buildAttnReferenceToLLVMPipeline(
+    OpPassManager &pm, const AttnReferenceToLLVMOptions &opts) {
+  pm.addPass(createAttnLowerToReference());
+  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
+}
+
+void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
+                                         const AttnToLLVMOptions &opts) {
+  AttnSelectFormOptions formOpts;
+  formOpts.targetName = opts.target;
+  formOpts.forcedForm = opts.form;
+  formOpts.explain = opts.explain;
+  pm.addPass(createAttnSelectForm(formOpts));
+  AttnSelectChunkOptions chunkOpts;
+  chunkOpts.targetName = opts.target;
+  chunkOpts.chunkSize = opts.chunkSize;
+  chunkOpts.explain = opts.explain;
+  pm.addPass(createAttnSelectChunk(chunkOpts));
+  pm.addPass(createAttnLowerChunkwise());
+  // What is left (recurrent, reassociated, softmax quadratic) is the
+  // definitional form.
+  pm.addPass(createAttnLowerToReference());
+  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
+}
+
 void mlir::attn::registerAttnPipelines() {
   PassPipelineRegistration<AttnReferenceToLLVMOptions>(
       "attn-reference-to-llvm",
       "Lower attn ops through their exact reference form to the LLVM dialect "
       "(CPU, single-threaded loops)",
       buildAttnReferenceToLLVMPipeline);
+  PassPipelineRegistration<AttnToLLVMOptions>(
+      "attn-to-llvm",
+      "Select each attn op's form and chunk size with the cost model, lower "
+      "it in that form and on to the LLVM dialect (CPU, single-threaded "
+      "loops)",
+      buildAttnToLLVMPipeline);
 }

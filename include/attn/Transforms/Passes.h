@@ -34,6 +34,36 @@ struct AttnReferenceToLLVMOptions
 void buildAttnReferenceToLLVMPipeline(OpPassManager &pm,
                                       const AttnReferenceToLLVMOptions &opts);
 
+/// Options of the form-selecting CPU pipeline.
+struct AttnToLLVMOptions : public PassPipelineOptions<AttnToLLVMOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Target description for the cost model (x86-avx512, "
+                     "x86-avx2, sm_80, sm_90)"),
+      llvm::cl::init("x86-avx512")};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("auto, recurrent, quadratic, chunkwise or reassociated"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<int64_t> chunkSize{
+      *this, "chunk-size",
+      llvm::cl::desc("Chunk size of chunkwise forms (0: cost model)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Remark the cost model's candidates and choices"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> resultsToOutParams{
+      *this, "results-to-out-params",
+      llvm::cl::desc("Turn memref results into caller-allocated out "
+                     "parameters (needs static shapes)"),
+      llvm::cl::init(false)};
+};
+
+/// attn -> form and chunk selection -> chunkwise / reference lowerings ->
+/// bufferized loops -> LLVM dialect, for the CPU.
+void buildAttnToLLVMPipeline(OpPassManager &pm, const AttnToLLVMOptions &opts);
+
 /// Registers the attn pipelines (attn-reference-to-llvm, ...).
 void registerAttnPipelines();
 

@@ -23,6 +23,49 @@ def AttnLowerToReference : Pass<"attn-lower-to-reference"> {
   ];
 }
 
+def AttnSelectForm : Pass<"attn-select-form"> {
+  let summary = "Choose each attn op's algorithm form with the cost model";
+  let description = [{
+    Records on every attn op without a `form` attribute the form the cost
+    model of the target estimates fastest: `recurrent` (decode: T of one or a
+    few steps), `quadratic` (short T), `chunkwise` (long causal T; for softmax
+    attention the tiled online-softmax form) or `reassociated` (non-causal
+    linear attention, phi(Q) (phi(K)^T V)). A `form` set by the user is kept;
+    the `form` option forces one form on every op (an error where it does not
+    apply). With `explain`, each op gets a remark listing every applicable
+    form with its estimated flops, bytes, sequential steps and time, and the
+    choice. Dynamic sizes are estimated as B = 1 and T = 4096.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"x86-avx512\"",
+           "Target description the cost model reads (x86-avx512, x86-avx2, "
+           "sm_80, sm_90)">,
+    Option<"forcedForm", "form", "std::string", /*default=*/"\"auto\"",
+           "auto (cost model), recurrent, quadratic, chunkwise or reassociated">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per op with every candidate's estimate">
+  ];
+}
+
+def AttnSelectChunk : Pass<"attn-select-chunk"> {
+  let summary = "Choose the chunk (tile) size of every chunkwise attn op";
+  let description = [{
+    Records `chunk_size` on every op whose form is `chunkwise` and has none:
+    the `chunk-size` option when given, else the candidate the cost model
+    estimates fastest among those whose working set fits the target (CPU: L2
+    per core, vector width; GPU: shared memory per SM, tensor-core tile).
+    C need not divide T. A user-set chunk_size is kept.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"x86-avx512\"",
+           "Target description the cost model reads">,
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"0",
+           "Force this chunk size (0: cost model)">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark per op with the candidate chunk sizes">
+  ];
+}
+
 def AttnLowerChunkwise : Pass<"attn-lower-chunkwise"> {
   let summary = "Lower attn ops whose form is chunkwise (or quadratic) to chunks";
   let description = [{

@@ -35,6 +35,10 @@ def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
       "std::optional<::mlir::attn::Form>", "getForm">,
     InterfaceMethod<"The chunk size recorded on the op, if any.",
       "std::optional<uint64_t>", "getChunkSize">,
+    InterfaceMethod<"Records (or clears) the form.", "void", "setForm",
+      (ins "std::optional<::mlir::attn::Form>":$form)>,
+    InterfaceMethod<"Records (or clears) the chunk size.", "void",
+      "setChunkSize", (ins "std::optional<uint64_t>":$chunkSize)>,
   ];
   let extraSharedClassDeclaration = [{
     int64_t getBatchSize() { return dimOf($_op.getQ(), 0); }

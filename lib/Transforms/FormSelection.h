@@ -1,0 +1,23 @@
+//===- FormSelection.h - attn ops as cost-model problems ---------*- C++ -*-===//
+#ifndef ATTN_LIB_TRANSFORMS_FORMSELECTION_H
+#define ATTN_LIB_TRANSFORMS_FORMSELECTION_H
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Target/CostModel.h"
+
+namespace mlir::attn {
+
+/// The cost-model view of `op`; dynamic B and T are estimated as 1 and 4096,
+/// dynamic head dims as 128.
+::attn::target::AttentionProblem describeProblem(AttentionOpInterface op);
+
+::attn::target::FormKind toFormKind(Form form);
+Form fromFormKind(::attn::target::FormKind form);
+
+/// Parses a --attn-target style name, or reports the valid names on `op`.
+FailureOr<::attn::target::TargetDescription> resolveTarget(Operation *op,
+                                                   StringRef name);
+
+} // namespace mlir::attn
+
+#endif // ATTN_LIB_TRANSFORMS_FORMSELECTION_H

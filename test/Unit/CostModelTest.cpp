@@ -1,0 +1,441 @@
+//===- CostModelTest.cpp - pins the cost model's decisions ----------------===//
+//
+// The decision table is the contract: which form (and chunk size) the model
+// picks for the shapes the project cares about. The other tests check the
+// model's invariants over a grid of shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Target/CostModel.h"
+#include "attn/Target/TargetDescription.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+using namespace attn::target;
+
+namespace {
+
+const char *familyName(OpFamily f) {
+  switch (f) {
+  case OpFamily::Softmax:
+    return "softmax";
+  case OpFamily::Linear:
+    return "linear";
+  case OpFamily::GatedScalar:
+    return "gated_scalar";
+  case OpFamily::GatedVector:
+    return "gated_vector";
+  case OpFamily::Delta:
+    return "delta";
+  case OpFamily::GatedDelta:
+    return "gated_delta";
+  }
+  return "unknown";
+}
+
+const OpFamily kAllFamilies[] = {OpFamily::Softmax,     OpFamily::Linear,
+                                 OpFamily::GatedScalar, OpFamily::GatedVector,
+                                 OpFamily::Delta,       OpFamily::GatedDelta};
+
+AttentionProblem makeProblem(OpFamily family, int64_t batch, int64_t heads,
+                             int64_t seqLen, int64_t headDim, bool causal,
+                             int64_t elementBytes) {
+  AttentionProblem p;
+  p.family = family;
+  p.batch = batch;
+  p.heads = heads;
+  p.seqLenQ = p.seqLenK = seqLen;
+  p.keyDim = p.valueDim = headDim;
+  p.causal = causal;
+  p.elementBytes = elementBytes;
+  return p;
+}
+
+TargetDescription target(const std::string &name) {
+  std::optional<TargetDescription> t = lookupTarget(name);
+  EXPECT_TRUE(t.has_value()) << name;
+  return t ? *t : defaultCpuTarget();
+}
+
+/// The ranking as text, for failure messages.
+std::string describe(const std::vector<FormEstimate> &ranked) {
+  std::ostringstream os;
+  for (const FormEstimate &e : ranked) {
+    os << "  " << formName(e.form);
+    if (e.form == FormKind::Chunkwise)
+      os << "(C=" << e.chunkSize << ")";
+    os << ": " << e.timeNs << " ns [" << e.note << "]\n";
+  }
+  return os.str();
+}
+
+/// The working set that candidateChunkSizes promises to fit.
+double chunkWorkingSet(const AttentionProblem &p, const TargetDescription &t,
+                       int64_t C) {
+  double c = double(C), dk = double(p.keyDim), dv = double(p.valueDim);
+  bool gpu = t.kind == TargetKind::GPU;
+  double carried = p.family == OpFamily::Softmax ? c * dv * 4 : dk * dv * 4;
+  return c * (dk + dv) * (gpu ? 2 * 2 : 4 * 2) + c * c * 4 + carried;
+}
+
+double chunkCapacity(const TargetDescription &t) {
+  return t.kind == TargetKind::GPU ? double(t.smemBytesPerUnit)
+                                   : double(t.l2Bytes);
+}
+
+//===----------------------------------------------------------------------===//
+// The decision table.
+//===----------------------------------------------------------------------===//
+
+struct Decision {
+  std::string target;
+  OpFamily family;
+  int64_t batch, heads, seqLen, headDim;
+  bool causal;
+  int64_t elementBytes;
+  FormKind expected;
+  std::vector<int64_t> allowedChunks = {}; // empty: any
+};
+
+std::string decisionName(const ::testing::TestParamInfo<Decision> &info) {
+  const Decision &d = info.param;
+  std::string name = d.target + "_" + familyName(d.family) +
+                     (d.causal ? "_causal" : "_noncausal") + "_T" +
+                     std::to_string(d.seqLen) + "_D" +
+                     std::to_string(d.headDim);
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
+}
+
+class DecisionTest : public ::testing::TestWithParam<Decision> {};
+
+TEST_P(DecisionTest, PicksExpectedForm) {
+  const Decision &d = GetParam();
+  TargetDescription t = target(d.target);
+  AttentionProblem p = makeProblem(d.family, d.batch, d.heads, d.seqLen,
+                                   d.headDim, d.causal, d.elementBytes);
+  std::vector<FormEstimate> ranked = rankForms(p, t);
+  ASSERT_FALSE(ranked.empty());
+  const FormEstimate &best = ranked.front();
+  EXPECT_EQ(formName(best.form), std::string(formName(d.expected)))
+      << describe(ranked);
+  if (!d.allowedChunks.empty()) {
+    ASSERT_EQ(best.form, FormKind::Chunkwise);
+    EXPECT_NE(std::find(d.allowedChunks.begin(), d.allowedChunks.end(),
+                        best.chunkSize),
+              d.allowedChunks.end())
+        << "chunk " << best.chunkSize << "\n"
+        << describe(ranked);
+  }
+}
+
+constexpr auto R = FormKind::Recurrent;
+constexpr auto Q = FormKind::Quadratic;
+constexpr auto Ck = FormKind::Chunkwise;
+constexpr auto RA = FormKind::Reassociated;
+
+// The CPU benchmark machine, B=1 H=8 Dk=Dv=64 f32.
+Decision cpu(OpFamily f, int64_t T, FormKind form, bool causal = true,
+             int64_t D = 64) {
+  return {"x86-avx512", f, 1, 8, T, D, causal, 4, form};
+}
+// H100, B=4 H=16 Dk=Dv=128 bf16.
+Decision h100(OpFamily f, int64_t T, FormKind form,
+              std::vector<int64_t> chunks = {}) {
+  return {"sm_90", f, 4, 16, T, 128, true, 2, form, chunks};
+}
+
+const Decision kDecisions[] = {
+    // Plain linear, causal: decode -> recurrent, short prompt -> one
+    // quadratic block, long -> chunkwise.
+    cpu(OpFamily::Linear, 1, R),
+    cpu(OpFamily::Linear, 4, R),
+    cpu(OpFamily::Linear, 32, Q),
+    cpu(OpFamily::Linear, 4096, Ck),
+    cpu(OpFamily::Linear, 16384, Ck),
+    // Gated.
+    cpu(OpFamily::GatedScalar, 1, R),
+    cpu(OpFamily::GatedScalar, 4096, Ck),
+    cpu(OpFamily::GatedVector, 1, R),
+    cpu(OpFamily::GatedVector, 4096, Ck),
+    // Delta rule: the triangular inverse makes quadratic lose early.
+    cpu(OpFamily::Delta, 1, R),
+    cpu(OpFamily::Delta, 16, Q),
+    cpu(OpFamily::Delta, 1000, Ck),
+    cpu(OpFamily::Delta, 4096, Ck),
+    cpu(OpFamily::GatedDelta, 1, R),
+    cpu(OpFamily::GatedDelta, 16, Q),
+    cpu(OpFamily::GatedDelta, 1000, Ck),
+    cpu(OpFamily::GatedDelta, 4096, Ck),
+    // Non-causal linear: reassociate unless T is tiny against D.
+    cpu(OpFamily::Linear, 1024, RA, /*causal=*/false),
+    cpu(OpFamily::Linear, 8, Q, /*causal=*/false, /*D=*/128),
+    // Softmax: flash tiling for long sequences, one block for short ones.
+    cpu(OpFamily::Softmax, 4096, Ck),
+    cpu(OpFamily::Softmax, 64, Q),
+    cpu(OpFamily::Softmax, 64, Q, /*causal=*/false),
+    // H100.
+    h100(OpFamily::Linear, 1, R),
+    h100(OpFamily::Linear, 8192, Ck, {64, 128}),
+    h100(OpFamily::GatedScalar, 1, R),
+    h100(OpFamily::GatedScalar, 8192, Ck, {64, 128}),
+    h100(OpFamily::GatedVector, 1, R),
+    h100(OpFamily::GatedVector, 8192, Ck, {64, 128}),
+    h100(OpFamily::Delta, 1, R),
+    h100(OpFamily::Delta, 8192, Ck, {64, 128}),
+    h100(OpFamily::GatedDelta, 1, R),
+    h100(OpFamily::GatedDelta, 8192, Ck, {64, 128}),
+    h100(OpFamily::Softmax, 8192, Ck),
+};
+
+INSTANTIATE_TEST_SUITE_P(Table, DecisionTest, ::testing::ValuesIn(kDecisions),
+                         decisionName);
+
+//===----------------------------------------------------------------------===//
+// Invariants over a grid of shapes.
+//===----------------------------------------------------------------------===//
+
+/// Calls `fn(p, t)` for every target and a spread of problem shapes.
+template <typename Fn> void forEachProblem(Fn fn) {
+  for (const std::string &name : targetNames()) {
+    TargetDescription t = target(name);
+    for (OpFamily f : kAllFamilies)
+      for (bool causal : {true, false})
+        for (int64_t T : {1, 7, 16, 100, 1000, 8192})
+          for (int64_t D : {16, 64, 128, 256})
+            for (int64_t e : {2, 4}) {
+              AttentionProblem p = makeProblem(f, 2, 4, T, D, causal, e);
+              fn(p, t);
+            }
+  }
+}
+
+std::string problemText(const AttentionProblem &p,
+                        const TargetDescription &t) {
+  std::ostringstream os;
+  os << t.name << " " << familyName(p.family)
+     << (p.causal ? " causal" : " noncausal") << " T=" << p.seqLenQ
+     << " D=" << p.keyDim << " e=" << p.elementBytes;
+  return os.str();
+}
+
+TEST(CostModelTest, EstimatesArePositiveAndFinite) {
+  forEachProblem([](const AttentionProblem &p, const TargetDescription &t) {
+    for (FormKind form : applicableForms(p)) {
+      FormEstimate e = estimate(p, form, t);
+      SCOPED_TRACE(problemText(p, t) + " " + formName(form));
+      EXPECT_EQ(e.form, form);
+      EXPECT_TRUE(std::isfinite(e.timeNs));
+      EXPECT_GT(e.timeNs, 0);
+      EXPECT_TRUE(std::isfinite(e.flops));
+      EXPECT_GT(e.flops, 0);
+      EXPECT_GT(e.bytes, 0);
+      EXPECT_GE(e.sequentialSteps, 1);
+      EXPECT_FALSE(e.note.empty());
+      if (form == FormKind::Chunkwise) {
+        EXPECT_GT(e.chunkSize, 0);
+      }
+    }
+  });
+}
+
+TEST(CostModelTest, RankFormsIsSortedAndComplete) {
+  forEachProblem([](const AttentionProblem &p, const TargetDescription &t) {
+    SCOPED_TRACE(problemText(p, t));
+    std::vector<FormEstimate> ranked = rankForms(p, t);
+    std::vector<FormKind> forms = applicableForms(p);
+    ASSERT_EQ(ranked.size(), forms.size());
+    for (size_t i = 1; i < ranked.size(); ++i)
+      EXPECT_LE(ranked[i - 1].timeNs, ranked[i].timeNs);
+    std::set<FormKind> rankedForms, expected(forms.begin(), forms.end());
+    for (const FormEstimate &e : ranked)
+      rankedForms.insert(e.form);
+    EXPECT_EQ(rankedForms, expected);
+  });
+}
+
+TEST(CostModelTest, CandidateChunkSizesFitAndAreOrderedBestFirst) {
+  forEachProblem([](const AttentionProblem &p, const TargetDescription &t) {
+    SCOPED_TRACE(problemText(p, t));
+    std::vector<int64_t> sizes = candidateChunkSizes(p, t);
+    ASSERT_FALSE(sizes.empty());
+    if (chunkWorkingSet(p, t, 16) > chunkCapacity(t)) {
+      // Nothing fits (e.g. Dk=Dv=256 on sm_80: the f32 state alone is
+      // 256 KiB): the smallest tile is the fallback.
+      EXPECT_EQ(sizes, std::vector<int64_t>{16});
+      return;
+    }
+    for (int64_t C : sizes) {
+      EXPECT_EQ(C % 16, 0) << C;
+      EXPECT_LE(chunkWorkingSet(p, t, C), chunkCapacity(t)) << C;
+    }
+    // Best first: the estimate with each size does not decrease.
+    if (p.family == OpFamily::Softmax || p.causal) {
+      for (size_t i = 1; i < sizes.size(); ++i)
+        EXPECT_LE(estimate(p, FormKind::Chunkwise, t, sizes[i - 1]).timeNs,
+                  estimate(p, FormKind::Chunkwise, t, sizes[i]).timeNs);
+    }
+  });
+}
+
+TEST(CostModelTest, CandidateChunkSizesFallBackTo16) {
+  // A head dim whose state alone exceeds every on-chip buffer.
+  for (const std::string &name : targetNames()) {
+    AttentionProblem p =
+        makeProblem(OpFamily::Linear, 1, 1, 1024, 4096, true, 2);
+    EXPECT_EQ(candidateChunkSizes(p, target(name)),
+              std::vector<int64_t>{16})
+        << name;
+  }
+}
+
+TEST(CostModelTest, BiggerHeadDimsNeverIncreaseTheLargestChunk) {
+  for (const std::string &name : targetNames()) {
+    TargetDescription t = target(name);
+    for (OpFamily f : kAllFamilies) {
+      int64_t previous = INT64_MAX;
+      for (int64_t D : {16, 32, 64, 128, 256, 512, 1024}) {
+        AttentionProblem p = makeProblem(f, 1, 8, 4096, D, true, 2);
+        std::vector<int64_t> sizes = candidateChunkSizes(p, t);
+        int64_t largest = *std::max_element(sizes.begin(), sizes.end());
+        EXPECT_LE(largest, previous)
+            << name << " " << familyName(f) << " D=" << D;
+        previous = largest;
+      }
+    }
+  }
+}
+
+TEST(CostModelTest, LimitsBiteWhereExpected) {
+  // Dk=Dv=128 on an H100: C=128 needs 256 KiB of shared memory (> 227 KiB).
+  AttentionProblem p = makeProblem(OpFamily::Linear, 4, 16, 8192, 128, true, 2);
+  std::vector<int64_t> sizes = candidateChunkSizes(p, target("sm_90"));
+  EXPECT_EQ(std::count(sizes.begin(), sizes.end(), 128), 0);
+  EXPECT_EQ(std::count(sizes.begin(), sizes.end(), 64), 1);
+}
+
+TEST(CostModelTest, ExplicitChunkSizeIsUsed) {
+  AttentionProblem p = makeProblem(OpFamily::Linear, 1, 8, 4096, 64, true, 4);
+  for (int64_t C : {16, 32, 64, 128}) {
+    FormEstimate e = estimate(p, FormKind::Chunkwise, defaultCpuTarget(), C);
+    EXPECT_EQ(e.chunkSize, C);
+    EXPECT_NE(e.note.find(std::to_string(4096 / C) + " chunks of " +
+                          std::to_string(C)),
+              std::string::npos)
+        << e.note;
+  }
+}
+
+TEST(CostModelTest, PaddingIsCharged) {
+  // T = 1000 in chunks of 128 computes 1024 positions; 1024 costs the same.
+  AttentionProblem p1000 =
+      makeProblem(OpFamily::Linear, 1, 8, 1000, 64, true, 4);
+  AttentionProblem p1024 =
+      makeProblem(OpFamily::Linear, 1, 8, 1024, 64, true, 4);
+  const TargetDescription &t = defaultCpuTarget();
+  EXPECT_DOUBLE_EQ(estimate(p1000, FormKind::Chunkwise, t, 128).flops,
+                   estimate(p1024, FormKind::Chunkwise, t, 128).flops);
+}
+
+TEST(CostModelTest, ApplicableForms) {
+  auto forms = [](OpFamily f, bool causal) {
+    return applicableForms(makeProblem(f, 1, 1, 16, 64, causal, 4));
+  };
+  using V = std::vector<FormKind>;
+  EXPECT_EQ(forms(OpFamily::Softmax, true), (V{Q, Ck}));
+  EXPECT_EQ(forms(OpFamily::Softmax, false), (V{Q, Ck}));
+  EXPECT_EQ(forms(OpFamily::Linear, true), (V{R, Q, Ck}));
+  EXPECT_EQ(forms(OpFamily::Linear, false), (V{Q, RA}));
+  for (OpFamily f : {OpFamily::GatedScalar, OpFamily::GatedVector,
+                     OpFamily::Delta, OpFamily::GatedDelta})
+    for (bool causal : {true, false}) // always causal
+      EXPECT_EQ(forms(f, causal), (V{R, Q, Ck})) << familyName(f);
+}
+
+TEST(CostModelTest, InapplicableFormsCostInfinity) {
+  const TargetDescription &t = defaultCpuTarget();
+  AttentionProblem softmax =
+      makeProblem(OpFamily::Softmax, 1, 1, 16, 64, true, 4);
+  AttentionProblem causal = makeProblem(OpFamily::Linear, 1, 1, 16, 64, true, 4);
+  AttentionProblem nonCausal =
+      makeProblem(OpFamily::Linear, 1, 1, 16, 64, false, 4);
+  EXPECT_TRUE(std::isinf(estimate(softmax, R, t).timeNs));
+  EXPECT_TRUE(std::isinf(estimate(softmax, RA, t).timeNs));
+  EXPECT_TRUE(std::isinf(estimate(causal, RA, t).timeNs));
+  EXPECT_TRUE(std::isinf(estimate(nonCausal, R, t).timeNs));
+  EXPECT_TRUE(std::isinf(estimate(nonCausal, Ck, t).timeNs));
+}
+
+TEST(CostModelTest, FormNamesAreDistinct) {
+  std::set<std::string> names;
+  for (FormKind f : {R, Q, Ck, RA})
+    names.insert(formName(f));
+  EXPECT_EQ(names.size(), 4u);
+}
+
+//===----------------------------------------------------------------------===//
+// Targets.
+//===----------------------------------------------------------------------===//
+
+TEST(TargetDescriptionTest, EveryPresetLooksUp) {
+  std::vector<std::string> names = targetNames();
+  EXPECT_EQ(names.size(), 4u);
+  for (const std::string &name : names) {
+    std::optional<TargetDescription> t = lookupTarget(name);
+    ASSERT_TRUE(t.has_value()) << name;
+    EXPECT_EQ(t->name, name);
+    EXPECT_GT(t->peakMatmulGflops, t->peakVectorGflops) << name;
+    EXPECT_GT(t->peakVectorGflops, 0) << name;
+    EXPECT_GT(t->memBandwidthGBs, 0) << name;
+    EXPECT_GT(t->parallelUnits, 0) << name;
+    EXPECT_GT(t->sequentialStepNs, 0) << name;
+    if (t->kind == TargetKind::CPU) {
+      EXPECT_GT(t->vectorBits, 0) << name;
+      EXPECT_GT(t->vectorRegisters, 0) << name;
+      EXPECT_GT(t->l2Bytes, t->l1Bytes) << name;
+      EXPECT_GT(t->l1Bytes, 0) << name;
+    } else {
+      EXPECT_GT(t->smemBytesPerUnit, 0) << name;
+      EXPECT_GT(t->mmaM * t->mmaN * t->mmaK, 0) << name;
+      EXPECT_GT(t->smVersion, 0) << name;
+    }
+  }
+  for (const char *name : {"x86-avx512", "x86-avx2", "sm_80", "sm_90"})
+    EXPECT_TRUE(lookupTarget(name).has_value()) << name;
+}
+
+TEST(TargetDescriptionTest, UnknownNameIsNullopt) {
+  EXPECT_FALSE(lookupTarget("nope").has_value());
+  EXPECT_FALSE(lookupTarget("").has_value());
+}
+
+TEST(TargetDescriptionTest, DefaultCpuTargetIsTheBenchmarkMachine) {
+  const TargetDescription &t = defaultCpuTarget();
+  EXPECT_EQ(t.name, "x86-avx512");
+  EXPECT_EQ(t.kind, TargetKind::CPU);
+  EXPECT_EQ(t.parallelUnits, 2);
+  EXPECT_EQ(t.vectorBits, 512);
+  EXPECT_EQ(&t, &defaultCpuTarget()); // one object, stable address
+}
+
+TEST(TargetDescriptionTest, GpuPresetsMatchTheirWhitepapers) {
+  TargetDescription a100 = target("sm_80"), h100 = target("sm_90");
+  EXPECT_EQ(a100.parallelUnits, 108);
+  EXPECT_EQ(a100.smVersion, 80);
+  EXPECT_EQ(a100.smemBytesPerUnit, 164 * 1024);
+  EXPECT_EQ(h100.parallelUnits, 132);
+  EXPECT_EQ(h100.smVersion, 90);
+  EXPECT_EQ(h100.smemBytesPerUnit, 227 * 1024);
+  EXPECT_EQ(h100.mmaM, 64);
+}
+
+} // namespace
