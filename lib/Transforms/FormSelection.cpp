@@ -198,7 +198,7 @@ struct AttnSelectChunkPass
     if (chunkSize < 0) {
       getOperation()->emitError()
           << "attn-select-chunk: chunk-size must be positive, got "
-          << chunkSize;
+          << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
     FailureOr<tgt::TargetDescription> target =

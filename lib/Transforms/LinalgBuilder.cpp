@@ -13,7 +13,8 @@ using namespace mlir::attn;
 AffineMap LinalgBuilder::proj(unsigned numDims, ArrayRef<unsigned> dims) {
   SmallVector<AffineExpr> exprs;
   for (unsigned d : dims)
-    exprs.push_back(b.getAffineDimExpr(d));
+    exprs.push_back(d == kUnit ? b.getAffineConstantExpr(0)
+                               : b.getAffineDimExpr(d));
   return AffineMap::get(numDims, 0, exprs, b.getContext());
 }
 
@@ -113,34 +114,13 @@ static void rangeSlice(OpBuilder &b, Location loc, Value full, int64_t dim,
   sizes[dim] = size;
 }
 
-/// The static shape of `full` with `dim` removed (rank-reduced) or resized.
-static RankedTensorType sliceType(Value full, int64_t dim, bool drop,
-                                  OpFoldResult size) {
+/// The static shape of `full` with `dim` resized to `size`.
+static RankedTensorType sliceType(Value full, int64_t dim, OpFoldResult size) {
   auto type = cast<RankedTensorType>(full.getType());
   SmallVector<int64_t> shape(type.getShape());
-  if (drop) {
-    shape.erase(shape.begin() + dim);
-  } else {
-    std::optional<int64_t> s = getConstantIntValue(size);
-    shape[dim] = s ? *s : ShapedType::kDynamic;
-  }
+  std::optional<int64_t> s = getConstantIntValue(size);
+  shape[dim] = s ? *s : ShapedType::kDynamic;
   return RankedTensorType::get(shape, type.getElementType());
-}
-
-Value LinalgBuilder::sliceAt(Value src, int64_t dim, OpFoldResult i) {
-  SmallVector<OpFoldResult> offsets, sizes, strides;
-  rangeSlice(b, loc, src, dim, i, b.getIndexAttr(1), offsets, sizes, strides);
-  return tensor::ExtractSliceOp::create(b, loc, sliceType(src, dim, true, {}),
-                                        src, offsets, sizes, strides);
-}
-
-Value LinalgBuilder::insertAt(Value part, Value dest, int64_t dim,
-                              OpFoldResult i) {
-  SmallVector<OpFoldResult> offsets, sizes, strides;
-  rangeSlice(b, loc, dest, dim, i, b.getIndexAttr(1), offsets, sizes,
-             strides);
-  return tensor::InsertSliceOp::create(b, loc, part, dest, offsets, sizes,
-                                       strides);
 }
 
 Value LinalgBuilder::sliceRange(Value src, int64_t dim, OpFoldResult offset,
@@ -148,7 +128,7 @@ Value LinalgBuilder::sliceRange(Value src, int64_t dim, OpFoldResult offset,
   SmallVector<OpFoldResult> offsets, sizes, strides;
   rangeSlice(b, loc, src, dim, offset, size, offsets, sizes, strides);
   return tensor::ExtractSliceOp::create(
-      b, loc, sliceType(src, dim, false, size), src, offsets, sizes, strides);
+      b, loc, sliceType(src, dim, size), src, offsets, sizes, strides);
 }
 
 Value LinalgBuilder::insertRange(Value part, Value dest, int64_t dim,
@@ -170,6 +150,6 @@ Value LinalgBuilder::padWithZeros(Value src, int64_t dim, OpFoldResult size) {
       b, loc, d0 - d1, {size, this->size(src, dim)});
   Value zero = arith::ConstantOp::create(
       b, loc, b.getZeroAttr(type.getElementType()));
-  Type resultType = sliceType(src, dim, false, size);
+  Type resultType = sliceType(src, dim, size);
   return tensor::PadOp::create(b, loc, resultType, src, low, high, zero);
 }

@@ -25,8 +25,10 @@ public:
   Location getLoc() const { return loc; }
   Type f32() { return b.getF32Type(); }
 
-  /// The projection (d0..d{numDims-1}) -> (d{dims[0]}, d{dims[1]}, ...).
+  /// The map (d0..d{numDims-1}) -> (d{dims[0]}, d{dims[1]}, ...); an entry
+  /// kUnit stands for the constant 0 (indexing a size-1 dimension).
   AffineMap proj(unsigned numDims, ArrayRef<unsigned> dims);
+  static constexpr unsigned kUnit = ~0u;
 
   /// Sizes of `tensor`, static where known.
   SmallVector<OpFoldResult> sizes(Value tensor);
@@ -64,18 +66,9 @@ public:
   static Value fromF32(OpBuilder &b, Location loc, Value x, Type to);
   static Value constF32(OpBuilder &b, Location loc, double v);
 
-  /// The rank-reduced slice src[:, t] (dimension 1 removed), e.g. the
-  /// [B, H, D] step of a [B, T, H, D] tensor.
-  Value sliceStep(Value src, Value t) { return sliceAt(src, 1, t); }
-  /// Writes `step` (src's shape without dimension 1) into dest[:, t].
-  Value insertStep(Value step, Value dest, Value t) {
-    return insertAt(step, dest, 1, t);
-  }
-  /// The rank-reduced slice of `src` at index `i` of dimension `dim`.
-  Value sliceAt(Value src, int64_t dim, OpFoldResult i);
-  /// Writes `part` (dest's shape without `dim`) at index `i` of `dim`.
-  Value insertAt(Value part, Value dest, int64_t dim, OpFoldResult i);
-  /// src[..., offset : offset + size, ...] along `dim` (rank kept).
+  /// src[..., offset : offset + size, ...] along `dim`. Slices keep their
+  /// rank: a rank-reducing slice with several unit dimensions is ambiguous,
+  /// and canonicalization may re-infer it differently.
   Value sliceRange(Value src, int64_t dim, OpFoldResult offset,
                    OpFoldResult size);
   /// Writes `part` into dest[..., offset : offset + size(part), ...].

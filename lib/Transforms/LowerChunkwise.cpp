@@ -284,24 +284,26 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
       [&](OpBuilder &nb, Location nl, Value r, ValueRange iter) {
         LinalgBuilder rb(nb, nl);
         Value a = iter[0];
-        Value lRow = rb.sliceAt(lower, 2, r); // [B, H, C] over s
+        constexpr unsigned U = LinalgBuilder::kUnit;
+        OpFoldResult unit = nb.getIndexAttr(1);
+        Value lRow = rb.sliceRange(lower, 2, r, unit); // [B, H, 1, C] over s
         // Dims (b, h, j, s).
         Value acc = rb.generic(
-            {lRow, a}, rb.filled({B, H, C}, 0.0),
-            {rb.proj(4, {0, 1, 3}), rb.proj(4, {0, 1, 3, 2}),
-             rb.proj(4, {0, 1, 2})},
+            {lRow, a}, rb.filled({B, H, unit, C}, 0.0),
+            {rb.proj(4, {0, 1, U, 3}), rb.proj(4, {0, 1, 3, 2}),
+             rb.proj(4, {0, 1, U, 2})},
             {3}, [&](OpBuilder &bb, Location l, ValueRange x) {
               return add(bb, l, x[2], mul(bb, l, x[0], x[1]));
             });
         Value row = rb.map(
-            {acc}, acc, rb.f32(), {rb.proj(3, {0, 1, 2})},
+            {acc}, acc, rb.f32(), {rb.proj(4, {0, 1, 2, 3})},
             [&](OpBuilder &bb, Location l, ValueRange x) {
               Value diag =
-                  cmpIdx(bb, l, arith::CmpIPredicate::eq, idx(bb, l, 2), r);
+                  cmpIdx(bb, l, arith::CmpIPredicate::eq, idx(bb, l, 3), r);
               Value e = select(bb, l, diag, cst(bb, l, 1.0), cst(bb, l, 0.0));
               return sub(bb, l, e, x[0]);
             });
-        scf::YieldOp::create(nb, nl, rb.insertAt(row, a, 2, r));
+        scf::YieldOp::create(nb, nl, rb.insertRange(row, a, 2, r));
       });
   Value inv = solve.getResult(0);
 

@@ -76,18 +76,22 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
       [&](OpBuilder &nb, Location nl, Value t, ValueRange iter) {
         LinalgBuilder sb(nb, nl);
         Value s = iter[0], o = iter[1];
-        Value qt = sb.sliceStep(r.q, t), kt = sb.sliceStep(r.k, t),
-              vt = sb.sliceStep(r.v, t);
+        // Step tensors keep the unit T dimension: [B, 1, H, D].
+        OpFoldResult unit = nb.getIndexAttr(1);
+        auto step = [&](Value x) { return sb.sliceRange(x, 1, t, unit); };
+        constexpr unsigned U = LinalgBuilder::kUnit;
+        Value qt = step(r.q), kt = step(r.k), vt = step(r.v);
         AffineMap sMap = sb.proj(4, {kB, kH, kI, kJ});
         auto phi = [&](OpBuilder &bb, Location l, Value x) {
-          return applyFeatureMap(bb, l, LinalgBuilder::toF32(bb, l, x), fm);
+          return featureOf(bb, l, x, fm);
         };
 
         // S <- diag(exp(g_t)) S.
         if (r.gate) {
-          Value gt = sb.sliceStep(r.gate, t);
-          bool vec = cast<ShapedType>(gt.getType()).getRank() == 3;
-          AffineMap gMap = vec ? sb.proj(4, {kB, kH, kI}) : sb.proj(4, {kB, kH});
+          Value gt = step(r.gate);
+          bool vec = cast<ShapedType>(gt.getType()).getRank() == 4;
+          AffineMap gMap =
+              vec ? sb.proj(4, {kB, U, kH, kI}) : sb.proj(4, {kB, U, kH});
           s = sb.generic({gt}, s, {gMap, sMap}, {},
                          [&](OpBuilder &bb, Location l, ValueRange a) {
                            Value g = LinalgBuilder::toF32(bb, l, a[0]);
@@ -99,12 +103,13 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
         // The rank-1 update S += k_t u_t^T, with u = v (plain) or, for the
         // delta rule, u = beta_t (v_t - S^T k_t) on the decayed S.
         Value u = vt;
+        AffineMap uMap = sb.proj(4, {kB, U, kH, kJ});
         if (r.beta) {
-          Value bt = sb.sliceStep(r.beta, t);
+          Value bt = step(r.beta);
           // (b, h, j, i): kS[b,h,j] = sum_i k[b,h,i] S[b,h,i,j].
           Value kS = sb.generic(
               {kt, s}, sb.filled({B, H, Dv}, 0.0),
-              {sb.proj(4, {0, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
+              {sb.proj(4, {0, U, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
                sb.proj(4, {0, 1, 2})},
               {3}, [&](OpBuilder &bb, Location l, ValueRange a) {
                 Value kk = LinalgBuilder::toF32(bb, l, a[0]);
@@ -112,7 +117,7 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
                 return arith::AddFOp::create(bb, l, a[2], p);
               });
           u = sb.map({bt, vt, kS}, kS, sb.f32(),
-                     {sb.proj(3, {0, 1}), sb.proj(3, {0, 1, 2}),
+                     {sb.proj(3, {0, U, 1}), sb.proj(3, {0, U, 1, 2}),
                       sb.proj(3, {0, 1, 2})},
                      [&](OpBuilder &bb, Location l, ValueRange a) {
                        Value beta = LinalgBuilder::toF32(bb, l, a[0]);
@@ -120,10 +125,9 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
                        Value diff = arith::SubFOp::create(bb, l, vv, a[2]);
                        return arith::MulFOp::create(bb, l, beta, diff);
                      });
+          uMap = sb.proj(4, {kB, kH, kJ});
         }
-        s = sb.generic({kt, u}, s,
-                       {sb.proj(4, {kB, kH, kI}), sb.proj(4, {kB, kH, kJ}),
-                        sMap},
+        s = sb.generic({kt, u}, s, {sb.proj(4, {kB, U, kH, kI}), uMap, sMap},
                        {}, [&](OpBuilder &bb, Location l, ValueRange a) {
                          Value kk = phi(bb, l, a[0]);
                          Value uu = LinalgBuilder::toF32(bb, l, a[1]);
@@ -132,11 +136,11 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
                        });
 
         SmallVector<Value> yields{s};
-        // num[b,h,j] = sum_i phi(q)[b,h,i] S[b,h,i,j] over dims (b,h,j,i).
+        // num[b,0,h,j] = sum_i phi(q)[b,0,h,i] S[b,h,i,j] over (b,h,j,i).
         Value num = sb.generic(
-            {qt, s}, sb.filled({B, H, Dv}, 0.0),
-            {sb.proj(4, {0, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
-             sb.proj(4, {0, 1, 2})},
+            {qt, s}, sb.filled({B, unit, H, Dv}, 0.0),
+            {sb.proj(4, {0, U, 1, 3}), sb.proj(4, {0, 1, 3, 2}),
+             sb.proj(4, {0, U, 1, 2})},
             {3}, [&](OpBuilder &bb, Location l, ValueRange a) {
               Value p = arith::MulFOp::create(bb, l, phi(bb, l, a[0]), a[1]);
               return arith::AddFOp::create(bb, l, a[2], p);
@@ -145,14 +149,14 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
         Value z;
         if (r.normalize) {
           z = sb.generic({kt}, iter[2],
-                         {sb.proj(3, {0, 1, 2}), sb.proj(3, {0, 1, 2})}, {},
+                         {sb.proj(3, {0, U, 1, 2}), sb.proj(3, {0, 1, 2})}, {},
                          [&](OpBuilder &bb, Location l, ValueRange a) {
                            return arith::AddFOp::create(bb, l, a[1],
                                                         phi(bb, l, a[0]));
                          });
-          den = sb.generic({qt, z}, sb.filled({B, H}, 0.0),
-                           {sb.proj(3, {0, 1, 2}), sb.proj(3, {0, 1, 2}),
-                            sb.proj(3, {0, 1})},
+          den = sb.generic({qt, z}, sb.filled({B, unit, H}, 0.0),
+                           {sb.proj(3, {0, U, 1, 2}), sb.proj(3, {0, 1, 2}),
+                            sb.proj(3, {0, U, 1})},
                            {2}, [&](OpBuilder &bb, Location l, ValueRange a) {
                              Value p = arith::MulFOp::create(
                                  bb, l, phi(bb, l, a[0]), a[1]);
@@ -160,7 +164,7 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
                            });
         }
         Value ot = emitOutput(sb, num, den, scale, sb.f32());
-        yields.push_back(sb.insertStep(ot, o, t));
+        yields.push_back(sb.insertRange(ot, o, 1, t));
         if (z)
           yields.push_back(z);
         scf::YieldOp::create(nb, nl, yields);

@@ -5,7 +5,7 @@
 // CHECK-LABEL: func.func @linear_causal
 // CHECK-NOT:     attn.
 // CHECK:         %[[LOOP:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[O:.*]] = %{{.*}}) -> (tensor<1x2x16x8xf32>, tensor<1x7x2x8xf32>)
-// CHECK:           tensor.extract_slice %{{.*}}[0, %[[T]], 0, 0] [1, 1, 2, 16] [1, 1, 1, 1] : tensor<1x7x2x16xbf16> to tensor<1x2x16xbf16>
+// CHECK:           tensor.extract_slice %{{.*}}[0, %[[T]], 0, 0] [1, 1, 2, 16] [1, 1, 1, 1] : tensor<1x7x2x16xbf16> to tensor<1x1x2x16xbf16>
 // CHECK:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]{{.*}} outs(%[[S]] : tensor<1x2x16x8xf32>)
 // CHECK:             arith.extf
 // CHECK:           linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]
@@ -36,8 +36,9 @@ func.func @linear_noncausal(%q: tensor<1x7x2x16xf32>, %k: tensor<1x7x2x16xf32>, 
 
 // -----
 
-// A vector gate decays row i of the state by exp(g_t[i]).
-// CHECK-DAG: #[[GATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// A vector gate decays row i of the state by exp(g_t[i]); step slices keep
+// their unit T dimension, indexed by the constant 0.
+// CHECK-DAG: #[[GATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, d1, d2)>
 // CHECK-DAG: #[[STATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @gated_vector
 // CHECK:         scf.for

@@ -74,7 +74,7 @@ static cl::opt<bool>
           cl::cat(runCat));
 static cl::opt<double> tolerance(
     "tolerance",
-    cl::desc("Relative-error bound for --check (default: 1e-5 for f32 "
+    cl::desc("Relative-error bound for --check (default: 1e-4 for f32 "
              "results, 2e-3 for f16, 1e-2 for bf16)"),
     cl::init(-1.0), cl::cat(runCat));
 static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
@@ -194,7 +194,7 @@ bool writeArray(const HostArray &a, const std::string &path,
 double defaultTolerance(ElemKind kind) {
   switch (kind) {
   case ElemKind::F32:
-    return 1e-5;
+    return 1e-4;
   case ElemKind::F16:
     return 2e-3;
   case ElemKind::BF16:

@@ -2,16 +2,20 @@
 // reference pipeline, checked against the float64 reference: weak and strong
 // gates, initial and final state, T = 1 and 1000, D = 64 and 128, bf16, f16.
 
-// RUN: attn-run %s --func=scalar_t1 --check | FileCheck %s --check-prefix=SCALAR_T1
-// RUN: attn-run %s --func=scalar_t7_state --check | FileCheck %s --check-prefix=SCALAR_T7_STATE
-// RUN: attn-run %s --func=scalar_d64_t100 --check | FileCheck %s --check-prefix=SCALAR_D64_T100
-// RUN: attn-run %s --func=scalar_strong_t100 --check --gate=strong | FileCheck %s --check-prefix=SCALAR_STRONG_T100
-// RUN: attn-run %s --func=vector_t7_state --check | FileCheck %s --check-prefix=VECTOR_T7_STATE
-// RUN: attn-run %s --func=vector_d128_t64 --check | FileCheck %s --check-prefix=VECTOR_D128_T64
-// RUN: attn-run %s --func=vector_strong_t100 --check --gate=strong | FileCheck %s --check-prefix=VECTOR_STRONG_T100
-// RUN: attn-run %s --func=scalar_t1000 --check | FileCheck %s --check-prefix=SCALAR_T1000
-// RUN: attn-run %s --func=vector_bf16 --check | FileCheck %s --check-prefix=VECTOR_BF16
-// RUN: attn-run %s --func=scalar_f16_gate_f16 --check | FileCheck %s --check-prefix=SCALAR_F16_GATE_F16
+// RUN: attn-run %s --func=scalar_t1 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=SCALAR_T1
+// RUN: attn-run %s --func=scalar_t7_state --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=SCALAR_T7_STATE
+// RUN: attn-run %s --func=scalar_d64_t100 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=SCALAR_D64_T100
+// RUN: attn-run %s --func=scalar_strong_t100 --form=reference --check --tolerance=1e-5 --gate=strong | FileCheck %s --check-prefix=SCALAR_STRONG_T100
+// RUN: attn-run %s --func=vector_t7_state --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=VECTOR_T7_STATE
+// RUN: attn-run %s --func=vector_d128_t64 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=VECTOR_D128_T64
+// RUN: attn-run %s --func=vector_strong_t100 --form=reference --check --tolerance=1e-5 --gate=strong | FileCheck %s --check-prefix=VECTOR_STRONG_T100
+// RUN: attn-run %s --func=scalar_t1000 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=SCALAR_T1000
+// RUN: attn-run %s --func=vector_bf16 --form=reference --check | FileCheck %s --check-prefix=VECTOR_BF16
+// RUN: attn-run %s --func=scalar_f16_gate_f16 --form=reference --check | FileCheck %s --check-prefix=SCALAR_F16_GATE_F16
+// The same functions through the forms the cost model picks (attn-to-llvm):
+// RUN: attn-run %s --all --check | FileCheck %s --check-prefix=AUTO
+// AUTO-NOT: FAIL
+// AUTO: ok
 
 // SCALAR_T1: @scalar_t1 result #0 {{.*}} ok
 // SCALAR_T1: @scalar_t1 result #1 {{.*}} ok

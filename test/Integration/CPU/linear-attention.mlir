@@ -2,16 +2,20 @@
 // reference: each feature map, normalize, non-causal, initial and final state,
 // T = 1 and 1000, D = 64 and 128, bf16 and f16.
 
-// RUN: attn-run %s --func=identity_t1 --check | FileCheck %s --check-prefix=IDENTITY_T1
-// RUN: attn-run %s --func=identity_t7_state --check | FileCheck %s --check-prefix=IDENTITY_T7_STATE
-// RUN: attn-run %s --func=elu_d64_t100 --check | FileCheck %s --check-prefix=ELU_D64_T100
-// RUN: attn-run %s --func=relu_d128_t64 --check | FileCheck %s --check-prefix=RELU_D128_T64
-// RUN: attn-run %s --func=normalized_elu_t100 --check | FileCheck %s --check-prefix=NORMALIZED_ELU_T100
-// RUN: attn-run %s --func=noncausal_t7 --check | FileCheck %s --check-prefix=NONCAUSAL_T7
-// RUN: attn-run %s --func=noncausal_normalized_relu --check | FileCheck %s --check-prefix=NONCAUSAL_NORMALIZED_RELU
-// RUN: attn-run %s --func=identity_t1000 --check | FileCheck %s --check-prefix=IDENTITY_T1000
-// RUN: attn-run %s --func=identity_bf16 --check | FileCheck %s --check-prefix=IDENTITY_BF16
-// RUN: attn-run %s --func=identity_f16 --check | FileCheck %s --check-prefix=IDENTITY_F16
+// RUN: attn-run %s --func=identity_t1 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=IDENTITY_T1
+// RUN: attn-run %s --func=identity_t7_state --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=IDENTITY_T7_STATE
+// RUN: attn-run %s --func=elu_d64_t100 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=ELU_D64_T100
+// RUN: attn-run %s --func=relu_d128_t64 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=RELU_D128_T64
+// RUN: attn-run %s --func=normalized_elu_t100 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=NORMALIZED_ELU_T100
+// RUN: attn-run %s --func=noncausal_t7 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=NONCAUSAL_T7
+// RUN: attn-run %s --func=noncausal_normalized_relu --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=NONCAUSAL_NORMALIZED_RELU
+// RUN: attn-run %s --func=identity_t1000 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=IDENTITY_T1000
+// RUN: attn-run %s --func=identity_bf16 --form=reference --check | FileCheck %s --check-prefix=IDENTITY_BF16
+// RUN: attn-run %s --func=identity_f16 --form=reference --check | FileCheck %s --check-prefix=IDENTITY_F16
+// The same functions through the forms the cost model picks (attn-to-llvm):
+// RUN: attn-run %s --all --check | FileCheck %s --check-prefix=AUTO
+// AUTO-NOT: FAIL
+// AUTO: ok
 
 // IDENTITY_T1: @identity_t1 result #0 {{.*}} ok
 // IDENTITY_T1: @identity_t1 result #1 {{.*}} ok

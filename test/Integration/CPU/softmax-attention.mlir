@@ -2,16 +2,20 @@
 // float64 reference: causal and full, T = 1, T not a power of two, D = 64 and
 // 128, Tq < Tk (decode), bf16 and f16.
 
-// RUN: attn-run %s --func=causal_t1 --check | FileCheck %s --check-prefix=CAUSAL_T1
-// RUN: attn-run %s --func=causal_t7 --check | FileCheck %s --check-prefix=CAUSAL_T7
-// RUN: attn-run %s --func=full_t7 --check | FileCheck %s --check-prefix=FULL_T7
-// RUN: attn-run %s --func=causal_d64 --check | FileCheck %s --check-prefix=CAUSAL_D64
-// RUN: attn-run %s --func=causal_d128 --check | FileCheck %s --check-prefix=CAUSAL_D128
-// RUN: attn-run %s --func=decode_tq3_tk50 --check | FileCheck %s --check-prefix=DECODE_TQ3_TK50
-// RUN: attn-run %s --func=full_cross_tq5_tk9 --check | FileCheck %s --check-prefix=FULL_CROSS_TQ5_TK9
-// RUN: attn-run %s --func=causal_bf16 --check | FileCheck %s --check-prefix=CAUSAL_BF16
-// RUN: attn-run %s --func=causal_f16 --check | FileCheck %s --check-prefix=CAUSAL_F16
-// RUN: attn-run %s --func=scaled_t10 --check | FileCheck %s --check-prefix=SCALED_T10
+// RUN: attn-run %s --func=causal_t1 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=CAUSAL_T1
+// RUN: attn-run %s --func=causal_t7 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=CAUSAL_T7
+// RUN: attn-run %s --func=full_t7 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=FULL_T7
+// RUN: attn-run %s --func=causal_d64 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=CAUSAL_D64
+// RUN: attn-run %s --func=causal_d128 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=CAUSAL_D128
+// RUN: attn-run %s --func=decode_tq3_tk50 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=DECODE_TQ3_TK50
+// RUN: attn-run %s --func=full_cross_tq5_tk9 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=FULL_CROSS_TQ5_TK9
+// RUN: attn-run %s --func=causal_bf16 --form=reference --check | FileCheck %s --check-prefix=CAUSAL_BF16
+// RUN: attn-run %s --func=causal_f16 --form=reference --check | FileCheck %s --check-prefix=CAUSAL_F16
+// RUN: attn-run %s --func=scaled_t10 --form=reference --check --tolerance=1e-5 | FileCheck %s --check-prefix=SCALED_T10
+// The same functions through the forms the cost model picks (attn-to-llvm):
+// RUN: attn-run %s --all --check | FileCheck %s --check-prefix=AUTO
+// AUTO-NOT: FAIL
+// AUTO: ok
 
 // CAUSAL_T1: @causal_t1 result #0 {{.*}} ok
 func.func @causal_t1(%q: tensor<1x1x2x16xf32>, %k: tensor<1x1x2x16xf32>, %v: tensor<1x1x2x16xf32>) -> tensor<1x1x2x16xf32> {

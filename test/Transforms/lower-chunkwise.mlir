@@ -1,0 +1,64 @@
+// RUN: attn-opt %s -split-input-file --attn-lower-chunkwise | FileCheck %s
+
+// The gated delta rule in chunks of 16: T = 100 is padded to 112 with zeros,
+// an scf.for over the 7 chunks carries the state, and inside each chunk a
+// loop of 16 steps inverts I + L by forward substitution, one row per step.
+// CHECK-LABEL: func.func @delta_chunks
+// CHECK-NOT:     attn.delta_rule
+// CHECK:         tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 12, 0, 0]
+// CHECK:         %[[LOOP:.*]]:2 = scf.for %{{.*}} = %c0 to %c7 step %c1 iter_args(%[[S:.*]] = %{{.*}}, %[[O:.*]] = %{{.*}}) -> (tensor<1x2x16x8xf32>, tensor<1x2x112x8xf32>)
+// CHECK:           tensor.extract_slice %{{.*}} [1, 16, 2, 16] [1, 1, 1, 1] : tensor<1x112x2x16xf32> to tensor<1x16x2x16xf32>
+// CHECK:           math.exp
+// CHECK:           scf.for %[[R:.*]] = %{{.*}} to %c16 {{.*}} -> (tensor<1x2x16x16xf32>)
+// CHECK:             tensor.insert_slice %{{.*}}[0, 0, %[[R]], 0] [1, 2, 1, 16]
+// CHECK:           tensor.insert_slice %{{.*}} into %[[O]]
+// CHECK:           scf.yield
+// CHECK:         tensor.extract_slice %[[LOOP]]#1[0, 0, 0, 0] [1, 2, 100, 8]
+// CHECK:         return
+func.func @delta_chunks(%q: tensor<1x100x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>, %b: tensor<1x100x2xf32>, %g: tensor<1x100x2xf32>) -> (tensor<1x100x2x8xf32>, tensor<1x2x16x8xf32>) {
+  %o, %s = attn.delta_rule %q, %k, %v, %b gate(%g) {form = #attn.form<chunkwise>, chunk_size = 16} : (tensor<1x100x2x16xf32>, tensor<1x100x2x16xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>) -> (tensor<1x100x2x8xf32>, tensor<1x2x16x8xf32>)
+  return %o, %s : tensor<1x100x2x8xf32>, tensor<1x2x16x8xf32>
+}
+
+// -----
+
+// Quadratic is one chunk of C = T: no padding.
+// CHECK-LABEL: func.func @linear_quadratic
+// CHECK-NOT:     tensor.pad
+// CHECK:         scf.for %{{.*}} = %c0 to %c1{{.*}} step %c1 {{.*}} -> (tensor<1x2x16x16xf32>, tensor<1x2x64x16xf32>)
+func.func @linear_quadratic(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  %o = attn.linear_attention %q, %k, %v {form = #attn.form<quadratic>} : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+// Tiled softmax: query blocks, and for each an online-softmax loop over key
+// blocks whose trip count stops at the causal diagonal:
+// min(ceil((qStart + C + Tk - Tq) / C), #key blocks).
+// CHECK-LABEL: func.func @softmax_tiles
+// CHECK:         scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:           %[[NEED:.*]] = arith.ceildivui %{{.*}}, %c16 : index
+// CHECK:           %[[END:.*]] = arith.minui %[[NEED]], %c7 : index
+// CHECK:           scf.for %{{.*}} = %c0 to %[[END]] step %c1 iter_args({{.*}}) -> (tensor<1x2x16xf32>, tensor<1x2x16xf32>, tensor<1x2x16x8xf32>)
+// CHECK:             arith.maximumf
+// CHECK:             math.exp
+// CHECK:           arith.divf
+func.func @softmax_tiles(%q: tensor<1x50x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>) -> tensor<1x50x2x8xf32> {
+  %o = attn.softmax_attention %q, %k, %v {form = #attn.form<chunkwise>, chunk_size = 16} : (tensor<1x50x2x16xf32>, tensor<1x100x2x16xf32>, tensor<1x100x2x8xf32>) -> tensor<1x50x2x8xf32>
+  return %o : tensor<1x50x2x8xf32>
+}
+
+// -----
+
+// Ops without a chunkwise (or linear quadratic) form are left alone.
+// CHECK-LABEL: func.func @untouched
+// CHECK: attn.softmax_attention {{.*}}form = #attn.form<quadratic>
+// CHECK: attn.linear_attention {{.*}}form = #attn.form<recurrent>
+// CHECK: attn.linear_attention
+func.func @untouched(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x16xf32>) -> (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) {
+  %a = attn.softmax_attention %q, %k, %v {form = #attn.form<quadratic>} : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  %b = attn.linear_attention %q, %k, %v {form = #attn.form<recurrent>} : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  %c = attn.linear_attention %q, %k, %v : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %a, %b, %c : tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>
+}
