@@ -12,4 +12,4 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
-python3 -m pip install -q --disable-pip-version-check numpy lit
+python3 -m pip install -q --disable-pip-version-check numpy lit nanobind ml_dtypes pytest

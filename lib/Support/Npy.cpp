@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -446,11 +447,21 @@ bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
     return false;
   };
 
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail("is a directory, not a .npy file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return fail(std::string("cannot open: ") + std::strerror(errno));
-  std::string file((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string file;
+  // libstdc++'s filebuf throws on a read error (e.g. EISDIR, EIO) instead of
+  // setting badbit.
+  try {
+    file.assign(std::istreambuf_iterator<char>(in),
+                std::istreambuf_iterator<char>());
+  } catch (const std::exception &e) {
+    return fail(std::string("read error: ") + e.what());
+  }
   if (in.bad())
     return fail("read error");
 

@@ -53,6 +53,21 @@ Value LinalgBuilder::generic(ValueRange inputs, Value init,
   return op.getResult(0);
 }
 
+Value LinalgBuilder::contraction(ValueRange inputs, Value init,
+                                 ArrayRef<AffineMap> maps, ScalarFn body) {
+  unsigned n = maps.front().getNumDims();
+  // New loop order: d0 .. d{n-3}, d{n-1} (the reduction), d{n-2}.
+  SmallVector<unsigned> order;
+  for (unsigned i = 0; i + 2 < n; ++i)
+    order.push_back(i);
+  order.append({n - 1, n - 2});
+  AffineMap toOld = proj(n, order);
+  SmallVector<AffineMap> permuted;
+  for (AffineMap m : maps)
+    permuted.push_back(m.compose(toOld));
+  return generic(inputs, init, permuted, {n - 2}, body);
+}
+
 Value LinalgBuilder::map(ValueRange inputs, ArrayRef<OpFoldResult> sizes,
                          Type elementType, ArrayRef<AffineMap> maps,
                          ScalarFn body) {

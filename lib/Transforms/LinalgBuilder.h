@@ -44,6 +44,13 @@ public:
   Value generic(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
                 ArrayRef<unsigned> reductionDims, ScalarFn body);
 
+  /// A contraction written with its one reduction as the last loop
+  /// dimension, emitted with that reduction second to last: the innermost
+  /// loop then runs over the last output dimension, contiguous in a
+  /// row-major output, which LLVM vectorizes without reassociating the sum.
+  Value contraction(ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+                    ScalarFn body);
+
   /// Elementwise map of same-shaped (or broadcast by `maps`) inputs into a
   /// new tensor of `resultType`'s element type shaped like `shapeOf`.
   Value map(ValueRange inputs, Value shapeOf, Type elementType,

@@ -52,6 +52,14 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
+/// Log-decays are clamped from below to this before the in-chunk cumulative
+/// sums. exp(g) underflows to 0 in f32 for every g below it (-inf included),
+/// so the recurrence does not change, but the differences b_t - b_s stay
+/// finite (a gate of -inf would make them -inf - -inf = NaN) and the sums stay
+/// small enough for f32 to resolve the weak decays after a strong one (with
+/// g = -1e4 the f32 spacing of b is already 1e-3).
+constexpr double kMinLogDecay = -110.0;
+
 Value idx(OpBuilder &b, Location loc, unsigned dim) {
   return linalg::IndexOp::create(b, loc, dim);
 }
@@ -59,14 +67,19 @@ Value idx(OpBuilder &b, Location loc, unsigned dim) {
 Value exp(OpBuilder &b, Location loc, Value x) {
   return math::ExpOp::create(b, loc, x);
 }
+/// Sums in these forms may be reassociated and multiply-adds contracted:
+/// that lets LLVM vectorize the dot products and use FMA. No flag assumes
+/// away infinities: masked exponents are -inf on purpose.
+constexpr arith::FastMathFlags kFastMath =
+    arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 Value mul(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulFOp::create(b, loc, x, y, kFastMath);
 }
 Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddFOp::create(b, loc, x, y, kFastMath);
 }
 Value sub(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::SubFOp::create(b, loc, x, y);
+  return arith::SubFOp::create(b, loc, x, y, kFastMath);
 }
 Value cmpIdx(OpBuilder &b, Location loc, arith::CmpIPredicate p, Value x,
              Value y) {
@@ -162,7 +175,8 @@ void LinearChunkEmitter::emitDecays(Chunk &c) {
     return;
   auto sumIf = [&](unsigned tDim, unsigned sDim) {
     return [=](OpBuilder &b, Location l, ValueRange a) -> Value {
-      Value g = LinalgBuilder::toF32(b, l, a[0]);
+      Value g = arith::MaximumFOp::create(
+          b, l, LinalgBuilder::toF32(b, l, a[0]), cst(b, l, kMinLogDecay));
       Value inc = add(b, l, a[1], g);
       if (tDim == ~0u)
         return inc;
@@ -288,11 +302,11 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
         OpFoldResult unit = nb.getIndexAttr(1);
         Value lRow = rb.sliceRange(lower, 2, r, unit); // [B, H, 1, C] over s
         // Dims (b, h, j, s).
-        Value acc = rb.generic(
+        Value acc = rb.contraction(
             {lRow, a}, rb.filled({B, H, unit, C}, 0.0),
             {rb.proj(4, {0, 1, U, 3}), rb.proj(4, {0, 1, 3, 2}),
              rb.proj(4, {0, 1, U, 2})},
-            {3}, [&](OpBuilder &bb, Location l, ValueRange x) {
+            [&](OpBuilder &bb, Location l, ValueRange x) {
               return add(bb, l, x[2], mul(bb, l, x[0], x[1]));
             });
         Value row = rb.map(
@@ -308,11 +322,11 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
   Value inv = solve.getResult(0);
 
   // U0[t,j] = sum_s A[t,s] beta_s v_s[j]; dims (b, h, t, j, s).
-  Value u0 = lb.generic(
+  Value u0 = lb.contraction(
       {inv, c.beta, c.v}, lb.filled({B, H, C, Dv}, 0.0),
       {m(5, {0, 1, 2, 4}), m(5, {0, 4, 1}), m(5, {0, 4, 1, 3}),
        m(5, {0, 1, 2, 3})},
-      {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+      [&](OpBuilder &bb, Location l, ValueRange a) {
         Value w = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
         return add(bb, l, a[3], mul(bb, l, w, LinalgBuilder::toF32(bb, l, a[2])));
       });
@@ -325,8 +339,8 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
     wmaps.push_back(m(5, {0, 1, 4}));
   }
   wmaps.push_back(m(5, {0, 1, 2, 3}));
-  Value w = lb.generic(
-      wins, lb.filled({B, H, C, Dk}, 0.0), wmaps, {4},
+  Value w = lb.contraction(
+      wins, lb.filled({B, H, C, Dk}, 0.0), wmaps,
       [&](OpBuilder &bb, Location l, ValueRange a) {
         Value x = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
         x = mul(bb, l, x, LinalgBuilder::toF32(bb, l, a[2]));
@@ -335,10 +349,10 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
         return add(bb, l, a.back(), x);
       });
   // u = U0 - W S; dims (b, h, t, j, i).
-  return lb.generic({w, s}, u0,
-                    {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}),
-                     m(5, {0, 1, 2, 3})},
-                    {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+  return lb.contraction({w, s}, u0,
+                        {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}),
+                         m(5, {0, 1, 2, 3})},
+                        [&](OpBuilder &bb, Location l, ValueRange a) {
                       return sub(bb, l, a[2], mul(bb, l, a[0], a[1]));
                     });
 }
@@ -355,8 +369,8 @@ Value LinearChunkEmitter::emitOutputNumerator(const Chunk &c, Value s,
     maps.push_back(vec ? m(5, {0, 1, 2, 4}) : m(5, {0, 1, 2}));
   }
   maps.push_back(m(5, {0, 1, 2, 3}));
-  Value inter = lb.generic(ins, lb.filled({B, H, C, Dv}, 0.0), maps, {4},
-                           [&](OpBuilder &b, Location l, ValueRange a) {
+  Value inter = lb.contraction(ins, lb.filled({B, H, C, Dv}, 0.0), maps,
+                               [&](OpBuilder &b, Location l, ValueRange a) {
                              Value x = mul(b, l, phi(b, l, a[0]), a[1]);
                              if (c.cum)
                                x = mul(b, l, x, exp(b, l, a[2]));
@@ -364,11 +378,11 @@ Value LinearChunkEmitter::emitOutputNumerator(const Chunk &c, Value s,
                            });
   // Dims (b, h, t, j, s); u is [B, H, C, Dv] or, for plain v, [B, C, H, Dv].
   bool uIsV = u == c.v;
-  return lb.generic({scores, u}, inter,
-                    {m(5, {0, 1, 2, 4}),
-                     uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
-                     m(5, {0, 1, 2, 3})},
-                    {4}, [&](OpBuilder &b, Location l, ValueRange a) {
+  return lb.contraction({scores, u}, inter,
+                        {m(5, {0, 1, 2, 4}),
+                         uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
+                         m(5, {0, 1, 2, 3})},
+                        [&](OpBuilder &b, Location l, ValueRange a) {
                       Value uu = LinalgBuilder::toF32(b, l, a[1]);
                       return add(b, l, a[2], mul(b, l, a[0], uu));
                     });
@@ -419,11 +433,11 @@ Value LinearChunkEmitter::emitStateUpdate(const Chunk &c, Value s, Value u) {
   }
   // Dims (b, h, i, j, s).
   bool uIsV = u == c.v;
-  return lb.generic({kdec, u}, decayed,
-                    {m(5, {0, 1, 4, 2}),
-                     uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
-                     m(5, {0, 1, 2, 3})},
-                    {4}, [&](OpBuilder &b, Location l, ValueRange a) {
+  return lb.contraction({kdec, u}, decayed,
+                        {m(5, {0, 1, 4, 2}),
+                         uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
+                         m(5, {0, 1, 2, 3})},
+                        [&](OpBuilder &b, Location l, ValueRange a) {
                       Value uu = LinalgBuilder::toF32(b, l, a[1]);
                       return add(b, l, a[2], mul(b, l, a[0], uu));
                     });
@@ -642,11 +656,11 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
               Value accScaled =
                   klb.generic({alpha}, accOld, {r4, s4}, {}, scaleBy);
               // Dims (b, h, t, j, s).
-              Value accNew = klb.generic(
+              Value accNew = klb.contraction(
                   {prob, vBlk}, accScaled,
                   {klb.proj(5, {0, 1, 2, 4}), klb.proj(5, {0, 4, 1, 3}),
                    klb.proj(5, {0, 1, 2, 3})},
-                  {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
                     Value vv = LinalgBuilder::toF32(bb, l, a[1]);
                     return add(bb, l, a[2], mul(bb, l, a[0], vv));
                   });
@@ -682,6 +696,11 @@ FailureOr<OpFoldResult> chunkFor(LinalgBuilder &lb, AttentionOpInterface op) {
     return op->emitOpError()
            << "has form 'chunkwise' but no 'chunk_size'; run "
               "--attn-select-chunk or set chunk_size";
+  // A chunk longer than a static T is one chunk of T: the same result
+  // without padding T (and the C x C intra-chunk matrices) up to C.
+  int64_t t = op.getQuerySeqLen();
+  if (!ShapedType::isDynamic(t) && *c > static_cast<uint64_t>(t))
+    return OpFoldResult(lb.builder().getIndexAttr(t));
   return OpFoldResult(lb.builder().getIndexAttr(*c));
 }
 
@@ -742,8 +761,13 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
       return op->emitOpError()
              << "has form 'chunkwise' but no 'chunk_size'; run "
                 "--attn-select-chunk or set chunk_size";
+    // Blocks longer than both static sequences would only add padding.
+    int64_t block = static_cast<int64_t>(*c);
+    int64_t tq = op.getQuerySeqLen(), tk = op.getKeySeqLen();
+    if (!ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk))
+      block = std::min(block, std::max(tq, tk));
     LinalgBuilder lb(rewriter, op.getLoc());
-    rewriter.replaceOp(op, emitTiledSoftmax(lb, op, *c));
+    rewriter.replaceOp(op, emitTiledSoftmax(lb, op, block));
     return success();
   }
 };

@@ -16,9 +16,11 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 /// Tensors to buffers, loops and the LLVM dialect: the tail every CPU
-/// pipeline shares once no attn op is left.
+/// pipeline shares once no attn op is left. With `parallel`, scf.forall
+/// loops (from attn-parallelize-heads) become OpenMP worksharing loops.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
-                                       bool resultsToOutParams) {
+                                       bool resultsToOutParams,
+                                       bool parallel = false) {
   pm.addPass(createCanonicalizerPass());
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
@@ -27,13 +29,22 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
                     "modify-public-functions}");
   addUpstream(pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
-  addUpstream(pm,
-              "convert-linalg-to-loops,expand-strided-metadata,lower-affine,"
-              "convert-scf-to-cf,arith-expand{include-bf16},"
-              "convert-math-to-llvm,convert-arith-to-llvm,"
-              "convert-index-to-llvm,finalize-memref-to-llvm,"
-              "convert-cf-to-llvm,convert-func-to-llvm,"
-              "reconcile-unrealized-casts");
+  if (parallel)
+    addUpstream(pm, "scf-forall-to-parallel");
+  addUpstream(pm, "convert-linalg-to-loops");
+  // convert-scf-to-openmp wraps each iteration in a memref.alloca_scope;
+  // canonicalization inlines the scopes that hold no alloca before SCF
+  // becomes multi-block CFG, which an alloca_scope cannot hold.
+  if (parallel)
+    addUpstream(pm, "convert-scf-to-openmp,canonicalize");
+  addUpstream(pm, "expand-strided-metadata,lower-affine,"
+                  "convert-scf-to-cf,arith-expand{include-bf16},"
+                  "convert-math-to-llvm,convert-arith-to-llvm,"
+                  "convert-index-to-llvm,finalize-memref-to-llvm,"
+                  "convert-cf-to-llvm");
+  if (parallel)
+    addUpstream(pm, "convert-openmp-to-llvm");
+  addUpstream(pm, "convert-func-to-llvm,reconcile-unrealized-casts");
 }
 
 void mlir::attn::buildAttnReferenceToLLVMPipeline(
@@ -42,8 +53,8 @@ void mlir::attn::buildAttnReferenceToLLVMPipeline(
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
 }
 
-void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
-                                         const AttnToLLVMOptions &opts) {
+void mlir::attn::buildAttnSelectionPipeline(OpPassManager &pm,
+                                            const AttnSelectionOptions &opts) {
   AttnSelectFormOptions formOpts;
   formOpts.targetName = opts.target;
   formOpts.forcedForm = opts.form;
@@ -54,6 +65,11 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   chunkOpts.chunkSize = opts.chunkSize;
   chunkOpts.explain = opts.explain;
   pm.addPass(createAttnSelectChunk(chunkOpts));
+}
+
+void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
+                                         const AttnToLLVMOptions &opts) {
+  buildAttnSelectionPipeline(pm, opts);
   pm.addPass(createAttnLowerChunkwise());
   // What is left (recurrent, reassociated, softmax quadratic) is the
   // definitional form.
@@ -61,7 +77,34 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
 }
 
+void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
+                                        const AttnToCPUOptions &opts) {
+  buildAttnSelectionPipeline(pm, opts);
+  // Selection sees the whole problem (B * H heads of parallel work); the
+  // heads then become iterations of a parallel loop.
+  pm.addPass(createAttnParallelizeHeads());
+  pm.addPass(createAttnLowerChunkwise());
+  pm.addPass(createAttnLowerToReference());
+  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/true);
+}
+
 void mlir::attn::registerAttnPipelines() {
+  // Registering a pipeline twice is a fatal error in assert builds, and an
+  // embedder may call this from several places of its own set-up.
+  static bool registered = false;
+  if (registered)
+    return;
+  registered = true;
+  PassPipelineRegistration<AttnSelectionOptions>(
+      "attn-select",
+      "Record each attn op's form and chunk size chosen by the cost model "
+      "(attn-select-form, attn-select-chunk); the ops stay attn ops",
+      buildAttnSelectionPipeline);
+  PassPipelineRegistration<AttnToCPUOptions>(
+      "attn-to-cpu",
+      "The CPU pipeline: form and chunk selection, (batch, head) pairs as "
+      "OpenMP-parallel iterations, the chosen forms, LLVM dialect",
+      buildAttnToCPUPipeline);
   PassPipelineRegistration<AttnReferenceToLLVMOptions>(
       "attn-reference-to-llvm",
       "Lower attn ops through their exact reference form to the LLVM dialect "

@@ -26,7 +26,7 @@
 // INVALID: invalid.mlir:2:8: error: 'attn.softmax_attention' op head count (H) mismatch: 'k' has 3 but 'q' has 2
 
 // RUN: not attn-run %t/two.mlir --func=a --gate=medium 2>&1 | FileCheck %s --check-prefix=GATE
-// GATE: attn-run: error: --gate must be 'weak' or 'strong', got 'medium'
+// GATE: attn-run: error: --gate must be 'weak', 'strong' or a log-decay (a number such as -1e4 or -inf), got 'medium'
 
 // RUN: not attn-run %t/two.mlir --func=a --pipeline='no-such-pass' 2>&1 | FileCheck %s --check-prefix=PIPELINE
 // PIPELINE: attn-run: error: cannot parse --pipeline 'no-such-pass'

@@ -329,6 +329,12 @@ TEST_F(NpyTest, MissingFile) {
   expectReadError(path("missing.npy"), "cannot open");
 }
 
+// Reading a directory used to end in an uncaught std::ios_failure from
+// libstdc++'s filebuf (attn-run --input=DIR aborted).
+TEST_F(NpyTest, DirectoryIsNotAnArray) {
+  expectReadError(dir.string(), "is a directory");
+}
+
 TEST_F(NpyTest, BadMagic) {
   writeFile(path("bad.npy"), "PK\x03\x04 this is a zip, not an npy file");
   expectReadError(path("bad.npy"), "magic");

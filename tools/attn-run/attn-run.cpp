@@ -4,8 +4,8 @@
 //          [--output-dir=DIR] [--check] [--tolerance=X] [--seed=N]
 //          [--form=F] [--chunk-size=C] [--target=T] [--explain] [--repeat=N]
 //
-// Lowers the module (by default through the cost model's form and chunk
-// selection, attn-to-llvm), JIT-compiles it, feeds each function seeded
+// Lowers the module (by default with attn-to-cpu: the cost model's form and
+// chunk selection, heads in parallel), JIT-compiles it, feeds each function seeded
 // random inputs (drawn per role: keys of the delta rule L2-normalized, beta
 // in (0, 1), gates as log-decays) or .npy files, writes the results as .npy
 // and, with --check, compares them with the independent float64 reference,
@@ -13,11 +13,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "HostArray.h"
-#include "JitInvoke.h"
 #include "ReferenceCheck.h"
 
 #include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Runtime/JitModule.h"
 #include "attn/Support/Npy.h"
+#include "attn/Target/TargetDescription.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,8 +32,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -82,8 +81,14 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
 static cl::opt<std::string> gateStrength(
     "gate",
     cl::desc("Random log-decay gates: 'weak' (g in [-0.1, 0]) or 'strong' "
-             "(g in [-6, -0.5])"),
+             "(g in [-6, -0.5]); or a number, the log-decay of every gate "
+             "(e.g. -1e4 or -inf for extreme decays)"),
     cl::init("weak"), cl::cat(runCat));
+static cl::opt<std::string> betaOpt(
+    "beta",
+    cl::desc("The delta rule's beta: 'random' (in (0, 1); default) or a "
+             "number, the beta of every step (e.g. 0 or 1)"),
+    cl::init("random"), cl::cat(runCat));
 static cl::opt<unsigned>
     repeat("repeat",
            cl::desc("Run the function N times and print the median time"),
@@ -151,8 +156,42 @@ bool describe(Type type, const std::string &what, ElemKind &kind,
     error = what + ": " + why;
     return false;
   }
+  // Every argument and result lives in host memory: refuse sizes that no
+  // machine has (and whose element count would overflow) before allocating.
+  constexpr uint64_t kMaxBytes = uint64_t(1) << 40;
+  uint64_t bytes = kind == ElemKind::F32 ? 4 : 2;
+  for (int64_t d : t.getShape())
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes) ||
+        bytes > kMaxBytes) {
+      error = what + " has type " + typeStr(type) +
+              ", more than the 1 TiB attn-run can allocate on the host";
+      return false;
+    }
   shape.assign(t.getShape().begin(), t.getShape().end());
   return true;
+}
+
+/// A whole-string number ("-1e4", "-inf", "0"), or nullopt.
+std::optional<double> parseNumber(const std::string &text) {
+  if (text.empty())
+    return std::nullopt;
+  char *end = nullptr;
+  double x = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size())
+    return std::nullopt;
+  return x;
+}
+
+/// The constant given by --gate=NUMBER / --beta=NUMBER, if any.
+std::optional<double> constantGate() {
+  if (gateStrength == "weak" || gateStrength == "strong")
+    return std::nullopt;
+  return parseNumber(gateStrength);
+}
+std::optional<double> constantBeta() {
+  if (betaOpt == "random")
+    return std::nullopt;
+  return parseNumber(betaOpt);
 }
 
 /// Draws argument values for `role`.
@@ -161,11 +200,17 @@ void fillRandom(HostArray &a, Role role, OpKind kind, std::mt19937_64 &rng) {
   bool strong = gateStrength == "strong";
   std::uniform_real_distribution<double> gate(strong ? -6.0 : -0.1,
                                               strong ? -0.5 : 0.0);
+  std::optional<double> gateValue = constantGate(), betaValue = constantBeta();
   int64_t n = a.numElements();
   std::vector<double> x(n);
-  for (double &e : x)
-    e = role == Role::Beta ? unit(rng) : role == Role::Gate ? gate(rng)
-                                                             : sym(rng);
+  for (double &e : x) {
+    // Draw even for a constant, so that the other inputs stay the same.
+    double r = role == Role::Beta ? unit(rng) : role == Role::Gate ? gate(rng)
+                                                                    : sym(rng);
+    e = role == Role::Beta && betaValue   ? *betaValue
+        : role == Role::Gate && gateValue ? *gateValue
+                                          : r;
+  }
   // The delta rule is a contraction only for ||k|| <= 1 (with beta <= 1).
   if (role == Role::K && kind == OpKind::Delta) {
     int64_t d = a.shape.back();
@@ -219,7 +264,7 @@ constexpr int kCheckFailed = 2;
 std::string defaultPipeline() {
   if (formOpt == "reference")
     return "attn-reference-to-llvm{results-to-out-params=true}";
-  std::string s = "attn-to-llvm{results-to-out-params=true target=" +
+  std::string s = "attn-to-cpu{results-to-out-params=true target=" +
                   targetOpt + " form=" + formOpt +
                   " chunk-size=" + std::to_string(chunkSizeOpt);
   if (explainOpt)
@@ -239,7 +284,13 @@ bool prepare(func::FuncOp func, FunctionRun &run, std::string &error) {
     if (!describe(t, "argument #" + std::to_string(i) + " of @" + run.name,
                   kind, shape, error))
       return false;
-    run.args.emplace_back(kind, shape);
+    try {
+      run.args.emplace_back(kind, shape);
+    } catch (const std::bad_alloc &) {
+      error = "out of memory allocating argument #" + std::to_string(i) +
+              " of @" + run.name + " (" + typeStr(t) + ")";
+      return false;
+    }
     run.argTypes.push_back(typeStr(t));
   }
   for (auto [i, t] : llvm::enumerate(fty.getResults())) {
@@ -248,7 +299,13 @@ bool prepare(func::FuncOp func, FunctionRun &run, std::string &error) {
     if (!describe(t, "result #" + std::to_string(i) + " of @" + run.name, kind,
                   shape, error))
       return false;
-    run.results.emplace_back(kind, shape);
+    try {
+      run.results.emplace_back(kind, shape);
+    } catch (const std::bad_alloc &) {
+      error = "out of memory allocating result #" + std::to_string(i) +
+              " of @" + run.name + " (" + typeStr(t) + ")";
+      return false;
+    }
     run.resultTypes.push_back(typeStr(t));
   }
   if (run.results.empty()) {
@@ -302,12 +359,12 @@ bool prepare(func::FuncOp func, FunctionRun &run, std::string &error) {
 
 /// Calls the compiled function, writes and checks its results. Returns 0,
 /// kCheckFailed, or 1 on an error (already reported).
-int execute(JitModule &jit, FunctionRun &run) {
-  std::vector<HostArray *> callArgs;
+int execute(mlir::attn::JitModule &jit, FunctionRun &run) {
+  std::vector<mlir::attn::DenseBuffer> callArgs;
   for (HostArray &a : run.args)
-    callArgs.push_back(&a);
+    callArgs.push_back({a.data(), a.shape});
   for (HostArray &r : run.results)
-    callArgs.push_back(&r);
+    callArgs.push_back({r.data(), r.shape});
   std::vector<double> ms;
   for (unsigned i = 0; i < repeat; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -388,9 +445,40 @@ int main(int argc, char **argv) {
       argc, argv,
       "attn-run: JIT-compile an attn function, run it on random or .npy "
       "inputs, and compare it with the float64 reference\n");
-  if (gateStrength != "weak" && gateStrength != "strong")
-    return fail("--gate must be 'weak' or 'strong', got '" + gateStrength +
+  if (gateStrength != "weak" && gateStrength != "strong") {
+    std::optional<double> g = parseNumber(gateStrength);
+    if (!g || std::isnan(*g))
+      return fail("--gate must be 'weak', 'strong' or a log-decay (a number "
+                  "such as -1e4 or -inf), got '" +
+                  gateStrength + "'");
+  }
+  if (betaOpt != "random") {
+    std::optional<double> b = parseNumber(betaOpt);
+    if (!b || !std::isfinite(*b))
+      return fail("--beta must be 'random' or a finite number, got '" +
+                  betaOpt + "'");
+  }
+  static const char *const forms[] = {"auto",      "recurrent", "quadratic",
+                                      "chunkwise", "reassociated",
+                                      "reference"};
+  if (!llvm::is_contained(forms, formOpt))
+    return fail("--form must be auto, recurrent, quadratic, chunkwise, "
+                "reassociated or reference, got '" +
+                formOpt + "'");
+  if (!::attn::target::lookupTarget(targetOpt)) {
+    std::string known;
+    for (const std::string &n : ::attn::target::targetNames())
+      known += (known.empty() ? "" : ", ") + n;
+    return fail("--target must be one of " + known + ", got '" + targetOpt +
                 "'");
+  }
+  if (chunkSizeOpt < 0)
+    return fail("--chunk-size must be positive (or 0: the cost model), got " +
+                std::to_string(chunkSizeOpt));
+  if (tolerance.getNumOccurrences() &&
+      !(tolerance > 0 && std::isfinite(tolerance)))
+    return fail("--tolerance must be a positive number, got " +
+                std::to_string(tolerance));
   if (repeat == 0)
     return fail("--repeat must be at least 1");
 
@@ -398,8 +486,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   mlir::attn::registerAttnDialect(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  mlir::attn::registerJitTranslations(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -473,7 +560,7 @@ int main(int argc, char **argv) {
                   " returning values; it must turn results into "
                   "out-parameters");
   }
-  auto jit = JitModule::create(*module);
+  auto jit = mlir::attn::JitModule::create(*module);
   if (!jit)
     return fail("JIT compilation failed: " + llvm::toString(jit.takeError()));
 

@@ -66,6 +66,22 @@ def AttnSelectChunk : Pass<"attn-select-chunk"> {
   ];
 }
 
+def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
+  let summary = "Run every (batch, head) of an attn op as a parallel iteration";
+  let description = [{
+    Rewrites each attn op on [B, T, H, D] tensors with B * H > 1 into an
+    `scf.forall` over (b, h) whose body is the same op (attributes included,
+    so the form and chunk size chosen for the whole problem stay) on the
+    [1, T, 1, D] slices, with the results written back by
+    `tensor.parallel_insert_slice`. No state or score crosses heads, so the
+    iterations are independent; the CPU pipeline turns the loop into an
+    OpenMP worksharing loop.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AttnLowerChunkwise : Pass<"attn-lower-chunkwise"> {
   let summary = "Lower attn ops whose form is chunkwise (or quadratic) to chunks";
   let description = [{
@@ -85,6 +101,42 @@ def AttnLowerChunkwise : Pass<"attn-lower-chunkwise"> {
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def AttnRaise : Pass<"attn-raise"> {
+  let summary = "Raise softmax and linear attention written in linalg to attn ops";
+  let description = [{
+    Recognizes attention that a frontend wrote as plain linalg on tensors and
+    replaces it by one `attn.softmax_attention` or `attn.linear_attention`
+    op (`causal = false`), with `linalg.transpose` inserted where the
+    operands' layouts differ from [B, T, H, D] (and unit dimensions for
+    operands without B or H). Accepted, per (batch, head):
+
+    * softmax: `O = softmax(scale * Q K^T) V`, where the scale (a positive
+      constant, by `arith.mulf` or `arith.divf` in an elementwise op) is
+      optional (scale 1), the softmax over the key dimension is
+      `linalg.softmax` or the explicit chain max-reduce, `exp(x - max)`
+      (one op, or a subtraction then an exponential), add-reduce, divide;
+    * linear: `O = (phi(Q) phi(K)^T) V` (optionally scaled scores) or
+      `O = phi(Q) (phi(K)^T V)`, phi identity, relu (`arith.maximumf` with
+      0) or elu + 1 (`select(x > 0, x + 1, exp(x))`), with equal static Tq
+      and Tk. Without phi or a scale, any such chain of two products is this
+      same math and is raised.
+
+    The two products are contractions (`linalg.generic`, `linalg.matmul`,
+    `linalg.batch_matmul`, `linalg.contract`, ...) into zero-filled
+    accumulators, with batch dimensions (B, H), (B * H) or none; the operands
+    may have any layout (a transposed K included). The ops in between are
+    elementwise or single-dimension reductions that read their input with
+    the identity map. Q, K, V and the result must share one element type
+    (f32, bf16 or f16); the attn op computes in f32 whatever the
+    intermediate types were. Anything else (another reduction, a mask, a
+    non-constant scale, mismatched dimensions) is left alone.
+  }];
+  let dependentDialects = [
+    "::mlir::attn::AttnDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
   ];
 }
 

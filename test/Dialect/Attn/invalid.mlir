@@ -269,6 +269,25 @@ func.func @scale_nan(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>) -> tenso
 
 // -----
 
+// Finite in f64 but not in f32, where the arithmetic happens.
+func.func @scale_f32_overflow(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be within the normal range of f32 (the arithmetic is f32): between 1.17549e-38 and 3.40282e+38, got 1e+300}}
+  %o = attn.linear_attention %q, %q, %q {scale = 1.0e300}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @scale_f32_underflow(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'scale' must be within the normal range of f32 (the arithmetic is f32): between 1.17549e-38 and 3.40282e+38, got 1e-300}}
+  %o = attn.softmax_attention %q, %q, %q {scale = 1.0e-300}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // initial_state and final_state
 //===----------------------------------------------------------------------===//

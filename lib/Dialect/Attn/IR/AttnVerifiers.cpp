@@ -12,6 +12,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::attn;
 
@@ -234,6 +236,16 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
     if (!(s > 0.0) || !std::isfinite(s))
       return op->emitOpError() << "'scale' must be positive and finite, got "
                                << formatDouble(s);
+    // Arithmetic is f32: a scale that overflows there (inf) or underflows
+    // (0 or denormal) turns every output into inf or NaN.
+    constexpr double lo = std::numeric_limits<float>::min(),
+                     hi = std::numeric_limits<float>::max();
+    if (s < lo || s > hi)
+      return op->emitOpError()
+             << "'scale' must be within the normal range of f32 (the "
+                "arithmetic is f32): between "
+             << formatDouble(lo) << " and " << formatDouble(hi) << ", got "
+             << formatDouble(s);
   }
 
   if (failed(verifyState(c, "initial_state", op.getInitialStateOrNull(), *q,

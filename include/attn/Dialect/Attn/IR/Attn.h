@@ -1,4 +1,11 @@
 //===- Attn.h - the attn dialect ---------------------------------*- C++ -*-===//
+//
+// The attn dialect: its ops (SoftmaxAttentionOp, LinearAttentionOp,
+// GatedLinearAttentionOp, DeltaRuleOp), attributes (FeatureMap, Form) and
+// AttentionOpInterface, all generated from the .td files beside this header,
+// and registerAttnDialect(). attn/InitAttn.h registers everything at once.
+//
+//===----------------------------------------------------------------------===//
 #ifndef ATTN_DIALECT_ATTN_IR_ATTN_H
 #define ATTN_DIALECT_ATTN_IR_ATTN_H
 

@@ -1,0 +1,357 @@
+//===- Attn.cpp - C API of the attn compiler --------------------------------===//
+#include "attn-c/Attn.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Runtime/JitModule.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+
+namespace {
+
+/// Pass and pipeline names are global: register them once per process.
+void registerEverythingOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    attn::registerAttnPasses();
+    attn::registerAttnPipelines();
+  });
+}
+
+std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  attn::registerAttnDialect(registry);
+  attn::registerJitTranslations(registry);
+  auto context = std::make_unique<MLIRContext>(registry);
+  // Kernels are compiled on the caller's thread; no thread pool per context.
+  context->disableMultithreading();
+  return context;
+}
+
+char *copyString(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+void setString(char **dst, const std::string &s) {
+  if (dst)
+    *dst = copyString(s);
+}
+
+/// Collects every diagnostic as "loc: severity: message" lines.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext &ctx)
+      : handler(ctx.getDiagEngine().registerHandler([this](Diagnostic &d) {
+          append(d);
+          return success();
+        })),
+        ctx(ctx) {}
+  ~DiagnosticCollector() { ctx.getDiagEngine().eraseHandler(handler); }
+  const std::string &text() const { return buffer; }
+
+private:
+  /// "file:line:col" as compilers print it, when the location has one.
+  static void printLocation(llvm::raw_ostream &os, Location loc) {
+    if (auto flc = loc->findInstanceOf<FileLineColLoc>())
+      os << flc.getFilename().getValue() << ":" << flc.getLine() << ":"
+         << flc.getColumn();
+    else
+      os << loc;
+  }
+
+  void append(Diagnostic &d) {
+    llvm::raw_string_ostream os(buffer);
+    printLocation(os, d.getLocation());
+    os << ": ";
+    switch (d.getSeverity()) {
+    case DiagnosticSeverity::Error:
+      os << "error: ";
+      break;
+    case DiagnosticSeverity::Warning:
+      os << "warning: ";
+      break;
+    case DiagnosticSeverity::Remark:
+      os << "remark: ";
+      break;
+    case DiagnosticSeverity::Note:
+      os << "note: ";
+      break;
+    }
+    os << d << "\n";
+    for (Diagnostic &note : d.getNotes())
+      append(note);
+  }
+
+  DiagnosticEngine::HandlerID handler;
+  MLIRContext &ctx;
+  std::string buffer;
+};
+
+struct TensorSig {
+  AttnElementType type;
+  std::vector<int64_t> sizes;
+};
+
+struct FunctionSig {
+  std::vector<TensorSig> args; // inputs then results
+  size_t numInputs = 0;
+};
+
+AttnElementType elementTypeOf(Type t) {
+  if (t.isF32())
+    return ATTN_F32;
+  if (t.isF16())
+    return ATTN_F16;
+  if (t.isBF16())
+    return ATTN_BF16;
+  return ATTN_UNSUPPORTED;
+}
+
+const char *elementTypeName(AttnElementType t) {
+  switch (t) {
+  case ATTN_F32:
+    return "f32";
+  case ATTN_F16:
+    return "f16";
+  case ATTN_BF16:
+    return "bf16";
+  default:
+    return "unsupported";
+  }
+}
+
+/// The signature of `f`, or an error when an argument is not a static float
+/// tensor.
+bool recordSignature(func::FuncOp f, FunctionSig &sig, std::string &error) {
+  auto add = [&](Type t, const std::string &what) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    AttnElementType et =
+        tensor ? elementTypeOf(tensor.getElementType()) : ATTN_UNSUPPORTED;
+    if (!tensor || !tensor.hasStaticShape() || et == ATTN_UNSUPPORTED) {
+      llvm::raw_string_ostream os(error);
+      os << what << " of @" << f.getSymName() << " has type " << t
+         << "; compiled functions take static f32/f16/bf16 tensors";
+      return false;
+    }
+    sig.args.push_back({et, std::vector<int64_t>(tensor.getShape().begin(),
+                                                 tensor.getShape().end())});
+    return true;
+  };
+  FunctionType type = f.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(type.getInputs()))
+    if (!add(t, "argument #" + std::to_string(i)))
+      return false;
+  sig.numInputs = type.getNumInputs();
+  for (auto [i, t] : llvm::enumerate(type.getResults()))
+    if (!add(t, "result #" + std::to_string(i)))
+      return false;
+  return true;
+}
+
+std::string shapeText(const int64_t *sizes, intptr_t rank) {
+  std::string s = "[";
+  for (intptr_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
+} // namespace
+
+struct AttnKernel {
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<attn::JitModule> jit;
+  std::vector<std::string> names;
+  std::map<std::string, FunctionSig> signatures;
+};
+
+extern "C" {
+
+AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
+                        char **error) {
+  registerEverythingOnce();
+  auto kernel = std::make_unique<AttnKernel>();
+  kernel->context = makeContext();
+  MLIRContext &ctx = *kernel->context;
+  DiagnosticCollector diags(ctx);
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(mlirText, ParserConfig(&ctx), "<input>");
+  if (!module) {
+    setString(error, diags.text());
+    return nullptr;
+  }
+  std::string sigError;
+  for (auto f : module->getOps<func::FuncOp>()) {
+    if (f.isExternal())
+      continue;
+    FunctionSig sig;
+    if (!recordSignature(f, sig, sigError)) {
+      setString(error, sigError);
+      return nullptr;
+    }
+    kernel->names.push_back(f.getSymName().str());
+    kernel->signatures[f.getSymName().str()] = std::move(sig);
+    f->setAttr("llvm.emit_c_interface", UnitAttr::get(&ctx));
+  }
+  PassManager pm(&ctx);
+  std::string pipelineError;
+  llvm::raw_string_ostream pipelineErrors(pipelineError);
+  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
+    setString(error, "invalid pipeline '" + std::string(pipeline) +
+                         "': " + pipelineError);
+    return nullptr;
+  }
+  if (failed(pm.run(*module))) {
+    setString(error, diags.text());
+    return nullptr;
+  }
+  auto jit = attn::JitModule::create(*module);
+  if (!jit) {
+    setString(error, "JIT compilation failed: " +
+                         llvm::toString(jit.takeError()));
+    return nullptr;
+  }
+  kernel->jit = std::move(*jit);
+  return kernel.release();
+}
+
+void attnKernelDestroy(AttnKernel *kernel) { delete kernel; }
+
+intptr_t attnKernelNumFunctions(const AttnKernel *kernel) {
+  return static_cast<intptr_t>(kernel->names.size());
+}
+
+const char *attnKernelFunctionName(const AttnKernel *kernel, intptr_t index) {
+  if (index < 0 || index >= attnKernelNumFunctions(kernel))
+    return nullptr;
+  return kernel->names[index].c_str();
+}
+
+int attnKernelSignature(const AttnKernel *kernel, const char *func,
+                        intptr_t *numInputs, intptr_t *numResults) {
+  auto it = kernel->signatures.find(func);
+  if (it == kernel->signatures.end())
+    return -1;
+  *numInputs = static_cast<intptr_t>(it->second.numInputs);
+  *numResults =
+      static_cast<intptr_t>(it->second.args.size() - it->second.numInputs);
+  return 0;
+}
+
+int attnKernelArgType(const AttnKernel *kernel, const char *func,
+                      intptr_t index, AttnElementType *type, intptr_t *rank,
+                      int64_t *sizes) {
+  auto it = kernel->signatures.find(func);
+  if (it == kernel->signatures.end() || index < 0 ||
+      index >= static_cast<intptr_t>(it->second.args.size()))
+    return -1;
+  const TensorSig &t = it->second.args[index];
+  *type = t.type;
+  *rank = static_cast<intptr_t>(t.sizes.size());
+  if (sizes)
+    std::copy(t.sizes.begin(), t.sizes.end(), sizes);
+  return 0;
+}
+
+int attnKernelCall(AttnKernel *kernel, const char *func,
+                   const AttnBuffer *args, intptr_t numArgs, char **error) {
+  auto it = kernel->signatures.find(func);
+  if (it == kernel->signatures.end()) {
+    setString(error, "no function @" + std::string(func) + " in the kernel");
+    return -1;
+  }
+  const FunctionSig &sig = it->second;
+  if (numArgs != static_cast<intptr_t>(sig.args.size())) {
+    setString(error, "@" + std::string(func) + " takes " +
+                         std::to_string(sig.args.size()) +
+                         " buffers (inputs then results), got " +
+                         std::to_string(numArgs));
+    return -1;
+  }
+  std::vector<attn::DenseBuffer> buffers;
+  for (intptr_t i = 0; i < numArgs; ++i) {
+    const TensorSig &want = sig.args[i];
+    const AttnBuffer &got = args[i];
+    std::string what =
+        (i < static_cast<intptr_t>(sig.numInputs) ? "argument #" : "result #") +
+        std::to_string(i < static_cast<intptr_t>(sig.numInputs)
+                           ? i
+                           : i - static_cast<intptr_t>(sig.numInputs));
+    bool sameShape =
+        got.rank == static_cast<intptr_t>(want.sizes.size()) &&
+        std::equal(want.sizes.begin(), want.sizes.end(), got.sizes);
+    if (!got.data || got.type != want.type || !sameShape) {
+      setString(error, what + " of @" + func + " must be " +
+                           elementTypeName(want.type) + " " +
+                           shapeText(want.sizes.data(), want.sizes.size()) +
+                           ", got " + elementTypeName(got.type) + " " +
+                           shapeText(got.sizes, got.rank));
+      return -1;
+    }
+    buffers.push_back({got.data, want.sizes});
+  }
+  if (llvm::Error e = kernel->jit->call(func, buffers)) {
+    setString(error, "calling @" + std::string(func) + ": " +
+                         llvm::toString(std::move(e)));
+    return -1;
+  }
+  return 0;
+}
+
+char *attnTransform(const char *mlirText, const char *pipeline,
+                    char **diagnostics) {
+  registerEverythingOnce();
+  std::unique_ptr<MLIRContext> context = makeContext();
+  DiagnosticCollector diags(*context);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      mlirText, ParserConfig(context.get()), "<input>");
+  auto finish = [&](char *result) {
+    setString(diagnostics, diags.text());
+    return result;
+  };
+  if (!module)
+    return finish(nullptr);
+  PassManager pm(context.get());
+  std::string pipelineError;
+  llvm::raw_string_ostream pipelineErrors(pipelineError);
+  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
+    setString(diagnostics, "invalid pipeline '" + std::string(pipeline) +
+                               "': " + pipelineError);
+    return nullptr;
+  }
+  if (failed(pm.run(*module)))
+    return finish(nullptr);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  return finish(copyString(text));
+}
+
+void attnFreeString(char *string) { std::free(string); }
+
+const char *attnVersion(void) { return ATTN_VERSION; }
+
+} // extern "C"

@@ -1,0 +1,726 @@
+//===- RaiseToAttn.cpp - attn-raise: linalg attention to attn ops ----------===//
+//
+// Frontends that know nothing of attn write attention as two contractions
+// with a softmax (or nothing, for linear attention) in between. This pass
+// finds that chain, anchored at its last contraction, and replaces it with
+// one attn op so that form selection and the attn lowerings apply.
+//
+// The matcher works on loop dimensions, not on op names: both products are
+// any linalg op that is a contraction (generic or named) with one m, one n,
+// one k and up to two batch dimensions, and every tensor's layout is read
+// from its indexing map. The dimensions of the two contractions are tied
+// through the intermediate tensor; each then gets an attention role (B, H,
+// T, S, Dk, Dv), from which the transposes to attn's [B, T, H, D] follow.
+// The ops between the contractions (scale, softmax) must be elementwise or
+// reductions with identity input maps, which is what frontends emit.
+//
+//===----------------------------------------------------------------------===//
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNRAISE
+#include "attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Scalars and payloads
+//===----------------------------------------------------------------------===//
+
+/// `v` without the float casts a frontend puts around mixed-precision math.
+Value stripCasts(Value v) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (!isa<arith::ExtFOp, arith::TruncFOp>(op))
+      break;
+    v = op->getOperand(0);
+  }
+  return v;
+}
+
+/// The value of a float constant, scalar or splat.
+std::optional<double> constantValue(Value v) {
+  Attribute attr;
+  if (!matchPattern(stripCasts(v), m_Constant(&attr)))
+    return std::nullopt;
+  if (auto splat = dyn_cast<SplatElementsAttr>(attr))
+    attr = splat.getSplatValue<Attribute>();
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// The value every element of tensor `t` has, when it is a constant: a splat
+/// constant or a linalg.fill of one.
+std::optional<double> splatValue(Value t) {
+  if (auto fill = t.getDefiningOp<linalg::FillOp>())
+    return constantValue(fill.getInputs()[0]);
+  return constantValue(t);
+}
+
+bool isZeroTensor(Value t) {
+  std::optional<double> c = splatValue(t);
+  return c && *c == 0.0;
+}
+
+/// The value `op`'s payload yields (casts stripped).
+Value yielded(linalg::LinalgOp op) {
+  return stripCasts(op.getBlock()->getTerminator()->getOperand(0));
+}
+
+/// The input operand whose block argument `v` is (casts stripped), if any.
+OpOperand *inputOf(linalg::LinalgOp op, Value v) {
+  auto arg = dyn_cast<BlockArgument>(stripCasts(v));
+  if (!arg || arg.getOwner() != op.getBlock() ||
+      arg.getArgNumber() >= op.getNumDpsInputs())
+    return nullptr;
+  return op.getDpsInputOperand(arg.getArgNumber());
+}
+
+/// A scalar constant inside `op`'s payload: a constant captured from above,
+/// or the block argument of a splat input.
+std::optional<double> payloadConstant(linalg::LinalgOp op, Value v) {
+  if (OpOperand *in = inputOf(op, v))
+    return splatValue(in->get());
+  return constantValue(v);
+}
+
+template <typename OpTy>
+OpTy payloadOp(Value v) {
+  return stripCasts(v).getDefiningOp<OpTy>();
+}
+
+/// An elementwise op: parallel loops only, one init with the identity map
+/// whose value the payload does not read.
+bool isElementwise(linalg::LinalgOp op) {
+  return op && op.getNumDpsInits() == 1 && op.isAllParallelLoops() &&
+         op.getIndexingMapsArray().back().isIdentity() &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0));
+}
+
+/// `in` is read with the identity map: its dims are the op's loop dims.
+bool readsIdentity(linalg::LinalgOp op, OpOperand *in) {
+  return in && op.getMatchingIndexingMap(in).isIdentity();
+}
+
+//===----------------------------------------------------------------------===//
+// Scale, softmax and feature maps
+//===----------------------------------------------------------------------===//
+
+/// `x = c * y`, `y * c` or `y / c` elementwise with a positive constant c:
+/// returns y and the scale.
+std::optional<std::pair<Value, double>> matchScale(Value x) {
+  auto op = x.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(op))
+    return std::nullopt;
+  Value body = yielded(op);
+  std::optional<std::pair<Value, double>> result;
+  auto tryOrder = [&](Value main, Value other, bool divide) {
+    OpOperand *in = inputOf(op, main);
+    std::optional<double> c = payloadConstant(op, other);
+    if (result || !readsIdentity(op, in) || !c || *c == 0.0)
+      return;
+    result = std::make_pair(in->get(), divide ? 1.0 / *c : *c);
+  };
+  if (auto mul = payloadOp<arith::MulFOp>(body)) {
+    tryOrder(mul.getLhs(), mul.getRhs(), false);
+    tryOrder(mul.getRhs(), mul.getLhs(), false);
+  } else if (auto div = payloadOp<arith::DivFOp>(body)) {
+    tryOrder(div.getLhs(), div.getRhs(), true);
+  }
+  if (!result || !(result->second > 0.0) || !std::isfinite(result->second))
+    return std::nullopt;
+  return result;
+}
+
+enum class Combiner { Add, Max };
+
+/// A reduction of one input over one dim.
+struct Reduction {
+  Value input;
+  int64_t dim;
+  AffineMap resultMap; // loop dims -> result dims (dim dropped, or 0)
+  Value init;
+};
+
+/// `r` reduces its single input, read with the identity map, over one
+/// dimension with `combiner`; the result drops that dimension or keeps it as
+/// size 1.
+std::optional<Reduction> matchReduction(Value r, Combiner combiner) {
+  auto op = r.getDefiningOp<linalg::LinalgOp>();
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 1)
+    return std::nullopt;
+  OpOperand *in = op.getDpsInputOperand(0);
+  if (!readsIdentity(op, in))
+    return std::nullopt;
+  SmallVector<unsigned> reduced;
+  op.getReductionDims(reduced);
+  int64_t dim = reduced.front();
+
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  unsigned next = 0;
+  for (AffineExpr e : outMap.getResults()) {
+    if (next == dim)
+      ++next;
+    auto d = dyn_cast<AffineDimExpr>(e);
+    auto c = dyn_cast<AffineConstantExpr>(e);
+    if (d && d.getPosition() == next) {
+      ++next;
+    } else if (!(c && c.getValue() == 0 && next == dim + 1)) {
+      return std::nullopt;
+    }
+  }
+  if (std::max<int64_t>(next, dim + 1) != outMap.getNumDims())
+    return std::nullopt;
+
+  Value body = yielded(op);
+  Value lhs, rhs;
+  if (combiner == Combiner::Add) {
+    auto add = payloadOp<arith::AddFOp>(body);
+    if (!add)
+      return std::nullopt;
+    lhs = add.getLhs();
+    rhs = add.getRhs();
+  } else if (auto max = payloadOp<arith::MaximumFOp>(body)) {
+    lhs = max.getLhs();
+    rhs = max.getRhs();
+  } else if (auto maxnum = payloadOp<arith::MaxNumFOp>(body)) {
+    lhs = maxnum.getLhs();
+    rhs = maxnum.getRhs();
+  } else {
+    return std::nullopt;
+  }
+  Value acc = op.getRegionOutputArgs().front();
+  Value elem = op.getMatchingBlockArgument(in);
+  lhs = stripCasts(lhs);
+  rhs = stripCasts(rhs);
+  if (!((lhs == elem && rhs == acc) || (lhs == acc && rhs == elem)))
+    return std::nullopt;
+  return Reduction{in->get(), dim, outMap,
+                   op.getDpsInitOperand(0)->get()};
+}
+
+/// In elementwise `op`, `v` is `x - m` with x read with the identity map
+/// and m the result of `max` (same map as max produced it): returns x.
+Value matchSubMax(linalg::LinalgOp op, Value v, const Reduction &max,
+                  Value maxResult) {
+  auto sub = payloadOp<arith::SubFOp>(v);
+  if (!sub)
+    return {};
+  OpOperand *x = inputOf(op, sub.getLhs());
+  OpOperand *m = inputOf(op, sub.getRhs());
+  if (!readsIdentity(op, x) || !m || m->get() != maxResult ||
+      op.getMatchingIndexingMap(m) != max.resultMap)
+    return {};
+  return x->get();
+}
+
+/// The explicit softmax chain over one dim of x:
+///   m = max-reduce(x); e = exp(x - m) (one op, or a sub then an exp);
+///   s = add-reduce(e) into zeros; p = e / s.
+/// Returns x and the dim.
+std::optional<std::pair<Value, int64_t>> matchExplicitSoftmax(Value p) {
+  auto div = p.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(div))
+    return std::nullopt;
+  auto quot = payloadOp<arith::DivFOp>(yielded(div));
+  if (!quot)
+    return std::nullopt;
+  OpOperand *eIn = inputOf(div, quot.getLhs());
+  OpOperand *sIn = inputOf(div, quot.getRhs());
+  if (!readsIdentity(div, eIn) || !sIn)
+    return std::nullopt;
+  Value e = eIn->get();
+  std::optional<Reduction> sum = matchReduction(sIn->get(), Combiner::Add);
+  if (!sum || sum->input != e ||
+      div.getMatchingIndexingMap(sIn) != sum->resultMap ||
+      !isZeroTensor(sum->init))
+    return std::nullopt;
+
+  // e = exp(x - m), fused or as a subtraction followed by an exponential.
+  auto expOp = e.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(expOp))
+    return std::nullopt;
+  auto exp = payloadOp<math::ExpOp>(yielded(expOp));
+  if (!exp)
+    return std::nullopt;
+  linalg::LinalgOp subOp = expOp;
+  Value diff = exp.getOperand();
+  if (OpOperand *d = inputOf(expOp, diff)) {
+    subOp = d->get().getDefiningOp<linalg::LinalgOp>();
+    if (!readsIdentity(expOp, d) || !isElementwise(subOp))
+      return std::nullopt;
+    diff = yielded(subOp);
+  }
+  auto sub = payloadOp<arith::SubFOp>(diff);
+  if (!sub)
+    return std::nullopt;
+  OpOperand *mIn = inputOf(subOp, sub.getRhs());
+  if (!mIn)
+    return std::nullopt;
+  std::optional<Reduction> max = matchReduction(mIn->get(), Combiner::Max);
+  if (!max || max->dim != sum->dim)
+    return std::nullopt;
+  // Softmax does not depend on the value subtracted along the reduced dim,
+  // only on it being the same for the whole row; a constant init of the max
+  // keeps it a function of x.
+  std::optional<double> maxInit = splatValue(max->init);
+  if (!maxInit || std::isnan(*maxInit) || *maxInit == INFINITY)
+    return std::nullopt;
+  Value x = matchSubMax(subOp, diff, *max, mIn->get());
+  if (!x || x != max->input)
+    return std::nullopt;
+  return std::make_pair(x, max->dim);
+}
+
+/// linalg.softmax or the explicit chain: returns its input and dim.
+std::optional<std::pair<Value, int64_t>> matchSoftmax(Value p) {
+  if (auto softmax = p.getDefiningOp<linalg::SoftmaxOp>())
+    return std::make_pair(softmax.getInput(),
+                          static_cast<int64_t>(softmax.getDimension()));
+  return matchExplicitSoftmax(p);
+}
+
+/// phi(y) as an elementwise op of y keeping its element type: relu
+/// (max(y, 0)) or elu + 1 (select(y > 0, y + 1, exp(y))). Returns y.
+std::optional<std::pair<Value, FeatureMap>> matchFeatureMap(Value x) {
+  auto op = x.getDefiningOp<linalg::LinalgOp>();
+  if (!isElementwise(op) || op.getNumDpsInputs() != 1)
+    return std::nullopt;
+  OpOperand *in = op.getDpsInputOperand(0);
+  if (!readsIdentity(op, in) ||
+      getElementTypeOrSelf(in->get()) != getElementTypeOrSelf(x))
+    return std::nullopt;
+  Value y = op.getMatchingBlockArgument(in);
+  auto isY = [&](Value v) { return stripCasts(v) == y; };
+  auto isConst = [&](Value v, double c) {
+    std::optional<double> got = payloadConstant(op, v);
+    return got && *got == c;
+  };
+  Value body = yielded(op);
+  auto relu = [&](Value a, Value b) {
+    return (isY(a) && isConst(b, 0.0)) || (isY(b) && isConst(a, 0.0));
+  };
+  if (auto max = payloadOp<arith::MaximumFOp>(body))
+    if (relu(max.getLhs(), max.getRhs()))
+      return std::make_pair(in->get(), FeatureMap::Relu);
+  if (auto max = payloadOp<arith::MaxNumFOp>(body))
+    if (relu(max.getLhs(), max.getRhs()))
+      return std::make_pair(in->get(), FeatureMap::Relu);
+  if (auto sel = payloadOp<arith::SelectOp>(body)) {
+    auto cmp = sel.getCondition().getDefiningOp<arith::CmpFOp>();
+    auto add = payloadOp<arith::AddFOp>(sel.getTrueValue());
+    auto exp = payloadOp<math::ExpOp>(sel.getFalseValue());
+    if (cmp && cmp.getPredicate() == arith::CmpFPredicate::OGT &&
+        isY(cmp.getLhs()) && isConst(cmp.getRhs(), 0.0) && add && exp &&
+        isY(exp.getOperand()) &&
+        ((isY(add.getLhs()) && isConst(add.getRhs(), 1.0)) ||
+         (isY(add.getRhs()) && isConst(add.getLhs(), 1.0))))
+      return std::make_pair(in->get(), FeatureMap::EluPlusOne);
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and roles
+//===----------------------------------------------------------------------===//
+
+/// A contraction with one m, n and k dim and at most two batch dims,
+/// accumulating into zeros.
+struct Contraction {
+  linalg::LinalgOp op;
+  linalg::ContractionDimensions dims;
+
+  AffineMap map(unsigned operand) {
+    return op.getIndexingMapsArray()[operand];
+  }
+};
+
+std::optional<Contraction> matchContraction(Value v) {
+  auto op = v.getDefiningOp<linalg::LinalgOp>();
+  if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op) ||
+      !isZeroTensor(op.getDpsInitOperand(0)->get()))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || dims->batch.size() > 2 ||
+      op.getNumLoops() != dims->batch.size() + 3)
+    return std::nullopt;
+  for (AffineMap m : op.getIndexingMapsArray())
+    if (!m.isProjectedPermutation(/*allowZeroInResults=*/false))
+      return std::nullopt;
+  return Contraction{op, *dims};
+}
+
+/// The role of a dimension in attention; attn's layout orders them.
+enum class Role { B, H, T, S, Dk, Dv };
+using Roles = SmallVector<Role, 4>;
+
+/// Roles of the operands of a raised chain, each in its own layout.
+struct Chain {
+  bool softmax = false;
+  double scale = 1.0;
+  FeatureMap featureMap = FeatureMap::Identity;
+  Value q, k, v, o;
+  Roles qRoles, kRoles, vRoles, oRoles;
+};
+
+/// Roles of the dims of `operand` of contraction `c`, whose loop dims have
+/// `loopRoles`.
+Roles rolesOf(Contraction &c, unsigned operand, ArrayRef<Role> loopRoles) {
+  Roles roles;
+  for (AffineExpr e : c.map(operand).getResults())
+    roles.push_back(loopRoles[cast<AffineDimExpr>(e).getPosition()]);
+  return roles;
+}
+
+bool isPermutationOf(ArrayRef<Role> roles, ArrayRef<Role> expected) {
+  if (roles.size() != expected.size())
+    return false;
+  for (Role r : expected)
+    if (llvm::count(roles, r) != 1)
+      return false;
+  return true;
+}
+
+/// Position of the dims of `t` with roles `from`, in the order `to` (roles
+/// absent from `from` are skipped).
+SmallVector<int64_t> positions(ArrayRef<Role> from, ArrayRef<Role> to) {
+  SmallVector<int64_t> pos;
+  for (Role r : to)
+    if (const auto *it = llvm::find(from, r); it != from.end())
+      pos.push_back(it - from.begin());
+  return pos;
+}
+
+int64_t sizeOf(Value t, ArrayRef<Role> roles, Role r) {
+  const auto *it = llvm::find(roles, r);
+  if (it == roles.end())
+    return 1;
+  return cast<ShapedType>(t.getType()).getDimSize(it - roles.begin());
+}
+
+/// Tries to read `outer` (the second product) as attention whose first
+/// product is its input `composite`. `reassociated` picks which operands
+/// play Q, K, V when there is no softmax: (Q K^T) V or Q (K^T V).
+std::optional<Chain> matchChain(Contraction &outer, unsigned composite,
+                                bool reassociated) {
+  Chain chain;
+  Value x = outer.op.getDpsInputOperand(composite)->get();
+  std::optional<int64_t> softmaxDim;
+  if (auto sm = matchSoftmax(x)) {
+    if (reassociated)
+      return std::nullopt;
+    chain.softmax = true;
+    x = sm->first;
+    softmaxDim = sm->second;
+  }
+  if (auto scaled = matchScale(x)) {
+    x = scaled->first;
+    chain.scale = scaled->second;
+  }
+  std::optional<Contraction> inner = matchContraction(x);
+  if (!inner || inner->dims.batch.size() != outer.dims.batch.size())
+    return std::nullopt;
+
+  // Symbols: the loop dims of `outer`, plus one for inner's k.
+  unsigned kSym = outer.op.getNumLoops();
+  AffineMap innerOut = inner->map(2);
+  AffineMap compMap = outer.map(composite);
+  SmallVector<unsigned> sym(inner->op.getNumLoops(), kSym);
+  for (unsigned i = 0; i < innerOut.getNumResults(); ++i)
+    sym[innerOut.getDimPosition(i)] = compMap.getDimPosition(i);
+
+  // inner's batch dims are outer's; one of inner's free dims (r) is
+  // reduced by outer, the other (f) stays to the result.
+  for (unsigned b : inner->dims.batch)
+    if (!llvm::is_contained(outer.dims.batch, sym[b]))
+      return std::nullopt;
+  unsigned outerK = outer.dims.k.front();
+  unsigned innerM = inner->dims.m.front(), innerN = inner->dims.n.front();
+  unsigned r, f;
+  if (sym[innerM] == outerK)
+    r = innerM, f = innerN;
+  else if (sym[innerN] == outerK)
+    r = innerN, f = innerM;
+  else
+    return std::nullopt;
+  if (softmaxDim && compMap.getDimPosition(*softmaxDim) != outerK)
+    return std::nullopt; // a softmax over another dim than the keys
+  unsigned g = outer.dims.m.front() == sym[f] ? outer.dims.n.front()
+                                              : outer.dims.m.front();
+
+  // Roles of the symbols; batch dims get theirs from Q's layout below.
+  SmallVector<Role> symRole(kSym + 1, Role::B);
+  symRole[sym[r]] = reassociated ? Role::Dk : Role::S;
+  symRole[sym[f]] = reassociated ? Role::Dv : Role::T;
+  symRole[kSym] = reassociated ? Role::S : Role::Dk;
+  symRole[g] = reassociated ? Role::T : Role::Dv;
+
+  // The inner operand holding loop dim `loop` (the other one lacks it).
+  auto innerOperandWith = [&](unsigned loop) -> unsigned {
+    AffineExpr d = getAffineDimExpr(loop, inner->op.getContext());
+    return inner->map(0).getResultPosition(d) ? 0 : 1;
+  };
+  unsigned leaf = 1 - composite;
+  Contraction &qOwner = reassociated ? outer : *inner;
+  unsigned qOperand = reassociated ? leaf : innerOperandWith(f);
+
+  // B, then H, in the order Q holds them (the two are interchangeable).
+  unsigned nextBatch = 0;
+  for (AffineExpr e : qOwner.map(qOperand).getResults()) {
+    unsigned loop = cast<AffineDimExpr>(e).getPosition();
+    unsigned s = reassociated ? loop : sym[loop];
+    if (llvm::is_contained(outer.dims.batch, s))
+      symRole[s] = nextBatch++ == 0 ? Role::B : Role::H;
+  }
+  SmallVector<Role> innerRoles;
+  for (unsigned s : sym)
+    innerRoles.push_back(symRole[s]);
+
+  chain.q = qOwner.op.getDpsInputOperand(qOperand)->get();
+  chain.qRoles =
+      rolesOf(qOwner, qOperand, reassociated ? symRole : innerRoles);
+  unsigned kOperand = innerOperandWith(r);
+  chain.k = inner->op.getDpsInputOperand(kOperand)->get();
+  chain.kRoles = rolesOf(*inner, kOperand, innerRoles);
+  if (reassociated) {
+    unsigned vOperand = innerOperandWith(f);
+    chain.v = inner->op.getDpsInputOperand(vOperand)->get();
+    chain.vRoles = rolesOf(*inner, vOperand, innerRoles);
+  } else {
+    chain.v = outer.op.getDpsInputOperand(leaf)->get();
+    chain.vRoles = rolesOf(outer, leaf, symRole);
+  }
+  chain.o = outer.op->getResult(0);
+  chain.oRoles = rolesOf(outer, 2, symRole);
+  return chain;
+}
+
+//===----------------------------------------------------------------------===//
+// The pattern
+//===----------------------------------------------------------------------===//
+
+/// Without a softmax, (Q K^T) V and Q (K^T V) are one matrix chain, and a
+/// chain may fit both readings (with the roles of Q and V swapped). Both are
+/// exact; this prefers the one whose result has time before features, as
+/// every attention layout has.
+bool resultReadsAsAttention(const Chain &c) {
+  return llvm::find(c.oRoles, Role::T) < llvm::find(c.oRoles, Role::Dv);
+}
+
+/// Validates the roles, element types and sizes a raised op needs.
+bool isRaisable(const Chain &c) {
+  // Batch roles the operands have: none, B, or B and H.
+  bool hasB = llvm::is_contained(c.qRoles, Role::B);
+  bool hasH = llvm::is_contained(c.qRoles, Role::H);
+  auto expect = [&](std::initializer_list<Role> rs) {
+    Roles out;
+    for (Role r : rs)
+      if ((r != Role::B || hasB) && (r != Role::H || hasH))
+        out.push_back(r);
+    return out;
+  };
+  if (!isPermutationOf(c.qRoles,
+                       expect({Role::B, Role::T, Role::H, Role::Dk})) ||
+      !isPermutationOf(c.kRoles,
+                       expect({Role::B, Role::S, Role::H, Role::Dk})) ||
+      !isPermutationOf(c.vRoles,
+                       expect({Role::B, Role::S, Role::H, Role::Dv})) ||
+      !isPermutationOf(c.oRoles,
+                       expect({Role::B, Role::T, Role::H, Role::Dv})))
+    return false;
+  Type e = getElementTypeOrSelf(c.q);
+  if (!isa<Float32Type, BFloat16Type, Float16Type>(e) ||
+      getElementTypeOrSelf(c.k) != e || getElementTypeOrSelf(c.v) != e ||
+      getElementTypeOrSelf(c.o) != e)
+    return false;
+  if (!c.softmax) {
+    // Linear attention has one sequence length.
+    int64_t tq = sizeOf(c.q, c.qRoles, Role::T);
+    int64_t tk = sizeOf(c.k, c.kRoles, Role::S);
+    if (ShapedType::isDynamic(tq) || tq != tk)
+      return false;
+  }
+  return true;
+}
+
+/// Reassociation that inserts unit dims: a role of `to` missing from
+/// `present` joins the group of the present dim before it (or, leading, the
+/// first group).
+SmallVector<ReassociationIndices> unitDimGroups(ArrayRef<Role> present,
+                                                ArrayRef<Role> to) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices leading;
+  for (auto [j, r] : llvm::enumerate(to)) {
+    int64_t dim = j;
+    if (llvm::is_contained(present, r)) {
+      groups.push_back(leading);
+      leading.clear();
+      groups.back().push_back(dim);
+    } else if (groups.empty()) {
+      leading.push_back(dim);
+    } else {
+      groups.back().push_back(dim);
+    }
+  }
+  return groups;
+}
+
+/// `t` (dims with `roles`) in attn's order `to`, with unit dims for roles it
+/// lacks (H or B of 3-D and 2-D operands).
+Value toAttnLayout(OpBuilder &b, Location loc, Value t, ArrayRef<Role> roles,
+                   ArrayRef<Role> to) {
+  SmallVector<int64_t> perm = positions(roles, to);
+  Roles present;
+  for (int64_t p : perm)
+    present.push_back(roles[p]);
+  if (!llvm::equal(perm, llvm::seq<int64_t>(0, perm.size()))) {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, t);
+    SmallVector<OpFoldResult> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(sizes[p]);
+    Value init =
+        tensor::EmptyOp::create(b, loc, permuted, getElementTypeOrSelf(t));
+    t = linalg::TransposeOp::create(b, loc, t, init, perm).getResult()[0];
+  }
+  if (present.size() == to.size())
+    return t;
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape;
+  for (Role r : to)
+    shape.push_back(llvm::is_contained(present, r)
+                        ? type.getDimSize(llvm::find(present, r) -
+                                          present.begin())
+                        : 1);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), t,
+      unitDimGroups(present, to));
+}
+
+/// The inverse of toAttnLayout for the result: `o` in attn's order `from`
+/// back to the layout `roles`.
+Value fromAttnLayout(OpBuilder &b, Location loc, Value o, ArrayRef<Role> from,
+                     ArrayRef<Role> roles) {
+  Roles present;
+  for (Role r : from)
+    if (llvm::is_contained(roles, r))
+      present.push_back(r);
+  if (present.size() != from.size())
+    o = tensor::CollapseShapeOp::create(b, loc, o,
+                                        unitDimGroups(present, from));
+  SmallVector<int64_t> perm = positions(present, roles);
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return o;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, o);
+  SmallVector<OpFoldResult> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(sizes[p]);
+  Value init =
+      tensor::EmptyOp::create(b, loc, permuted, getElementTypeOrSelf(o));
+  return linalg::TransposeOp::create(b, loc, o, init, perm).getResult()[0];
+}
+
+struct RaiseAttention : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1)
+      return failure();
+    std::optional<Contraction> outer = matchContraction(op->getResult(0));
+    if (!outer)
+      return rewriter.notifyMatchFailure(op, "not a batched contraction");
+    std::optional<Chain> chain;
+    for (bool reassociated : {false, true}) {
+      for (unsigned composite : {0u, 1u}) {
+        std::optional<Chain> c = matchChain(*outer, composite, reassociated);
+        if (c && isRaisable(*c) && (c->softmax || resultReadsAsAttention(*c))) {
+          chain = c;
+          break;
+        }
+      }
+      if (chain)
+        break;
+    }
+    if (!chain)
+      return rewriter.notifyMatchFailure(op, "not an attention chain");
+    if (!chain->softmax)
+      peelFeatureMaps(*chain);
+
+    Location loc = op.getLoc();
+    Roles qOrder{Role::B, Role::T, Role::H, Role::Dk};
+    Roles kOrder{Role::B, Role::S, Role::H, Role::Dk};
+    Roles vOrder{Role::B, Role::S, Role::H, Role::Dv};
+    Roles oOrder{Role::B, Role::T, Role::H, Role::Dv};
+    Value q = toAttnLayout(rewriter, loc, chain->q, chain->qRoles, qOrder);
+    Value k = toAttnLayout(rewriter, loc, chain->k, chain->kRoles, kOrder);
+    Value v = toAttnLayout(rewriter, loc, chain->v, chain->vRoles, vOrder);
+    Value o0 = op->getResult(0);
+    SmallVector<int64_t> oShape;
+    for (Role r : oOrder)
+      oShape.push_back(sizeOf(o0, chain->oRoles, r));
+    auto oType = RankedTensorType::get(oShape, getElementTypeOrSelf(o0));
+    FloatAttr scale = rewriter.getF64FloatAttr(chain->scale);
+
+    Value o;
+    if (chain->softmax) {
+      o = SoftmaxAttentionOp::create(rewriter, loc, oType, q, k, v,
+                                     /*causal=*/false, scale, FormAttr(),
+                                     IntegerAttr());
+    } else {
+      o = LinearAttentionOp::create(
+              rewriter, loc, oType, /*final_state=*/Type(), q, k, v,
+              /*initial_state=*/Value(), chain->featureMap,
+              /*normalize=*/false, /*causal=*/false, scale, FormAttr(),
+              IntegerAttr())
+              .getO();
+    }
+    rewriter.replaceOp(op, fromAttnLayout(rewriter, loc, o, oOrder,
+                                          chain->oRoles));
+    return success();
+  }
+
+  /// phi(Q), phi(K) with one feature map become Q, K and the attribute.
+  static void peelFeatureMaps(Chain &c) {
+    auto q = matchFeatureMap(c.q), k = matchFeatureMap(c.k);
+    if (!q || !k || q->second != k->second)
+      return;
+    c.q = q->first;
+    c.k = k->first;
+    c.featureMap = q->second;
+  }
+};
+
+struct AttnRaisePass : attn::impl::AttnRaiseBase<AttnRaisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateAttnRaisePatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::attn::populateAttnRaisePatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseAttention>(patterns.getContext());
+}

@@ -1,0 +1,273 @@
+"""The high-level API: one function per op, mirroring flash-linear-attention.
+
+Each call validates its arrays, writes the MLIR of one attn op for those
+shapes and options, compiles it (cached) and runs it.
+"""
+import math
+
+import numpy as np
+
+from ._arrays import as_array, element_type, like_input
+from ._kernel import compile, pipeline_for, transform
+
+FORMS = ("auto", "recurrent", "quadratic", "chunkwise", "reassociated")
+FEATURE_MAPS = {"identity": "identity", "elu+1": "elu_plus_one",
+                "elu_plus_one": "elu_plus_one", "relu": "relu"}
+TARGETS = ("cpu", "x86-avx512", "x86-avx2")
+
+
+def _tensor(shape, et):
+    return "tensor<" + "x".join(str(d) for d in shape) + "x" + et + ">"
+
+
+class _Call:
+    """Collects the operands and attributes of one op call."""
+
+    def __init__(self, op):
+        self.op = op
+        self.args = []       # (name, numpy array, mlir type)
+        self.attrs = []      # "key = value"
+        self.template = None  # the caller's q, to return torch if it was
+
+    def array(self, name, x, rank, layout, dtypes=None):
+        a = as_array(x, name)
+        if a.ndim != rank:
+            raise ValueError(
+                f"'{name}' must have rank {rank} {layout}, got shape "
+                f"{tuple(a.shape)}")
+        if any(d == 0 for d in a.shape):
+            raise ValueError(
+                f"'{name}' has an empty dimension: shape {tuple(a.shape)}")
+        et = element_type(a, name)
+        if dtypes is not None and et not in dtypes:
+            raise TypeError(
+                f"'{name}' has element type {et}; expected "
+                f"{' or '.join(sorted(dtypes))}")
+        self.args.append((name, a, _tensor(a.shape, et)))
+        return a, et
+
+    def text(self, operands, results):
+        sig = ", ".join(f"%{n}: {t}" for n, _, t in self.args)
+        types = ", ".join(t for _, _, t in self.args)
+        rts = ", ".join(results)
+        rt = rts if len(results) == 1 else f"({rts})"
+        names = ", ".join(f"%r{i}" for i in range(len(results)))
+        attrs = " {" + ", ".join(self.attrs) + "}" if self.attrs else ""
+        return (f"func.func @main({sig}) -> {rt} {{\n"
+                f"  {names} = attn.{self.op} {operands}{attrs} : ({types}) -> "
+                f"{rt}\n  return {names} : {rts}\n}}\n")
+
+
+def _options(call, scale, form, chunk_size, target):
+    if scale is not None:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+            raise TypeError(f"'scale' must be a number, got {type(scale).__name__}")
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(f"'scale' must be positive and finite, got {scale}")
+        call.attrs.append(f"scale = {float(scale)!r} : f64")
+    if form not in FORMS:
+        raise ValueError(f"'form' must be one of {', '.join(FORMS)}; got {form!r}")
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) \
+                or chunk_size <= 0:
+            raise ValueError(
+                f"'chunk_size' must be a positive int, got {chunk_size!r}")
+        if form not in ("auto", "chunkwise"):
+            raise ValueError(
+                f"'chunk_size' applies to the chunkwise form, not {form!r}")
+        form = "chunkwise"
+    if target not in TARGETS:
+        raise ValueError(
+            f"'target' must be one of {', '.join(TARGETS)} (the GPU backend "
+            f"is not built yet); got {target!r}")
+    return pipeline_for(target, form, chunk_size)
+
+
+def _state(call, initial_state, q, v):
+    if initial_state is None:
+        return ""
+    call.array("initial_state", initial_state, 4, "[B, H, Dk, Dv]", {"f32"})
+    return " initial_state(%initial_state)"
+
+
+class _Plan:
+    """One op call ready to compile and run: its MLIR text and pipeline,
+    the arrays in argument order, and whether to return torch tensors."""
+
+    def __init__(self, call, operands, out_shape, out_et, output_final_state,
+                 state_shape, pipeline):
+        results = [_tensor(out_shape, out_et)]
+        if output_final_state:
+            results.append(_tensor(state_shape, "f32"))
+        self.text = call.text(operands, results)
+        self.pipeline = pipeline
+        self.names = [n for n, _, _ in call.args]
+        self.arrays = [a for _, a, _ in call.args]
+        self.template = call.template
+        self.two_results = output_final_state
+
+    def run(self):
+        kernel = compile(self.text, self.pipeline)
+        out = kernel.call("main", *self.arrays, names=self.names)
+        if self.two_results:
+            return tuple(like_input(x, self.template) for x in out)
+        return like_input(out, self.template)
+
+
+def _qkv(call, q, k, v):
+    call.template = q
+    qa, et = call.array("q", q, 4, "[B, T, H, Dk]", {"f32", "f16", "bf16"})
+    ka, _ = call.array("k", k, 4, "[B, T, H, Dk]", {et})
+    va, _ = call.array("v", v, 4, "[B, T, H, Dv]", {et})
+    return qa, ka, va, et
+
+
+def _per_step(call, name, x, et, allow_vector=False):
+    a = as_array(x, name)
+    layouts = "[B, T, H] or [B, T, H, Dk]" if allow_vector else "[B, T, H]"
+    if a.ndim not in ((3, 4) if allow_vector else (3,)):
+        raise ValueError(f"'{name}' must have shape {layouts}, got {tuple(a.shape)}")
+    call.array(name, a, a.ndim, layouts, {"f32", et})
+
+
+def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, form="auto",
+                      chunk_size=None, target="cpu"):
+    call = _Call("softmax_attention")
+    qa, ka, va, et = _qkv(call, q, k, v)
+    if not causal:
+        call.attrs.append("causal = false")
+    pipeline = _options(call, scale, form, chunk_size, target)
+    out_shape = (qa.shape[0], qa.shape[1], qa.shape[2], va.shape[3])
+    return _Plan(call, "%q, %k, %v", out_shape, et, False, None, pipeline)
+
+
+def _plan_linear_attention(q, k, v, *, causal=True, scale=None,
+                     feature_map="identity", normalize=False,
+                     initial_state=None, output_final_state=False,
+                     form="auto", chunk_size=None, target="cpu"):
+    call = _Call("linear_attention")
+    qa, ka, va, et = _qkv(call, q, k, v)
+    if feature_map not in FEATURE_MAPS:
+        raise ValueError(
+            f"'feature_map' must be one of {', '.join(FEATURE_MAPS)}; got "
+            f"{feature_map!r}")
+    operands = "%q, %k, %v" + _state(call, initial_state, qa, va)
+    if not causal:
+        call.attrs.append("causal = false")
+    if FEATURE_MAPS[feature_map] != "identity":
+        call.attrs.append(
+            f"feature_map = #attn.feature_map<{FEATURE_MAPS[feature_map]}>")
+    if normalize:
+        call.attrs.append("normalize")
+    pipeline = _options(call, scale, form, chunk_size, target)
+    return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
+                output_final_state,
+                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+
+
+def _plan_gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
+                           output_final_state=False, form="auto",
+                           chunk_size=None, target="cpu"):
+    call = _Call("gated_linear_attention")
+    qa, ka, va, et = _qkv(call, q, k, v)
+    _per_step(call, "g", g, et, allow_vector=True)
+    operands = "%q, %k, %v, %g" + _state(call, initial_state, qa, va)
+    pipeline = _options(call, scale, form, chunk_size, target)
+    return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
+                output_final_state,
+                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+
+
+def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
+               output_final_state=False, form="auto", chunk_size=None,
+               target="cpu"):
+    call = _Call("delta_rule")
+    qa, ka, va, et = _qkv(call, q, k, v)
+    _per_step(call, "beta", beta, et)
+    operands = "%q, %k, %v, %beta"
+    if g is not None:
+        _per_step(call, "g", g, et)
+        operands += " gate(%g)"
+    operands += _state(call, initial_state, qa, va)
+    pipeline = _options(call, scale, form, chunk_size, target)
+    return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
+                output_final_state,
+                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+
+
+def softmax_attention(q, k, v, *, causal=True, scale=None, form="auto",
+                      chunk_size=None, target="cpu"):
+    """o_t = sum_s softmax_s(scale q_t.k_s + mask) v_s. q: [B, Tq, H, Dk],
+    k: [B, Tk, H, Dk], v: [B, Tk, H, Dv]; with causal, the queries are the
+    last Tq of the Tk positions. Returns o [B, Tq, H, Dv]."""
+    return _plan_softmax_attention(q, k, v, causal=causal, scale=scale,
+                                   form=form, chunk_size=chunk_size,
+                                   target=target).run()
+
+
+def linear_attention(q, k, v, *, causal=True, scale=None,
+                     feature_map="identity", normalize=False,
+                     initial_state=None, output_final_state=False,
+                     form="auto", chunk_size=None, target="cpu"):
+    """S_t = S_{t-1} + phi(k_t) v_t^T, o_t = scale phi(q_t)^T S_t (divided by
+    scale phi(q_t).z_t with normalize). feature_map: identity, elu+1, relu.
+    Returns o, or (o, final_state [B, H, Dk, Dv] float32)."""
+    return _plan_linear_attention(
+        q, k, v, causal=causal, scale=scale, feature_map=feature_map,
+        normalize=normalize, initial_state=initial_state,
+        output_final_state=output_final_state, form=form,
+        chunk_size=chunk_size, target=target).run()
+
+
+def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
+                           output_final_state=False, form="auto",
+                           chunk_size=None, target="cpu"):
+    """S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T, o_t = scale q_t^T S_t; g is
+    a log-decay, [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate)."""
+    return _plan_gated_linear_attention(
+        q, k, v, g, scale=scale, initial_state=initial_state,
+        output_final_state=output_final_state, form=form,
+        chunk_size=chunk_size, target=target).run()
+
+
+def delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
+               output_final_state=False, form="auto", chunk_size=None,
+               target="cpu"):
+    """S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,
+    o_t = scale q_t^T S_t; beta [B, T, H]; g [B, T, H] (gated delta rule)
+    or None."""
+    return _plan_delta_rule(
+        q, k, v, beta, g=g, scale=scale, initial_state=initial_state,
+        output_final_state=output_final_state, form=form,
+        chunk_size=chunk_size, target=target).run()
+
+
+_PLANNERS = {
+    "softmax_attention": _plan_softmax_attention,
+    "linear_attention": _plan_linear_attention,
+    "gated_linear_attention": _plan_gated_linear_attention,
+    "delta_rule": _plan_delta_rule,
+}
+
+
+def explain(op, *args, **kwargs):
+    """The cost model's view of one call, without running it:
+    `attn.explain(attn.delta_rule, q, k, v, beta)` (or the op's name) returns
+    the candidate forms with their estimated cost and the choice, as text."""
+    name = op if isinstance(op, str) else getattr(op, "__name__", None)
+    if name not in _PLANNERS:
+        raise ValueError(
+            f"'op' must be one of {', '.join(_PLANNERS)} (or the function); "
+            f"got {op!r}")
+    plan = _PLANNERS[name](*args, **kwargs)
+    target = kwargs.get("target", "cpu")
+    target = "x86-avx512" if target == "cpu" else target
+    chunk = kwargs.get("chunk_size") or 0
+    form = "chunkwise" if chunk else kwargs.get("form", "auto")
+    _, diagnostics = transform(
+        plan.text,
+        f"attn-select-form{{target={target} form={form} explain}},"
+        f"attn-select-chunk{{target={target} chunk-size={chunk} explain}}")
+    return "\n".join(line.split("remark: ", 1)[1]
+                     for line in diagnostics.splitlines()
+                     if "remark: " in line)

@@ -1,0 +1,96 @@
+"""A float64 numpy reference of every op, written from DESIGN.md section 2
+independently of the compiler (and of lib/Reference): plain loops over t."""
+import numpy as np
+
+
+def _f64(x):
+    return None if x is None else np.asarray(x, dtype=np.float64)
+
+
+def softmax_attention(q, k, v, causal=True, scale=None):
+    q, k, v = _f64(q), _f64(k), _f64(v)
+    B, Tq, H, Dk = q.shape
+    Tk = k.shape[1]
+    scale = 1 / np.sqrt(Dk) if scale is None else scale
+    s = np.einsum("bthd,bshd->bhts", q, k) * scale
+    if causal:
+        t = np.arange(Tq)[:, None] + (Tk - Tq)
+        s = np.where(np.arange(Tk)[None, :] <= t, s, -np.inf)
+    s = s - s.max(-1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(-1, keepdims=True)
+    return np.einsum("bhts,bshd->bthd", p, v)
+
+
+def _phi(x, feature_map):
+    if feature_map == "identity":
+        return x
+    if feature_map in ("elu+1", "elu_plus_one"):
+        return np.where(x > 0, x + 1, np.exp(x))
+    if feature_map == "relu":
+        return np.maximum(x, 0)
+    raise ValueError(feature_map)
+
+
+def _recurrence(q, k, v, s0, step, scale):
+    """o_t = scale q_t^T S_t with S_t = step(t, S_{t-1})."""
+    B, T, H, Dk = q.shape
+    Dv = v.shape[3]
+    S = np.zeros((B, H, Dk, Dv)) if s0 is None else s0.copy()
+    o = np.zeros((B, T, H, Dv))
+    for t in range(T):
+        S = step(t, S)
+        o[:, t] = scale * np.einsum("bhi,bhij->bhj", q[:, t], S)
+    return o, S
+
+
+def linear_attention(q, k, v, causal=True, scale=None, feature_map="identity",
+                     normalize=False, initial_state=None):
+    q, k, v, s0 = _f64(q), _f64(k), _f64(v), _f64(initial_state)
+    scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
+    pq, pk = _phi(q, feature_map), _phi(k, feature_map)
+    if not causal:
+        S = (0 if s0 is None else s0) + np.einsum("bthi,bthj->bhij", pk, v)
+        o = scale * np.einsum("bthi,bhij->bthj", pq, S)
+        if normalize:
+            z = pk.sum(1)
+            o /= scale * np.einsum("bthi,bhi->bth", pq, z)[..., None]
+        return o, S
+    o, S = _recurrence(pq, pk, v, s0, lambda t, S: S + np.einsum(
+        "bhi,bhj->bhij", pk[:, t], v[:, t]), scale)
+    if normalize:
+        z = np.cumsum(pk, axis=1)
+        o /= scale * np.einsum("bthi,bthi->bth", pq, z)[..., None]
+    return o, S
+
+
+def gated_linear_attention(q, k, v, g, scale=None, initial_state=None):
+    q, k, v, g, s0 = _f64(q), _f64(k), _f64(v), _f64(g), _f64(initial_state)
+    scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
+
+    def step(t, S):
+        decay = np.exp(g[:, t])
+        decay = decay[..., None, None] if g.ndim == 3 else decay[..., None]
+        return decay * S + np.einsum("bhi,bhj->bhij", k[:, t], v[:, t])
+
+    return _recurrence(q, k, v, s0, step, scale)
+
+
+def delta_rule(q, k, v, beta, g=None, scale=None, initial_state=None):
+    q, k, v, beta = _f64(q), _f64(k), _f64(v), _f64(beta)
+    g, s0 = _f64(g), _f64(initial_state)
+    scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
+
+    def step(t, S):
+        kt, vt, bt = k[:, t], v[:, t], beta[:, t][..., None]
+        if g is not None:
+            S = np.exp(g[:, t])[..., None, None] * S
+        kS = np.einsum("bhi,bhij->bhj", kt, S)
+        return S + np.einsum("bhi,bhj->bhij", kt, bt * (vt - kS))
+
+    return _recurrence(q, k, v, s0, step, scale)
+
+
+def rel_err(out, ref):
+    out = np.asarray(out, dtype=np.float64)
+    return np.linalg.norm(out - ref) / np.linalg.norm(ref)

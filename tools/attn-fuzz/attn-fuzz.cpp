@@ -1,0 +1,263 @@
+//===- attn-fuzz.cpp - libFuzzer target for the attn dialect and passes ----===//
+//
+// Each input is MLIR text. It is parsed and verified with the attn dialect
+// (and the upstream dialects it and the pipelines use) registered; a module
+// that verifies, and is small enough (see Budget below), then goes through
+// attn-select-form, attn-select-chunk, attn-lower-chunkwise and
+// attn-lower-to-reference, one pass at a time. With ATTN_FUZZ_PIPELINE=full
+// in the environment, what lowered also goes through the rest of the CPU
+// pipeline to the LLVM dialect (attn-reference-to-llvm; no JIT).
+//
+// Diagnostics are captured, never printed (ATTN_FUZZ_VERBOSE=1 prints them,
+// to understand a reproducer). Besides crashes, sanitizer reports and
+// timeouts, the target aborts on two wrong answers of ours:
+//   - a pass succeeds but leaves IR that does not verify;
+//   - a pass fails without reporting an error.
+//
+//   build-fuzz/bin/attn-fuzz -max_total_time=300 -dict=tools/attn-fuzz/attn.dict \
+//       build-fuzz/fuzz-corpus build-fuzz/tools/attn-fuzz/seed-corpus
+//
+//===----------------------------------------------------------------------===//
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+
+namespace {
+
+/// What one input may cost. Parsing is linear in the input; the passes are
+/// linear in the number of ops (no pass loops over T or D at compile time),
+/// but the full pipeline's canonicalizations and the LLVM lowering are not
+/// free, so the guard keeps every input well under a second.
+struct Budget {
+  /// Longer inputs are not parsed (libFuzzer's -max_len is usually smaller).
+  static constexpr size_t kMaxInputBytes = 64 * 1024;
+  /// At most this many operations in the parsed module...
+  static constexpr int64_t kMaxOps = 2000;
+  /// ... and this many attn ops, each of which lowers to a few hundred ops.
+  static constexpr int64_t kMaxAttnOps = 16;
+  /// Static sizes: each dimension and the B*T*H*max(Dk, Dv) product of one
+  /// op. Huge static sizes are legal IR; they are covered by
+  /// test/Regression/huge-sizes.mlir rather than by random search.
+  static constexpr int64_t kMaxDim = int64_t(1) << 24;
+  static constexpr int64_t kMaxProduct = int64_t(1) << 32;
+  static constexpr int64_t kMaxChunk = int64_t(1) << 16;
+};
+
+struct Options {
+  bool fullPipeline = false;
+  bool verbose = false;
+};
+
+Options &options() {
+  static Options opts;
+  return opts;
+}
+
+const DialectRegistry &registry() {
+  static const DialectRegistry *reg = [] {
+    auto *r = new DialectRegistry();
+    mlir::attn::registerAttnDialect(*r);
+    r->insert<func::FuncDialect>();
+    // The external models (bufferization, conversion to LLVM, ...) that the
+    // dialects the passes load promise; without them a promised interface
+    // is a fatal error, not a diagnostic.
+    registerAllExtensions(*r);
+    return r;
+  }();
+  return *reg;
+}
+
+/// Fails (-1: not worth keeping in the corpus) when the module is too big.
+bool withinBudget(ModuleOp module) {
+  int64_t ops = 0, attnOps = 0;
+  bool ok = true;
+  module->walk([&](Operation *op) {
+    if (++ops > Budget::kMaxOps)
+      ok = false;
+    auto attnOp = dyn_cast<mlir::attn::AttentionOpInterface>(op);
+    if (!attnOp)
+      return;
+    if (++attnOps > Budget::kMaxAttnOps)
+      ok = false;
+    int64_t dims[] = {attnOp.getBatchSize(),   attnOp.getQuerySeqLen(),
+                      attnOp.getKeySeqLen(),   attnOp.getNumHeads(),
+                      attnOp.getKeyDim(),      attnOp.getValueDim()};
+    for (int64_t &d : dims) {
+      if (ShapedType::isDynamic(d))
+        d = 1;
+      if (d > Budget::kMaxDim)
+        ok = false;
+    }
+    if (!ok)
+      return;
+    int64_t t = std::max(dims[1], dims[2]), d = std::max(dims[4], dims[5]);
+    // In double: the product of four sizes below 2^24 overflows int64.
+    if (double(dims[0]) * double(t) * double(dims[3]) * double(d) >
+        double(Budget::kMaxProduct))
+      ok = false;
+    if (std::optional<uint64_t> c = attnOp.getChunkSize())
+      if (*c > uint64_t(Budget::kMaxChunk))
+        ok = false;
+  });
+  return ok;
+}
+
+/// Whether the module holds only what the full pipeline is meant for: attn
+/// ops in functions. Arbitrary upstream ops would fuzz upstream passes.
+bool onlyAttnInFunctions(ModuleOp module) {
+  bool ok = true;
+  module->walk([&](Operation *op) {
+    if (isa<ModuleOp, func::FuncOp, func::ReturnOp,
+            mlir::attn::AttentionOpInterface>(op))
+      return;
+    ok = false;
+  });
+  return ok;
+}
+
+/// The diagnostics of one input: counted, kept for ATTN_FUZZ_VERBOSE and for
+/// the message of an abort, never printed otherwise.
+struct Diagnostics {
+  int errors = 0;
+  std::vector<std::string> messages;
+  void record(Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error)
+      ++errors;
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << diag.getLocation() << ": " << diag;
+    for (Diagnostic &note : diag.getNotes())
+      os << "\n  note: " << note;
+    messages.push_back(std::move(s));
+  }
+  void print() const {
+    for (const std::string &m : messages)
+      llvm::errs() << m << "\n";
+  }
+};
+
+[[noreturn]] void bug(const char *what, StringRef pass, const Diagnostics &d,
+                      ModuleOp module) {
+  llvm::errs() << "attn-fuzz: BUG: " << what << " (" << pass << ")\n";
+  d.print();
+  module->print(llvm::errs(), OpPrintingFlags().printGenericOpForm());
+  llvm::errs() << "\n";
+  std::abort();
+}
+
+/// Runs one pass (or pipeline) with the pass manager's own verifier off, so
+/// that a pass that breaks the IR is caught here and reported as a bug.
+/// Returns false when the pass rejected the input (with an error).
+bool runChecked(ModuleOp module, StringRef name,
+                const std::function<void(OpPassManager &)> &add,
+                Diagnostics &diags) {
+  PassManager pm(module->getContext(), ModuleOp::getOperationName(),
+                 OpPassManager::Nesting::Implicit);
+  pm.enableVerifier(false);
+  add(pm);
+  int errorsBefore = diags.errors;
+  if (failed(pm.run(module))) {
+    if (diags.errors == errorsBefore)
+      bug("pass failed without reporting an error", name, diags, module);
+    return false;
+  }
+  if (failed(verify(module)))
+    bug("pass succeeded but left IR that does not verify", name, diags,
+        module);
+  return true;
+}
+
+int fuzzOne(const uint8_t *data, size_t size) {
+  if (size > Budget::kMaxInputBytes)
+    return -1;
+  MLIRContext context(registry(), MLIRContext::Threading::DISABLED);
+  Diagnostics diags;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    diags.record(diag);
+    return success();
+  });
+  struct PrintAtExit {
+    const Diagnostics &d;
+    ~PrintAtExit() {
+      if (options().verbose)
+        d.print();
+    }
+  } printAtExit{diags};
+
+  // A null-terminated copy: the lexer may look one byte past the end.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          StringRef(reinterpret_cast<const char *>(data), size), "input"),
+      llvm::SMLoc());
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return 0; // Not MLIR, or does not verify: rejected with a diagnostic.
+  if (!withinBudget(*module))
+    return -1;
+  bool fullPipeline = options().fullPipeline && onlyAttnInFunctions(*module);
+
+  using namespace mlir::attn;
+  if (!runChecked(*module, "attn-select-form",
+                  [](OpPassManager &pm) { pm.addPass(createAttnSelectForm()); },
+                  diags) ||
+      !runChecked(*module, "attn-select-chunk",
+                  [](OpPassManager &pm) { pm.addPass(createAttnSelectChunk()); },
+                  diags) ||
+      !runChecked(
+          *module, "attn-lower-chunkwise",
+          [](OpPassManager &pm) { pm.addPass(createAttnLowerChunkwise()); },
+          diags) ||
+      !runChecked(
+          *module, "attn-lower-to-reference",
+          [](OpPassManager &pm) { pm.addPass(createAttnLowerToReference()); },
+          diags))
+    return 0;
+  if (fullPipeline)
+    runChecked(*module, "attn-reference-to-llvm",
+               [](OpPassManager &pm) {
+                 buildAttnReferenceToLLVMPipeline(pm, {});
+               },
+               diags);
+  return 0;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  if (const char *p = std::getenv("ATTN_FUZZ_PIPELINE"))
+    options().fullPipeline = StringRef(p) == "full";
+  if (const char *v = std::getenv("ATTN_FUZZ_VERBOSE"))
+    options().verbose = StringRef(v) != "0";
+  // The CPU tail of the pipeline is built from upstream pass names.
+  registerAllPasses();
+  mlir::attn::registerAttnPasses();
+  (void)registry();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  return fuzzOne(data, size);
+}
