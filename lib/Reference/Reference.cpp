@@ -93,39 +93,75 @@ void checkShape(const std::string &op, const char *name, const Array &a,
                  ", got " + shapeStr(a.shape));
 }
 
-/// Sizes shared by the linear-family ops.
+/// The GQA head counts: q has Hq heads, k and v Hkv, and query head h reads
+/// key/value head h / G with G = Hq / Hkv. Checks that Hkv divides Hq (a
+/// message naming k, the operand whose head count is wrong).
+int64_t groupSize(const std::string &op, int64_t Hq, int64_t Hkv) {
+  if (Hkv == 0 && Hq == 0)
+    return 1; // no heads at all: nothing to compute
+  if (Hkv == 0 || Hq % Hkv != 0)
+    fail(op, "k has " + std::to_string(Hkv) + " heads but q has " +
+                 std::to_string(Hq) +
+                 ": the query head count (Hq) must be a multiple of the "
+                 "key/value head count (Hkv)");
+  return Hq / Hkv;
+}
+
+/// Sizes shared by the linear-family ops: Hq query heads, Hkv key/value
+/// heads, G = Hq / Hkv query heads per key/value head.
 struct Dims {
-  int64_t B, T, H, Dk, Dv;
+  int64_t B, T, Hq, Hkv, G, Dk, Dv;
 };
 
-/// q, k: [B,T,H,Dk], v: [B,T,H,Dv] with the same T (recurrent ops have no
-/// separate query length), optional initial state [B,H,Dk,Dv].
+/// q: [B,T,Hq,Dk], k: [B,T,Hkv,Dk], v: [B,T,Hkv,Dv] with the same T
+/// (recurrent ops have no separate query length) and Hkv dividing Hq, optional
+/// initial state [B,Hq,Dk,Dv].
 Dims checkQKV(const std::string &op, const Array &q, const Array &k,
               const Array &v, const Array *initialState) {
   checkArray(op, "q", q, 4);
   checkArray(op, "k", k, 4);
   checkArray(op, "v", v, 4);
-  Dims d{q.shape[0], q.shape[1], q.shape[2], q.shape[3], v.shape[3]};
-  checkShape(op, "k", k, {d.B, d.T, d.H, d.Dk});
-  checkShape(op, "v", v, {d.B, d.T, d.H, d.Dv});
+  Dims d{q.shape[0], q.shape[1], q.shape[2], k.shape[2], 1,
+         q.shape[3], v.shape[3]};
+  checkShape(op, "k", k, {d.B, d.T, d.Hkv, d.Dk});
+  d.G = groupSize(op, d.Hq, d.Hkv);
+  checkShape(op, "v", v, {d.B, d.T, d.Hkv, d.Dv});
   if (initialState)
-    checkShape(op, "initial state", *initialState, {d.B, d.H, d.Dk, d.Dv});
+    checkShape(op, "initial state", *initialState, {d.B, d.Hq, d.Dk, d.Dv});
   return d;
 }
 
 /// Offset of [b,t,h,0] in a [B,T,H,D] array.
-inline size_t at(const Dims &d, int64_t b, int64_t t, int64_t h, int64_t D) {
-  return static_cast<size_t>(((b * d.T + t) * d.H + h) * D);
+inline size_t at4(int64_t T, int64_t H, int64_t D, int64_t b, int64_t t,
+                  int64_t h) {
+  return static_cast<size_t>(((b * T + t) * H + h) * D);
 }
 
-/// Offset of [b,h,0,0] in a [B,H,Dk,Dv] state.
+/// Offset of [b,t,h,0] in a per-query-head [B,T,Hq,D] array (q, o, vector
+/// gates).
+inline size_t at(const Dims &d, int64_t b, int64_t t, int64_t h, int64_t D) {
+  return at4(d.T, d.Hq, D, b, t, h);
+}
+
+/// Offset in k or v ([B,T,Hkv,D]) of the key/value head that query head h
+/// reads: head h / G.
+inline size_t atKV(const Dims &d, int64_t b, int64_t t, int64_t h, int64_t D) {
+  return at4(d.T, d.Hkv, D, b, t, h / d.G);
+}
+
+/// Offset of [b,t,h] in a [B,T,Hq] array (beta, scalar gates).
+inline size_t atBTH(const Dims &d, int64_t b, int64_t t, int64_t h) {
+  return static_cast<size_t>((b * d.T + t) * d.Hq + h);
+}
+
+/// Offset of [b,h,0,0] in a [B,Hq,Dk,Dv] state.
 inline size_t stateAt(const Dims &d, int64_t b, int64_t h) {
-  return static_cast<size_t>((b * d.H + h) * d.Dk * d.Dv);
+  return static_cast<size_t>((b * d.Hq + h) * d.Dk * d.Dv);
 }
 
 /// Starts the state from `initialState` or zeros.
 Array initState(const Dims &d, const Array *initialState) {
-  return initialState ? *initialState : Array({d.B, d.H, d.Dk, d.Dv});
+  return initialState ? *initialState : Array({d.B, d.Hq, d.Dk, d.Dv});
 }
 
 double phi(FeatureMap fm, double x) {
@@ -162,35 +198,47 @@ void readOut(const Dims &d, const double *x, const double *S, double scale,
 //===----------------------------------------------------------------------===//
 
 Array softmaxAttention(const Array &q, const Array &k, const Array &v,
-                       bool causal, double scale) {
+                       bool causal, double scale, int64_t window) {
   const std::string op = "softmaxAttention";
+  if (window < 0)
+    fail(op, "window must be >= 0 (0 is no window), got " +
+                 std::to_string(window));
+  if (window > 0 && !causal)
+    fail(op, "window (" + std::to_string(window) +
+                 ") needs causal attention: a sliding window hides the keys "
+                 "more than window - 1 positions before the query");
   checkArray(op, "q", q, 4);
   checkArray(op, "k", k, 4);
   checkArray(op, "v", v, 4);
-  int64_t B = q.shape[0], Tq = q.shape[1], H = q.shape[2], Dk = q.shape[3];
-  int64_t Tk = k.shape[1], Dv = v.shape[3];
-  checkShape(op, "k", k, {B, Tk, H, Dk});
-  checkShape(op, "v", v, {B, Tk, H, Dv});
+  int64_t B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2], Dk = q.shape[3];
+  int64_t Tk = k.shape[1], Hkv = k.shape[2], Dv = v.shape[3];
+  checkShape(op, "k", k, {B, Tk, Hkv, Dk});
+  const int64_t G = groupSize(op, Hq, Hkv);
+  checkShape(op, "v", v, {B, Tk, Hkv, Dv});
 
-  Array o({B, Tq, H, Dv});
+  Array o({B, Tq, Hq, Dv});
   std::vector<double> p(static_cast<size_t>(Tk));
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < H; ++h)
+    for (int64_t h = 0; h < Hq; ++h) {
+      const int64_t hkv = h / G; // the key/value head query head h reads
       for (int64_t t = 0; t < Tq; ++t) {
         // Queries are the last Tq of the Tk positions (decode / prefill with
-        // a cache), so query t sits at absolute position t + Tk - Tq.
-        int64_t last = causal ? std::min(Tk - 1, t + (Tk - Tq)) : Tk - 1;
-        double *ot = &o.data[static_cast<size_t>(((b * Tq + t) * H + h) * Dv)];
+        // a cache), so query t sits at absolute position t' = t + Tk - Tq.
+        // It sees keys first..last: s <= t' when causal, and with a window
+        // only t' - window < s as well.
+        int64_t tAbs = t + (Tk - Tq);
+        int64_t last = causal ? std::min(Tk - 1, tAbs) : Tk - 1;
+        int64_t first = window > 0 ? std::max<int64_t>(0, tAbs - window + 1)
+                                   : 0;
+        double *ot = &o.data[at4(Tq, Hq, Dv, b, t, h)];
         // A query that sees no key (causal with Tq > Tk) has an empty softmax;
         // its output stays 0, as in FlashAttention.
-        if (last < 0)
+        if (last < first)
           continue;
-        const double *qt =
-            &q.data[static_cast<size_t>(((b * Tq + t) * H + h) * Dk)];
+        const double *qt = &q.data[at4(Tq, Hq, Dk, b, t, h)];
         double mx = -std::numeric_limits<double>::infinity();
-        for (int64_t s = 0; s <= last; ++s) {
-          const double *ks =
-              &k.data[static_cast<size_t>(((b * Tk + s) * H + h) * Dk)];
+        for (int64_t s = first; s <= last; ++s) {
+          const double *ks = &k.data[at4(Tk, Hkv, Dk, b, s, hkv)];
           double dot = 0.0;
           for (int64_t i = 0; i < Dk; ++i)
             dot += qt[i] * ks[i];
@@ -199,18 +247,18 @@ Array softmaxAttention(const Array &q, const Array &k, const Array &v,
         }
         // Subtract the row max so exp never overflows (stable softmax).
         double sum = 0.0;
-        for (int64_t s = 0; s <= last; ++s) {
+        for (int64_t s = first; s <= last; ++s) {
           p[s] = std::exp(p[s] - mx);
           sum += p[s];
         }
-        for (int64_t s = 0; s <= last; ++s) {
-          const double *vs =
-              &v.data[static_cast<size_t>(((b * Tk + s) * H + h) * Dv)];
+        for (int64_t s = first; s <= last; ++s) {
+          const double *vs = &v.data[at4(Tk, Hkv, Dv, b, s, hkv)];
           double w = p[s] / sum;
           for (int64_t j = 0; j < Dv; ++j)
             ot[j] += w * vs[j];
         }
       }
+    }
   return o;
 }
 
@@ -222,7 +270,7 @@ StateResult linearAttention(const Array &q, const Array &k, const Array &v,
                             const Array *initialState, FeatureMap featureMap,
                             bool normalize, bool causal, double scale) {
   const Dims d = checkQKV("linearAttention", q, k, v, initialState);
-  StateResult r{Array({d.B, d.T, d.H, d.Dv}), initState(d, initialState)};
+  StateResult r{Array({d.B, d.T, d.Hq, d.Dv}), initState(d, initialState)};
   std::vector<double> pq(d.Dk), pk(d.Dk), z(d.Dk);
 
   // o_t = scale phi(q_t)^T S, optionally divided by scale phi(q_t).z.
@@ -244,13 +292,13 @@ StateResult linearAttention(const Array &q, const Array &k, const Array &v,
   };
 
   for (int64_t b = 0; b < d.B; ++b)
-    for (int64_t h = 0; h < d.H; ++h) {
+    for (int64_t h = 0; h < d.Hq; ++h) {
       double *S = &r.finalState.data[stateAt(d, b, h)];
       // z_0 = 0 even with an initial state: the state carries no normalizer.
       std::fill(z.begin(), z.end(), 0.0);
       for (int64_t t = 0; t < d.T; ++t) {
-        const double *kt = &k.data[at(d, b, t, h, d.Dk)];
-        const double *vt = &v.data[at(d, b, t, h, d.Dv)];
+        const double *kt = &k.data[atKV(d, b, t, h, d.Dk)];
+        const double *vt = &v.data[atKV(d, b, t, h, d.Dv)];
         for (int64_t i = 0; i < d.Dk; ++i)
           pk[i] = phi(featureMap, kt[i]);
         // S += phi(k_t) v_t^T ; z += phi(k_t)
@@ -281,26 +329,26 @@ StateResult gatedLinearAttention(const Array &q, const Array &k,
   const Dims d = checkQKV(op, q, k, v, initialState);
   bool vectorGate = g.rank() == 4;
   if (vectorGate)
-    checkShape(op, "g", g, {d.B, d.T, d.H, d.Dk});
+    checkShape(op, "g", g, {d.B, d.T, d.Hq, d.Dk});
   else if (g.rank() == 3)
-    checkShape(op, "g", g, {d.B, d.T, d.H});
+    checkShape(op, "g", g, {d.B, d.T, d.Hq});
   else
-    fail(op, "g must have shape [B,T,H] (scalar gate) or [B,T,H,Dk] (vector "
+    fail(op, "g must have shape [B,T,Hq] (scalar gate) or [B,T,Hq,Dk] (vector "
              "gate), got " +
                  shapeStr(g.shape));
 
-  StateResult r{Array({d.B, d.T, d.H, d.Dv}), initState(d, initialState)};
+  StateResult r{Array({d.B, d.T, d.Hq, d.Dv}), initState(d, initialState)};
   for (int64_t b = 0; b < d.B; ++b)
-    for (int64_t h = 0; h < d.H; ++h) {
+    for (int64_t h = 0; h < d.Hq; ++h) {
       double *S = &r.finalState.data[stateAt(d, b, h)];
       for (int64_t t = 0; t < d.T; ++t) {
         const double *qt = &q.data[at(d, b, t, h, d.Dk)];
-        const double *kt = &k.data[at(d, b, t, h, d.Dk)];
-        const double *vt = &v.data[at(d, b, t, h, d.Dv)];
+        const double *kt = &k.data[atKV(d, b, t, h, d.Dk)];
+        const double *vt = &v.data[atKV(d, b, t, h, d.Dv)];
         // g is a log-decay; row i of S (key dimension i) decays by exp(g_i).
         const double *gt =
             vectorGate ? &g.data[at(d, b, t, h, d.Dk)]
-                       : &g.data[static_cast<size_t>((b * d.T + t) * d.H + h)];
+                       : &g.data[atBTH(d, b, t, h)];
         for (int64_t i = 0; i < d.Dk; ++i) {
           double decay = std::exp(vectorGate ? gt[i] : gt[0]);
           for (int64_t j = 0; j < d.Dv; ++j)
@@ -321,20 +369,20 @@ StateResult deltaRule(const Array &q, const Array &k, const Array &v,
                       const Array *initialState, double scale) {
   const std::string op = "deltaRule";
   const Dims d = checkQKV(op, q, k, v, initialState);
-  checkShape(op, "beta", beta, {d.B, d.T, d.H});
+  checkShape(op, "beta", beta, {d.B, d.T, d.Hq});
   if (g)
-    checkShape(op, "g", *g, {d.B, d.T, d.H});
+    checkShape(op, "g", *g, {d.B, d.T, d.Hq});
 
-  StateResult r{Array({d.B, d.T, d.H, d.Dv}), initState(d, initialState)};
+  StateResult r{Array({d.B, d.T, d.Hq, d.Dv}), initState(d, initialState)};
   std::vector<double> u(d.Dv);
   for (int64_t b = 0; b < d.B; ++b)
-    for (int64_t h = 0; h < d.H; ++h) {
+    for (int64_t h = 0; h < d.Hq; ++h) {
       double *S = &r.finalState.data[stateAt(d, b, h)];
       for (int64_t t = 0; t < d.T; ++t) {
         const double *qt = &q.data[at(d, b, t, h, d.Dk)];
-        const double *kt = &k.data[at(d, b, t, h, d.Dk)];
-        const double *vt = &v.data[at(d, b, t, h, d.Dv)];
-        size_t bth = static_cast<size_t>((b * d.T + t) * d.H + h);
+        const double *kt = &k.data[atKV(d, b, t, h, d.Dk)];
+        const double *vt = &v.data[atKV(d, b, t, h, d.Dv)];
+        size_t bth = atBTH(d, b, t, h);
         double bt = beta.data[bth];
         // exp(g) is a scalar, so it commutes with (I - beta k k^T): decay
         // first, then apply the rank-one update to the decayed state.

@@ -551,6 +551,10 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
   Value nkV = getValueOrCreateConstantIndexOp(b, loc, NK);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  std::optional<uint64_t> window = op.getWindow();
+  Value windowV =
+      window ? arith::ConstantIndexOp::create(b, loc, *window).getResult()
+             : Value();
 
   auto outer = scf::ForOp::create(
       b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, NQ), one,
@@ -567,11 +571,23 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
           Value needed = arith::CeilDivUIOp::create(ob, ol, lastKey, cV);
           kbEnd = arith::MinUIOp::create(ob, ol, needed, nkV);
         }
+        // A window: the first query of the block sees keys from
+        // qStart + off + 1 - W on; earlier key blocks are not visited.
+        Value kbBegin = zero;
+        if (window) {
+          Value firstEnd = arith::AddIOp::create(
+              ob, ol, arith::AddIOp::create(ob, ol, qStart, offset), one);
+          Value past = cmpIdx(ob, ol, arith::CmpIPredicate::ugt, firstEnd,
+                              windowV);
+          Value first = arith::DivUIOp::create(
+              ob, ol, arith::SubIOp::create(ob, ol, firstEnd, windowV), cV);
+          kbBegin = select(ob, ol, past, first, zero);
+        }
         SmallVector<Value> inits{qlb.filled({B, H, C}, kNegInf),
                                  qlb.filled({B, H, C}, 0.0),
                                  qlb.filled({B, H, C, Dv}, 0.0)};
         auto inner = scf::ForOp::create(
-            ob, ol, zero, kbEnd, one, inits,
+            ob, ol, kbBegin, kbEnd, one, inits,
             [&](OpBuilder &ib, Location il, Value kb, ValueRange it) {
               LinalgBuilder klb(ib, il);
               Value kStart = arith::MulIOp::create(ib, il, kb, cV);
@@ -603,6 +619,14 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
                       ok = arith::AndIOp::create(
                           bb, l, ok,
                           cmpIdx(bb, l, arith::CmpIPredicate::ule, s, last));
+                      if (window) {
+                        // Inside the window: s + W > t + off.
+                        Value sw = arith::AddIOp::create(bb, l, s, windowV);
+                        ok = arith::AndIOp::create(
+                            bb, l, ok,
+                            cmpIdx(bb, l, arith::CmpIPredicate::ugt, sw,
+                                   last));
+                      }
                     }
                     return select(bb, l, ok, mul(bb, l, scale, a[0]),
                                   cst(bb, l, kNegInf));
@@ -721,7 +745,7 @@ struct LinearFamilyToChunks : OpRewritePattern<OpT> {
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     auto iface = cast<AttentionOpInterface>(op.getOperation());
-    if (!isChunkLowered(iface))
+    if (!isChunkLowered(iface) || failed(checkUngroupedHeads(iface)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     FailureOr<OpFoldResult> chunk = chunkFor(lb, iface);
@@ -754,7 +778,7 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     auto iface = cast<AttentionOpInterface>(op.getOperation());
-    if (!isChunkLowered(iface))
+    if (!isChunkLowered(iface) || failed(checkUngroupedHeads(iface)))
       return failure();
     std::optional<uint64_t> c = op.getChunkSize();
     if (!c)

@@ -238,7 +238,9 @@ Value emitSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op) {
     Value tk = getValueOrCreateConstantIndexOp(b, loc, Tk);
     offset = arith::SubIOp::create(b, loc, tk, tq);
   }
-  // Returns the i1 "masked" for loop dims tDim, sDim, or null if not causal.
+  std::optional<uint64_t> window = op.getWindow();
+  // Returns the i1 "masked" for loop dims tDim, sDim, or null if not causal:
+  // s > t + off, or, with a window W, s + W <= t + off.
   auto masked = [&](OpBuilder &bb, Location l, unsigned tDim,
                     unsigned sDim) -> Value {
     if (!causal)
@@ -246,7 +248,14 @@ Value emitSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op) {
     Value t = linalg::IndexOp::create(bb, l, tDim);
     Value s = linalg::IndexOp::create(bb, l, sDim);
     Value last = arith::AddIOp::create(bb, l, t, offset);
-    return arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ugt, s, last);
+    Value m = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ugt, s, last);
+    if (!window)
+      return m;
+    Value w = arith::ConstantIndexOp::create(bb, l, *window);
+    Value sw = arith::AddIOp::create(bb, l, s, w);
+    Value old =
+        arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ule, sw, last);
+    return arith::OrIOp::create(bb, l, m, old);
   };
 
   // Dims (b, h, t, s, d): scores[b,h,t,s] = sum_d q[b,t,h,d] k[b,s,h,d].
@@ -308,6 +317,8 @@ struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkUngroupedHeads(op)))
+      return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     rewriter.replaceOp(op, emitSoftmax(lb, op));
     return success();
@@ -318,6 +329,8 @@ struct LinearToReference : OpRewritePattern<LinearAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkUngroupedHeads(op)))
+      return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     if (!op.getCausal()) {
       auto [o, state] = emitNonCausalLinear(lb, op);
@@ -337,6 +350,8 @@ struct GatedToReference : OpRewritePattern<GatedLinearAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GatedLinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkUngroupedHeads(op)))
+      return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
     r.gate = op.getG();
@@ -350,6 +365,8 @@ struct DeltaToReference : OpRewritePattern<DeltaRuleOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DeltaRuleOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkUngroupedHeads(op)))
+      return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
     r.gate = op.getG();

@@ -72,6 +72,16 @@ Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scal
                 });
 }
 
+LogicalResult mlir::attn::checkUngroupedHeads(AttentionOpInterface op) {
+  if (!op.hasGroupedHeads())
+    return success();
+  return op->emitOpError()
+         << "has grouped heads (" << op.getNumHeads() << " query heads, "
+         << op.getNumKVHeads()
+         << " key/value heads): run --attn-parallelize-heads first (the attn "
+            "pipelines do)";
+}
+
 void mlir::attn::replaceWithOutputAndState(RewriterBase &rewriter,
                                            Operation *op, Value o,
                                            Value finalState) {

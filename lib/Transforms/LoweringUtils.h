@@ -31,6 +31,11 @@ inline Type outputElementType(AttentionOpInterface op) {
   return cast<ShapedType>(op.getO().getType()).getElementType();
 }
 
+/// Fails with a diagnostic when `op` has grouped heads (Hq != Hkv): the
+/// lowerings see one k/v head per query head; attn-parallelize-heads slices
+/// each query head's k/v head first (the attn pipelines run it).
+LogicalResult checkUngroupedHeads(AttentionOpInterface op);
+
 /// Replaces `op`'s results with {o, final state}; the final state is dropped
 /// when the op does not return it.
 void replaceWithOutputAndState(RewriterBase &rewriter, Operation *op, Value o,

@@ -75,14 +75,22 @@ OpFoldResult resultDim(OpBuilder &b, Location loc, AttentionOpInterface op,
 }
 
 struct ParallelizeHeads : OpInterfaceRewritePattern<AttentionOpInterface> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  ParallelizeHeads(MLIRContext *ctx, bool groupedOnly)
+      : OpInterfaceRewritePattern(ctx), groupedOnly(groupedOnly) {}
 
   LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getBatchSize() == 1 && op.getNumHeads() == 1)
-      return failure(); // Already one problem.
-    if (op->getParentOfType<scf::ForallOp>())
-      return failure(); // Inside a parallel loop already.
+    // Grouped heads must be split whatever else holds: nothing after this
+    // pass reads k/v heads shared by several query heads.
+    if (!op.hasGroupedHeads()) {
+      if (groupedOnly)
+        return failure();
+      if (op.getBatchSize() == 1 && op.getNumHeads() == 1)
+        return failure(); // Already one problem.
+      if (op->getParentOfType<scf::ForallOp>())
+        return failure(); // Inside a parallel loop already.
+    }
+
     Location loc = op.getLoc();
     Operation *raw = op.getOperation();
 
@@ -108,16 +116,24 @@ struct ParallelizeHeads : OpInterfaceRewritePattern<AttentionOpInterface> {
     // The body: slice every operand to its (b, h) part, clone the op on them.
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(forall.getTerminator());
+    // k and v: head h / (Hq / Hkv).
+    Value group = arith::DivUIOp::create(
+        rewriter, loc, tensor::DimOp::create(rewriter, loc, op.getQ(), 2),
+        tensor::DimOp::create(rewriter, loc, op.getK(), 2));
+    Value kvHead = arith::DivUIOp::create(rewriter, loc, hi, group);
     IRMapping map;
     for (Value operand : raw->getOperands()) {
       SmallVector<OpFoldResult> offsets, sizes, strides;
       Layout layout = layoutOf(op, operand);
-      headSlice(rewriter, loc, operand, layout, bi, hi, offsets, sizes,
-                strides);
+      bool kv = operand == op.getK() || operand == op.getV();
+      headSlice(rewriter, loc, operand, layout, bi, kv ? kvHead : hi, offsets,
+                sizes, strides);
       map.map(operand, tensor::ExtractSliceOp::create(
                            rewriter, loc, perHeadType(operand, layout),
                            operand, offsets, sizes, strides));
     }
+    // A value used in several roles (k as v) maps to one slice: same value,
+    // same shape, so the roles agree on the head.
     Operation *inner = rewriter.clone(*raw, map);
     for (auto [i, r] : llvm::enumerate(inner->getResults()))
       r.setType(perHeadType(raw->getResult(i),
@@ -139,13 +155,17 @@ struct ParallelizeHeads : OpInterfaceRewritePattern<AttentionOpInterface> {
     rewriter.replaceOp(op, forall.getResults());
     return success();
   }
+
+private:
+  bool groupedOnly;
 };
 
 struct AttnParallelizeHeadsPass
     : mlir::attn::impl::AttnParallelizeHeadsBase<AttnParallelizeHeadsPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ParallelizeHeads>(&getContext());
+    patterns.add<ParallelizeHeads>(&getContext(), groupedOnly);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -29,8 +29,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
                     "modify-public-functions}");
   addUpstream(pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
-  if (parallel)
-    addUpstream(pm, "scf-forall-to-parallel");
+  // The heads' loop: OpenMP when parallel, a sequential loop otherwise.
+  addUpstream(pm, parallel ? "scf-forall-to-parallel" : "scf-forall-to-for");
   addUpstream(pm, "convert-linalg-to-loops");
   // convert-scf-to-openmp wraps each iteration in a memref.alloca_scope;
   // canonicalization inlines the scopes that hold no alloca before SCF
@@ -49,6 +49,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
 
 void mlir::attn::buildAttnReferenceToLLVMPipeline(
     OpPassManager &pm, const AttnReferenceToLLVMOptions &opts) {
+  pm.addPass(createAttnParallelizeHeads({/*groupedOnly=*/true}));
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
 }
@@ -70,6 +71,7 @@ void mlir::attn::buildAttnSelectionPipeline(OpPassManager &pm,
 void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
                                          const AttnToLLVMOptions &opts) {
   buildAttnSelectionPipeline(pm, opts);
+  pm.addPass(createAttnParallelizeHeads({/*groupedOnly=*/true}));
   pm.addPass(createAttnLowerChunkwise());
   // What is left (recurrent, reassociated, softmax quadratic) is the
   // definitional form.

@@ -684,8 +684,8 @@ struct RaiseAttention : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value o;
     if (chain->softmax) {
       o = SoftmaxAttentionOp::create(rewriter, loc, oType, q, k, v,
-                                     /*causal=*/false, scale, FormAttr(),
-                                     IntegerAttr());
+                                     /*causal=*/false, /*window=*/IntegerAttr(),
+                                     scale, FormAttr(), IntegerAttr());
     } else {
       o = LinearAttentionOp::create(
               rewriter, loc, oType, /*final_state=*/Type(), q, k, v,

@@ -130,12 +130,21 @@ def _per_step(call, name, x, et, allow_vector=False):
     call.array(name, a, a.ndim, layouts, {"f32", et})
 
 
-def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, form="auto",
-                      chunk_size=None, target="cpu"):
+def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
+                            form="auto", chunk_size=None, target="cpu"):
     call = _Call("softmax_attention")
     qa, ka, va, et = _qkv(call, q, k, v)
     if not causal:
         call.attrs.append("causal = false")
+    if window is not None:
+        if isinstance(window, bool) or not isinstance(window, int) \
+                or window <= 0:
+            raise ValueError(
+                f"'window' must be a positive int or None, got {window!r}")
+        if not causal:
+            raise ValueError("'window' (sliding-window attention) needs "
+                             "causal=True")
+        call.attrs.append(f"window = {window}")
     pipeline = _options(call, scale, form, chunk_size, target)
     out_shape = (qa.shape[0], qa.shape[1], qa.shape[2], va.shape[3])
     return _Plan(call, "%q, %k, %v", out_shape, et, False, None, pipeline)
@@ -195,14 +204,17 @@ def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
                 (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
 
 
-def softmax_attention(q, k, v, *, causal=True, scale=None, form="auto",
-                      chunk_size=None, target="cpu"):
-    """o_t = sum_s softmax_s(scale q_t.k_s + mask) v_s. q: [B, Tq, H, Dk],
-    k: [B, Tk, H, Dk], v: [B, Tk, H, Dv]; with causal, the queries are the
-    last Tq of the Tk positions. Returns o [B, Tq, H, Dv]."""
+def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
+                      form="auto", chunk_size=None, target="cpu"):
+    """o_t = sum_s softmax_s(scale q_t.k_s + mask) v_s. q: [B, Tq, Hq, Dk],
+    k: [B, Tk, Hkv, Dk], v: [B, Tk, Hkv, Dv] (Hq a multiple of Hkv:
+    grouped-query attention); with causal, the queries are the last Tq of
+    the Tk positions (decode against a KV cache: Tq = 1); `window` W keeps
+    each query to its last W keys (sliding-window attention). Returns
+    o [B, Tq, Hq, Dv]."""
     return _plan_softmax_attention(q, k, v, causal=causal, scale=scale,
-                                   form=form, chunk_size=chunk_size,
-                                   target=target).run()
+                                   window=window, form=form,
+                                   chunk_size=chunk_size, target=target).run()
 
 
 def linear_attention(q, k, v, *, causal=True, scale=None,

@@ -1,5 +1,10 @@
 """A float64 numpy reference of every op, written from DESIGN.md section 2
-independently of the compiler (and of lib/Reference): plain loops over t."""
+independently of the compiler (and of lib/Reference): plain loops over t.
+
+Grouped-query attention (GQA): q has Hq heads and k, v have Hkv heads with
+Hq a multiple of Hkv (G = Hq // Hkv); query head h reads key/value head
+h // G, which is what np.repeat(k, G, axis=2) gives. Everything else (beta,
+gates, states, o) is per query head."""
 import numpy as np
 
 
@@ -7,18 +12,47 @@ def _f64(x):
     return None if x is None else np.asarray(x, dtype=np.float64)
 
 
-def softmax_attention(q, k, v, causal=True, scale=None):
+def _repeat_kv(q, k, v):
+    """k, v [B, T, Hkv, D] repeated to q's Hq heads (query head h reads
+    key/value head h // G)."""
+    Hq, Hkv = q.shape[2], k.shape[2]
+    if v.shape[2] != Hkv:
+        raise ValueError(f"k has {Hkv} heads but v has {v.shape[2]}")
+    if Hkv == 0 or Hq % Hkv != 0:
+        raise ValueError(f"k has {Hkv} heads but q has {Hq}: Hq must be a "
+                         f"multiple of Hkv")
+    G = Hq // Hkv
+    return np.repeat(k, G, axis=2), np.repeat(v, G, axis=2)
+
+
+def softmax_attention(q, k, v, causal=True, scale=None, window=0):
+    """window > 0 (causal only): query t, at t' = t + Tk - Tq, sees keys
+    t' - window < s <= t'. 0 (or None) is no window. A query that sees no
+    key (causal, Tq > Tk) gives 0."""
     q, k, v = _f64(q), _f64(k), _f64(v)
+    window = 0 if window is None else window
+    if window < 0:
+        raise ValueError(f"window must be >= 0, got {window}")
+    if window and not causal:
+        raise ValueError("window needs causal=True")
+    k, v = _repeat_kv(q, k, v)
     B, Tq, H, Dk = q.shape
     Tk = k.shape[1]
     scale = 1 / np.sqrt(Dk) if scale is None else scale
     s = np.einsum("bthd,bshd->bhts", q, k) * scale
+    visible = np.ones((Tq, Tk), dtype=bool)
     if causal:
         t = np.arange(Tq)[:, None] + (Tk - Tq)
-        s = np.where(np.arange(Tk)[None, :] <= t, s, -np.inf)
-    s = s - s.max(-1, keepdims=True)
-    p = np.exp(s)
-    p /= p.sum(-1, keepdims=True)
+        keys = np.arange(Tk)[None, :]
+        visible = keys <= t
+        if window:
+            visible &= keys > t - window
+    s = np.where(visible, s, -np.inf)
+    # Rows with no visible key give 0 (as in FlashAttention), not NaN.
+    mx = s.max(-1, keepdims=True)
+    p = np.exp(s - np.where(np.isfinite(mx), mx, 0))
+    den = p.sum(-1, keepdims=True)
+    p = p / np.where(den > 0, den, 1)
     return np.einsum("bhts,bshd->bthd", p, v)
 
 
@@ -47,6 +81,7 @@ def _recurrence(q, k, v, s0, step, scale):
 def linear_attention(q, k, v, causal=True, scale=None, feature_map="identity",
                      normalize=False, initial_state=None):
     q, k, v, s0 = _f64(q), _f64(k), _f64(v), _f64(initial_state)
+    k, v = _repeat_kv(q, k, v)
     scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
     pq, pk = _phi(q, feature_map), _phi(k, feature_map)
     if not causal:
@@ -66,6 +101,7 @@ def linear_attention(q, k, v, causal=True, scale=None, feature_map="identity",
 
 def gated_linear_attention(q, k, v, g, scale=None, initial_state=None):
     q, k, v, g, s0 = _f64(q), _f64(k), _f64(v), _f64(g), _f64(initial_state)
+    k, v = _repeat_kv(q, k, v)
     scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
 
     def step(t, S):
@@ -79,6 +115,7 @@ def gated_linear_attention(q, k, v, g, scale=None, initial_state=None):
 def delta_rule(q, k, v, beta, g=None, scale=None, initial_state=None):
     q, k, v, beta = _f64(q), _f64(k), _f64(v), _f64(beta)
     g, s0 = _f64(g), _f64(initial_state)
+    k, v = _repeat_kv(q, k, v)
     scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
 
     def step(t, S):

@@ -95,7 +95,7 @@ def test_call_errors(rng):
     (lambda q, k, v: attn.linear_attention(q.astype(np.int32), k, v),
      TypeError, "'q' has dtype int32; expected float32, float16 or bfloat16"),
     (lambda q, k, v: attn.linear_attention(q, k[:, :, :1].copy(), v),
-     attn.CompileError, r"head count \(H\) mismatch: 'k' has 1 but 'q' has 2"),
+     attn.CompileError, r"head count \(H\) mismatch: 'v' has 2 but 'k' has 1"),
     (lambda q, k, v: attn.linear_attention(q[:, ::2], k, v), ValueError,
      r"'q' is not C-contiguous"),
     (lambda q, k, v: attn.linear_attention(q.tolist(), k, v), TypeError,

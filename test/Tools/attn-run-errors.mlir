@@ -23,7 +23,7 @@
 // MALFORMED: malformed.mlir:2:3: error:
 
 // RUN: not attn-run %t/invalid.mlir 2>&1 | FileCheck %s --check-prefix=INVALID
-// INVALID: invalid.mlir:2:8: error: 'attn.softmax_attention' op head count (H) mismatch: 'k' has 3 but 'q' has 2
+// INVALID: invalid.mlir:2:8: error: 'attn.softmax_attention' op the query head count (2) must be a multiple of the key/value head count (3) (grouped-query attention)
 
 // RUN: not attn-run %t/two.mlir --func=a --gate=medium 2>&1 | FileCheck %s --check-prefix=GATE
 // GATE: attn-run: error: --gate must be 'weak', 'strong' or a log-decay (a number such as -1e4 or -inf), got 'medium'

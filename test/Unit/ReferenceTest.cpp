@@ -688,3 +688,305 @@ TEST(ReferenceErrors, ShapeMismatchesThrow) {
       [&] { linearAttention(broken, k, v, nullptr, id, false, true, 1); },
       "q");
 }
+
+//===----------------------------------------------------------------------===//
+// Grouped-query attention (GQA)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// np.repeat(a, G, axis=2) for a [B,T,H,D] array: head j of the result is
+/// head j / G of `a`, so each key/value head serves G consecutive query heads.
+Array repeatHeads(const Array &a, int64_t G) {
+  int64_t B = a.shape[0], T = a.shape[1], H = a.shape[2], D = a.shape[3];
+  Array r({B, T, H * G, D});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < H * G; ++j)
+        for (int64_t d = 0; d < D; ++d)
+          r.data[((b * T + t) * H * G + j) * D + d] =
+              a.data[((b * T + t) * H + j / G) * D + d];
+  return r;
+}
+
+/// Inputs with Hq query heads and Hkv key/value heads (k and v drawn with
+/// Hkv heads; everything else per query head).
+Inputs makeGroupedInputs(std::mt19937 &rng, int64_t B, int64_t T, int64_t Hq,
+                         int64_t Hkv, int64_t Dk, int64_t Dv) {
+  Inputs in = makeInputs(rng, B, T, Hq, Dk, Dv);
+  in.k = randomArray({B, T, Hkv, Dk}, rng, -0.4, 0.4);
+  in.v = randomArray({B, T, Hkv, Dv}, rng);
+  return in;
+}
+
+/// Every op on grouped k/v equals the same op on k/v repeated per group.
+void expectGroupedEqualsRepeated(const Inputs &grouped, int64_t G) {
+  Inputs repeated = grouped;
+  repeated.k = repeatHeads(grouped.k, G);
+  repeated.v = repeatHeads(grouped.v, G);
+  const int64_t T = grouped.q.shape[1];
+  for (const Variant &var : kVariants) {
+    SCOPED_TRACE(var.name);
+    for (const Array *s0 : {static_cast<const Array *>(nullptr),
+                            static_cast<const Array *>(&grouped.s0)}) {
+      StateResult a = var.run(grouped, 0, T, s0);
+      StateResult b = var.run(repeated, 0, T, s0);
+      expectClose(a.o, b.o);
+      expectClose(a.finalState, b.finalState);
+    }
+  }
+  // Non-causal linear attention (plain and normalized).
+  for (bool normalize : {false, true}) {
+    SCOPED_TRACE(normalize ? "linear non-causal normalized"
+                           : "linear non-causal");
+    StateResult a =
+        linearAttention(grouped.q, grouped.k, grouped.v, &grouped.s0,
+                        FeatureMap::EluPlusOne, normalize, false, 0.5);
+    StateResult b =
+        linearAttention(repeated.q, repeated.k, repeated.v, &repeated.s0,
+                        FeatureMap::EluPlusOne, normalize, false, 0.5);
+    expectClose(a.o, b.o);
+    expectClose(a.finalState, b.finalState);
+  }
+  // Softmax: causal, non-causal, windowed, and a suffix of queries (Tq < Tk).
+  for (bool causal : {true, false})
+    for (int64_t window : {int64_t(0), int64_t(2)}) {
+      if (window && !causal)
+        continue;
+      SCOPED_TRACE("softmax causal=" + std::to_string(causal) +
+                   " window=" + std::to_string(window));
+      expectClose(
+          softmaxAttention(grouped.q, grouped.k, grouped.v, causal, 0.5,
+                           window),
+          softmaxAttention(repeated.q, repeated.k, repeated.v, causal, 0.5,
+                           window));
+      Array qs = sliceTime(grouped.q, T / 2, T);
+      expectClose(
+          softmaxAttention(qs, grouped.k, grouped.v, causal, 0.5, window),
+          softmaxAttention(qs, repeated.k, repeated.v, causal, 0.5, window));
+    }
+}
+
+} // namespace
+
+// Two query heads share one key/value head (Hq = 2, Hkv = 1), D = 1, scale 1:
+// k = 3, v = 5, so S = S_0 + 15 for both heads, but q, S_0 and o are per
+// query head: q = (1, 2), S_0 = (1, 2) -> S = (16, 17), o = (16, 34).
+TEST(ReferenceGQA, HandComputedSharedHead) {
+  Array q({1, 1, 2, 1}, {1, 2}), k({1, 1, 1, 1}, {3}), v({1, 1, 1, 1}, {5});
+  Array s0({1, 2, 1, 1}, {1, 2});
+  StateResult r = linearAttention(q, k, v, &s0, FeatureMap::Identity, false,
+                                  true, 1.0);
+  expectNear(r.o, {1, 1, 2, 1}, {16, 34});
+  expectNear(r.finalState, {1, 2, 1, 1}, {16, 17});
+  // Softmax with one key: every query head returns that key's value.
+  expectNear(softmaxAttention(q, k, v, true, 1.0), {1, 1, 2, 1}, {5, 5});
+}
+
+// Hq = 4, Hkv = 2: query heads 0, 1 read k/v head 0 and heads 2, 3 head 1.
+TEST(ReferenceGQA, GroupOfTwoEqualsRepeatedKV) {
+  std::mt19937 rng(10);
+  expectGroupedEqualsRepeated(makeGroupedInputs(rng, 2, 7, 4, 2, 4, 3), 2);
+}
+
+// Multi-query attention: G = Hq, a single key/value head for all heads.
+TEST(ReferenceGQA, MultiQueryEqualsRepeatedKV) {
+  std::mt19937 rng(11);
+  expectGroupedEqualsRepeated(makeGroupedInputs(rng, 2, 6, 3, 1, 4, 5), 3);
+}
+
+// Independently of repeatHeads: each query head h of a multi-query run equals
+// a single-head run of q head h against the one k/v head.
+TEST(ReferenceGQA, MultiQueryHeadSlices) {
+  std::mt19937 rng(12);
+  const int64_t B = 2, T = 5, Hq = 3;
+  Inputs in = makeGroupedInputs(rng, B, T, Hq, 1, 4, 3);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h) {
+      Inputs one{sliceBH(in.q, b, h),    sliceBH(in.k, b, 0),
+                 sliceBH(in.v, b, 0),    sliceBH(in.beta, b, h),
+                 sliceBH(in.gs, b, h),   sliceBH(in.gv, b, h),
+                 sliceState(in.s0, b, h)};
+      for (const Variant &var : kVariants) {
+        SCOPED_TRACE(var.name);
+        StateResult all = var.run(in, 0, T, &in.s0);
+        StateResult part = var.run(one, 0, T, &one.s0);
+        expectClose(part.o, sliceBH(all.o, b, h));
+        expectClose(part.finalState, sliceState(all.finalState, b, h));
+      }
+      for (int64_t window : {int64_t(0), int64_t(2)}) {
+        Array so = softmaxAttention(in.q, in.k, in.v, true, 0.5, window);
+        expectClose(softmaxAttention(one.q, one.k, one.v, true, 0.5, window),
+                    sliceBH(so, b, h));
+      }
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Sliding-window softmax attention
+//===----------------------------------------------------------------------===//
+
+// T = 3, window = 2, D = 1, scale 1, q = [0, ln3, ln3], k = [0, 1, 2],
+// v = [1, 5, 9]. Query t sees t - 2 < s <= t:
+//   t=0: s = 0            -> o = v_0 = 1
+//   t=1: s = 0, 1: scores [0, ln3] -> [1/4, 3/4] -> o = 1/4 + 15/4 = 4
+//   t=2: s = 1, 2: scores [ln3, 2 ln3] -> [3, 9]/12 -> o = (15 + 81)/12 = 8
+// Without the window t=2 also sees s = 0: [1, 3, 9]/13 -> (1+15+81)/13.
+TEST(ReferenceWindow, HandComputed) {
+  double l3 = std::log(3.0);
+  Array q = seq(3, 1, {0, l3, l3});
+  Array k = seq(3, 1, {0, 1, 2});
+  Array v = seq(3, 1, {1, 5, 9});
+  expectNear(softmaxAttention(q, k, v, true, 1.0, 2), {1, 3, 1, 1},
+             {1, 4, 8});
+  expectNear(softmaxAttention(q, k, v, true, 1.0, 0), {1, 3, 1, 1},
+             {1, 4, 97.0 / 13});
+  // Decode: the single query (Tq = 1 < Tk = 3) sits at t' = 2 and sees
+  // s = 1, 2, as query 2 above.
+  expectNear(softmaxAttention(sliceTime(q, 2, 3), k, v, true, 1.0, 2),
+             {1, 1, 1, 1}, {8});
+}
+
+// A window of T or more hides nothing (both Tq = Tk and Tq < Tk).
+TEST(ReferenceWindow, LargeWindowEqualsNoWindow) {
+  std::mt19937 rng(13);
+  Array q = randomArray({2, 6, 4, 3}, rng), k = randomArray({2, 6, 2, 3}, rng);
+  Array v = randomArray({2, 6, 2, 5}, rng);
+  Array full = softmaxAttention(q, k, v, true, 0.5);
+  Array qs = sliceTime(q, 3, 6);
+  Array fullSuffix = softmaxAttention(qs, k, v, true, 0.5);
+  for (int64_t window : {int64_t(6), int64_t(7), int64_t(1000)}) {
+    SCOPED_TRACE(window);
+    expectClose(softmaxAttention(q, k, v, true, 0.5, window), full);
+    expectClose(softmaxAttention(qs, k, v, true, 0.5, window), fullSuffix);
+  }
+  // Window T - 1 does change the last row (it drops key 0).
+  EXPECT_GT(relativeError(softmaxAttention(q, k, v, true, 0.5, 5), full),
+            1e-6);
+}
+
+// window = 1: each query sees only its own position, o_t = v_{t'} with
+// t' = t + Tk - Tq (here Tq = 4, Tk = 6, Hq = 4, Hkv = 2).
+TEST(ReferenceWindow, WindowOneReturnsOwnValue) {
+  std::mt19937 rng(14);
+  const int64_t B = 2, Tq = 4, Tk = 6, Hq = 4, Hkv = 2, Dk = 3, Dv = 5;
+  Array q = randomArray({B, Tq, Hq, Dk}, rng);
+  Array k = randomArray({B, Tk, Hkv, Dk}, rng);
+  Array v = randomArray({B, Tk, Hkv, Dv}, rng);
+  Array o = softmaxAttention(q, k, v, true, 0.5, 1);
+  Array expected({B, Tq, Hq, Dv});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < Tq; ++t)
+      for (int64_t h = 0; h < Hq; ++h)
+        for (int64_t j = 0; j < Dv; ++j)
+          expected.data[((b * Tq + t) * Hq + h) * Dv + j] =
+              v.data[((b * Tk + t + (Tk - Tq)) * Hkv + h / 2) * Dv + j];
+  expectNear(o, expected.shape, expected.data);
+}
+
+// Each windowed row equals a plain (unwindowed) decode of that query against
+// the keys of its window only: positions max(0, t' - w + 1) .. t'.
+TEST(ReferenceWindow, RowEqualsDecodeOverWindowKeys) {
+  std::mt19937 rng(15);
+  const int64_t Tq = 5, Tk = 9;
+  Array q = randomArray({2, Tq, 2, 4}, rng), k = randomArray({2, Tk, 2, 4}, rng);
+  Array v = randomArray({2, Tk, 2, 3}, rng);
+  for (int64_t w : {int64_t(1), int64_t(2), int64_t(3), int64_t(8)}) {
+    SCOPED_TRACE(w);
+    Array o = softmaxAttention(q, k, v, true, 0.7, w);
+    for (int64_t t = 0; t < Tq; ++t) {
+      int64_t tAbs = t + (Tk - Tq), lo = std::max<int64_t>(0, tAbs - w + 1);
+      Array row = softmaxAttention(sliceTime(q, t, t + 1),
+                                   sliceTime(k, lo, tAbs + 1),
+                                   sliceTime(v, lo, tAbs + 1), true, 0.7);
+      expectClose(row, sliceTime(o, t, t + 1));
+    }
+  }
+}
+
+// Causal with Tq > Tk and a window: query t sits at t' = t - 1; query 0 sees
+// nothing (0), the others see keys t' - w < s <= t'.
+// k = [1, 2], v = [7, 3], window 1: o = [0, v_0, v_1] = [0, 7, 3].
+TEST(ReferenceWindow, MoreQueriesThanKeys) {
+  Array q = seq(3, 1, {1, 1, 0});
+  Array k = seq(2, 1, {1, 2});
+  Array v = seq(2, 1, {7, 3});
+  expectNear(softmaxAttention(q, k, v, true, 1.0, 1), {1, 3, 1, 1},
+             {0, 7, 3});
+}
+
+TEST(ReferenceWindow, InvalidWindowThrows) {
+  Array q({1, 3, 1, 2}), k({1, 3, 1, 2}), v({1, 3, 1, 2});
+  auto throwsMentioningWindow = [](auto fn) {
+    try {
+      fn();
+    } catch (const std::invalid_argument &e) {
+      EXPECT_NE(std::string(e.what()).find("window"), std::string::npos)
+          << e.what();
+      return;
+    }
+    ADD_FAILURE() << "expected std::invalid_argument mentioning window";
+  };
+  throwsMentioningWindow([&] { softmaxAttention(q, k, v, true, 1.0, -1); });
+  throwsMentioningWindow([&] { softmaxAttention(q, k, v, false, 1.0, 2); });
+  throwsMentioningWindow([&] { softmaxAttention(q, k, v, false, 1.0, -3); });
+  EXPECT_NO_THROW(softmaxAttention(q, k, v, false, 1.0, 0));
+  EXPECT_NO_THROW(softmaxAttention(q, k, v, true, 1.0, 1));
+}
+
+//===----------------------------------------------------------------------===//
+// GQA errors
+//===----------------------------------------------------------------------===//
+
+TEST(ReferenceErrors, HeadRatioThrows) {
+  auto id = FeatureMap::Identity;
+  auto throwsWith = [](auto fn, const std::string &text) {
+    try {
+      fn();
+    } catch (const std::invalid_argument &e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos)
+          << e.what();
+      return;
+    }
+    ADD_FAILURE() << "expected std::invalid_argument with '" << text << "'";
+  };
+  // Hq = 3 is not a multiple of Hkv = 2, and Hq = 2 < Hkv = 4.
+  for (int64_t Hkv : {int64_t(2), int64_t(4)}) {
+    int64_t Hq = Hkv == 2 ? 3 : 2;
+    SCOPED_TRACE("Hq=" + std::to_string(Hq) + " Hkv=" + std::to_string(Hkv));
+    Array q({1, 2, Hq, 3}), k({1, 2, Hkv, 3}), v({1, 2, Hkv, 4});
+    Array beta({1, 2, Hq}), g({1, 2, Hq}), s0({1, Hq, 3, 4});
+    std::string msg = "k has " + std::to_string(Hkv) + " heads but q has " +
+                      std::to_string(Hq);
+    throwsWith([&] { softmaxAttention(q, k, v, true, 1); }, msg);
+    throwsWith([&] { softmaxAttention(q, k, v, false, 1); }, msg);
+    throwsWith([&] { softmaxAttention(q, k, v, true, 1, 2); }, msg);
+    throwsWith(
+        [&] { linearAttention(q, k, v, &s0, id, false, true, 1); }, msg);
+    throwsWith([&] { gatedLinearAttention(q, k, v, g, &s0, 1); }, msg);
+    throwsWith([&] { deltaRule(q, k, v, beta, &g, &s0, 1); }, msg);
+  }
+  // k and v must agree on Hkv; states, beta and gates are per query head.
+  Array q({1, 2, 4, 3}), k({1, 2, 2, 3}), v({1, 2, 2, 4});
+  Array beta({1, 2, 4}), g({1, 2, 4}), s0({1, 4, 3, 4});
+  EXPECT_NO_THROW(deltaRule(q, k, v, beta, &g, &s0, 1));
+  EXPECT_NO_THROW(softmaxAttention(q, k, v, true, 1, 1));
+  Array v1({1, 2, 1, 4});
+  throwsWith([&] { softmaxAttention(q, k, v1, true, 1); }, "v must have shape");
+  throwsWith([&] { linearAttention(q, k, v1, nullptr, id, false, true, 1); },
+             "v must have shape");
+  Array kvState({1, 2, 3, 4});
+  throwsWith([&] { linearAttention(q, k, v, &kvState, id, false, true, 1); },
+             "initial state must have shape [1,4,3,4]");
+  throwsWith([&] { deltaRule(q, k, v, Array({1, 2, 2}), nullptr, nullptr, 1); },
+             "beta must have shape [1,2,4]");
+  throwsWith([&] { gatedLinearAttention(q, k, v, Array({1, 2, 2}), nullptr, 1); },
+             "g must have shape [1,2,4]");
+  throwsWith(
+      [&] { gatedLinearAttention(q, k, v, Array({1, 2, 2, 3}), nullptr, 1); },
+      "g must have shape [1,2,4,3]");
+  // Zero key/value heads with query heads is an error, not a division by 0.
+  Array k0({1, 2, 0, 3}), v0({1, 2, 0, 4});
+  throwsWith([&] { softmaxAttention(q, k0, v0, true, 1); },
+             "k has 0 heads but q has 4");
+}

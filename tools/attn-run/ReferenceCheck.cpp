@@ -80,8 +80,9 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
     return std::nullopt;
 
   bool ok = llvm::TypeSwitch<Operation *, bool>(op)
-                .Case([&](mlir::attn::SoftmaxAttentionOp) {
+                .Case([&](mlir::attn::SoftmaxAttentionOp sm) {
                   binding.kind = OpKind::Softmax;
+                  binding.window = sm.getWindow().value_or(0);
                   return true;
                 })
                 .Case([&](mlir::attn::LinearAttentionOp l) {
@@ -167,7 +168,8 @@ computeReference(const OpBinding &binding,
   ref::StateResult r;
   switch (binding.kind) {
   case OpKind::Softmax:
-    r.o = ref::softmaxAttention(*q, *k, *v, binding.causal, binding.scale);
+    r.o = ref::softmaxAttention(*q, *k, *v, binding.causal, binding.scale,
+                                binding.window);
     break;
   case OpKind::Linear:
     r = ref::linearAttention(*q, *k, *v, init, binding.featureMap,

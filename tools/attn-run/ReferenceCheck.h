@@ -32,6 +32,7 @@ struct OpBinding {
   std::vector<Role> argRoles;   // per function argument
   std::vector<std::string> resultNames; // "o" or "final_state"
   bool causal = true;
+  int64_t window = 0; // sliding window of softmax attention; 0: none
   double scale = 1.0;
   reference::FeatureMap featureMap = reference::FeatureMap::Identity;
   bool normalize = false;

@@ -6,6 +6,14 @@
 // [B, T, H, D] for q/k/v/o, [B, T, H] for beta and scalar gates,
 // [B, T, H, Dk] for vector gates and [B, H, Dk, Dv] for states.
 //
+// Grouped-query attention (GQA): every op takes q with Hq heads and k, v with
+// Hkv heads, Hq a multiple of Hkv (G = Hq / Hkv; Hkv = 1 is multi-query
+// attention). Query head h reads key/value head h / G (integer division), so
+// the result is the same as repeating each k/v head G times along the head
+// axis. Everything else is per query head: o [B,T,Hq,Dv], beta and scalar
+// gates [B,T,Hq], vector gates [B,T,Hq,Dk], states [B,Hq,Dk,Dv]. Hq == Hkv is
+// plain multi-head attention. Shape errors throw std::invalid_argument.
+//
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_REFERENCE_REFERENCE_H
 #define ATTN_REFERENCE_REFERENCE_H
@@ -30,17 +38,24 @@ struct Array {
 
 enum class FeatureMap { Identity, EluPlusOne, Relu };
 
-/// Outputs of the linear-family ops: o [B,T,H,Dv] and final state [B,H,Dk,Dv].
+/// Outputs of the linear-family ops: o [B,T,Hq,Dv] and final state
+/// [B,Hq,Dk,Dv].
 struct StateResult {
   Array o;
   Array finalState;
 };
 
-/// o_t = sum_s softmax_s(scale q_t.k_s + m(t,s)) v_s. q: [B,Tq,H,Dk],
-/// k: [B,Tk,H,Dk], v: [B,Tk,H,Dv]. With `causal`, query t sees keys
-/// s <= t + (Tk - Tq) (queries are the last Tq positions).
+/// o_t = sum_s softmax_s(scale q_t.k_s + m(t,s)) v_s. q: [B,Tq,Hq,Dk],
+/// k: [B,Tk,Hkv,Dk], v: [B,Tk,Hkv,Dv]; o: [B,Tq,Hq,Dv]. With `causal`, the
+/// queries are the last Tq of the Tk positions: query t sits at
+/// t' = t + (Tk - Tq) and sees keys s <= t'. A sliding `window` > 0 (causal
+/// only) also hides keys s <= t' - window, so query t sees at most `window`
+/// keys, itself and the window - 1 before it; 0 is no window, and a window of
+/// Tk or more changes nothing. A query that sees no key (causal, Tq > Tk)
+/// gives 0. Throws std::invalid_argument for window < 0 or a window without
+/// `causal`.
 Array softmaxAttention(const Array &q, const Array &k, const Array &v,
-                       bool causal, double scale);
+                       bool causal, double scale, int64_t window = 0);
 
 /// S_t = S_{t-1} + phi(k_t) v_t^T; o_t = scale phi(q_t)^T S_t; normalized:
 /// divided by scale phi(q_t).z_t with z_t = z_{t-1} + phi(k_t), z_0 = 0.
@@ -50,13 +65,14 @@ StateResult linearAttention(const Array &q, const Array &k, const Array &v,
                             bool normalize, bool causal, double scale);
 
 /// S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T; o_t = scale q_t^T S_t.
-/// g is [B,T,H] (scalar gate) or [B,T,H,Dk] (vector gate).
+/// g is [B,T,Hq] (scalar gate) or [B,T,Hq,Dk] (vector gate).
 StateResult gatedLinearAttention(const Array &q, const Array &k,
                                  const Array &v, const Array &g,
                                  const Array *initialState, double scale);
 
 /// S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T;
-/// o_t = scale q_t^T S_t. `g` ([B,T,H]) may be null (plain delta rule).
+/// o_t = scale q_t^T S_t. beta: [B,T,Hq]. `g` ([B,T,Hq]) may be null (plain
+/// delta rule).
 StateResult deltaRule(const Array &q, const Array &k, const Array &v,
                       const Array &beta, const Array *g,
                       const Array *initialState, double scale);

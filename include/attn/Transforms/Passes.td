@@ -75,10 +75,19 @@ def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
     [1, T, 1, D] slices, with the results written back by
     `tensor.parallel_insert_slice`. No state or score crosses heads, so the
     iterations are independent; the CPU pipeline turns the loop into an
-    OpenMP worksharing loop.
+    OpenMP worksharing loop. Grouped-query attention (k and v with Hkv <
+    Hq heads) is resolved here: query head h reads the slice of k/v head
+    h / (Hq / Hkv), so repeated k/v heads are never materialized; the
+    lowerings after this pass require one k/v head per query head.
   }];
+  let options = [
+    Option<"groupedOnly", "grouped-only", "bool", /*default=*/"false",
+           "Only rewrite ops with grouped heads (the single-threaded "
+           "pipelines)">
+  ];
   let dependentDialects = [
-    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
   ];
 }
 

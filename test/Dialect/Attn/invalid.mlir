@@ -166,7 +166,7 @@ func.func @batch_mismatch(%q: tensor<1x64x2x16xf32>, %k: tensor<2x64x2x16xf32>) 
 // -----
 
 func.func @heads_mismatch(%q: tensor<1x64x2x16xf32>, %v: tensor<1x64x4x16xf32>) -> tensor<1x64x2x16xf32> {
-  // expected-error @+1 {{head count (H) mismatch: 'v' has 4 but 'q' has 2}}
+  // expected-error @+1 {{head count (H) mismatch: 'v' has 4 but 'k' has 2}}
   %o = attn.linear_attention %q, %q, %v
       : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x4x16xf32>) -> tensor<1x64x2x16xf32>
   return %o : tensor<1x64x2x16xf32>
@@ -550,6 +550,42 @@ func.func @form_reassociated_softmax(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2
 func.func @form_chunkwise_noncausal_linear(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
   // expected-error @+1 {{form 'chunkwise' needs a causal op; non-causal linear attention is 'quadratic' or 'reassociated'}}
   %o = attn.linear_attention %q, %q, %q {causal = false, form = #attn.form<chunkwise>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @gqa_ratio(%q: tensor<1x64x4x16xf32>, %k: tensor<1x64x3x16xf32>) -> tensor<1x64x4x16xf32> {
+  // expected-error @+1 {{the query head count (4) must be a multiple of the key/value head count (3) (grouped-query attention)}}
+  %o = attn.softmax_attention %q, %k, %k
+      : (tensor<1x64x4x16xf32>, tensor<1x64x3x16xf32>, tensor<1x64x3x16xf32>) -> tensor<1x64x4x16xf32>
+  return %o : tensor<1x64x4x16xf32>
+}
+
+// -----
+
+func.func @gqa_output_heads(%q: tensor<1x64x4x16xf32>, %k: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{head count (H) mismatch: 'o' has 2 but 'q' has 4}}
+  %o = attn.linear_attention %q, %k, %k
+      : (tensor<1x64x4x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @window_zero(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'window' must be positive, got 0}}
+  %o = attn.softmax_attention %q, %q, %q {window = 0}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @window_noncausal(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'window' (sliding-window attention) needs causal = true}}
+  %o = attn.softmax_attention %q, %q, %q {causal = false, window = 8}
       : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
   return %o : tensor<1x64x2x16xf32>
 }

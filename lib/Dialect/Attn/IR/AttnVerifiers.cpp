@@ -210,9 +210,20 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
     return failure();
 
   for (const Named *t : {&*k, &*v, &*o})
-    if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)) ||
-        failed(c.sameDim("head count (H)", *t, 2, *q, 2)))
+    if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)))
       return failure();
+  // Grouped-query attention: k and v share their Hkv heads, o has q's Hq
+  // heads, and each group of Hq / Hkv query heads reads one k/v head.
+  if (failed(c.sameDim("head count (H)", *v, 2, *k, 2)) ||
+      failed(c.sameDim("head count (H)", *o, 2, *q, 2)))
+    return failure();
+  int64_t hq = q->dim(2), hkv = k->dim(2);
+  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
+      hq % hkv != 0)
+    return op->emitOpError()
+           << "the query head count (" << hq
+           << ") must be a multiple of the key/value head count (" << hkv
+           << ") (grouped-query attention)";
   if (failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)) ||
       failed(c.sameDim("value head dim (Dv)", *o, 3, *v, 3)) ||
       failed(c.sameDim("key sequence length (T)", *v, 1, *k, 1)) ||
@@ -257,7 +268,18 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
 
 // The interface verifier runs the shared checks first; these add what is
 // specific to each op.
-LogicalResult SoftmaxAttentionOp::verify() { return success(); }
+LogicalResult SoftmaxAttentionOp::verify() {
+  std::optional<uint64_t> window = getWindow();
+  if (!window)
+    return success();
+  if (static_cast<int64_t>(*window) <= 0)
+    return emitOpError() << "'window' must be positive, got "
+                         << static_cast<int64_t>(*window);
+  if (!getCausal())
+    return emitOpError() << "'window' (sliding-window attention) needs "
+                            "causal = true";
+  return success();
+}
 LogicalResult LinearAttentionOp::verify() { return success(); }
 
 LogicalResult GatedLinearAttentionOp::verify() {

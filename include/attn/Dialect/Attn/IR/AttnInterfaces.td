@@ -45,6 +45,15 @@ def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
     int64_t getQuerySeqLen() { return dimOf($_op.getQ(), 1); }
     int64_t getKeySeqLen() { return dimOf($_op.getK(), 1); }
     int64_t getNumHeads() { return dimOf($_op.getQ(), 2); }
+    /// Heads of k and v: fewer than getNumHeads() for grouped-query
+    /// attention.
+    int64_t getNumKVHeads() { return dimOf($_op.getK(), 2); }
+    /// Whether query heads share k/v heads (Hq != Hkv, or unknown).
+    bool hasGroupedHeads() {
+      int64_t hq = getNumHeads(), hkv = getNumKVHeads();
+      return ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv) ||
+             hq != hkv;
+    }
     int64_t getKeyDim() { return dimOf($_op.getQ(), 3); }
     int64_t getValueDim() { return dimOf($_op.getV(), 3); }
     /// The scale attribute, or 1/sqrt(Dk); nullopt when neither is known

@@ -26,8 +26,12 @@ def Attn_SoftmaxAttentionOp : Attn_Op<"softmax_attention",
   let description = [{
     `o_t = sum_s softmax_s(scale * q_t . k_s + m(t, s)) v_s`, with m = 0, or
     -inf for s > t + (Tk - Tq) when `causal` (the queries are the last Tq of
-    the Tk key positions; causal needs Tq <= Tk). q: [B, Tq, H, Dk],
-    k: [B, Tk, H, Dk], v: [B, Tk, H, Dv], o: [B, Tq, H, Dv].
+    the Tk key positions; causal needs Tq <= Tk). With a sliding `window` W
+    (causal only), query t also cannot see keys s <= t + (Tk - Tq) - W: it
+    attends to at most W keys, itself included. q: [B, Tq, Hq, Dk],
+    k: [B, Tk, Hkv, Dk], v: [B, Tk, Hkv, Dv], o: [B, Tq, Hq, Dv]; Hq a
+    multiple of Hkv (grouped-query attention: query head h reads k/v head
+    h / (Hq / Hkv)).
 
     ```mlir
     %o = attn.softmax_attention %q, %k, %v {causal = false, scale = 0.125}
@@ -37,7 +41,8 @@ def Attn_SoftmaxAttentionOp : Attn_Op<"softmax_attention",
   }];
   let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                             AnyRankedTensor:$v,
-                            DefaultValuedAttr<BoolAttr, "true">:$causal),
+                            DefaultValuedAttr<BoolAttr, "true">:$causal,
+                            OptionalAttr<I64Attr>:$window),
                        Attn_CommonAttrs);
   let results = (outs AnyRankedTensor:$o);
   let assemblyFormat = [{
@@ -59,7 +64,8 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
     `z_t = z_{t-1} + phi(k_t)`, z_0 = 0. Non-causal (`causal = false`): every
     o_t uses the state after the whole sequence. phi is the `feature_map`:
     identity, elu_plus_one (elu(x) + 1) or relu. The optional initial state
-    and final-state result are [B, H, Dk, Dv] f32.
+    and final-state result are [B, Hq, Dk, Dv] f32. k and v may have fewer
+    heads than q (grouped-query attention, as for softmax attention).
 
     ```mlir
     %o, %s = attn.linear_attention %q, %k, %v initial_state(%s0)
