@@ -20,7 +20,8 @@ llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-tools = ["attn-opt", "attn-run", "mlir-opt"]
+config.substitutions.append(("%attn_src_root", config.attn_src_root))
+tools = ["attn-opt", "attn-run", "attn-compile", "mlir-opt", "clang"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
@@ -38,7 +39,6 @@ if config.attn_enable_python:
                                  config.attn_python_packages))
     config.substitutions.append(("%attn_python_exe",
                                  config.attn_python_executable))
-    config.substitutions.append(("%attn_src_root", config.attn_src_root))
 
 # Sanitizer builds (-DATTN_ENABLE_SANITIZERS=ON): LeakSanitizer ignores the
 # leaks of libMLIR/libLLVM's global state (test/asan/lsan.supp); see

@@ -72,6 +72,17 @@ int attnKernelArgType(const AttnKernel *kernel, const char *func,
 int attnKernelCall(AttnKernel *kernel, const char *func,
                    const AttnBuffer *args, intptr_t numArgs, char **error);
 
+/// Writes a kernel returned by attnCompile as a shared library at `path`
+/// (every function's C interface `_mlir_ciface_<name>` is exported, see
+/// docs) plus its recorded signatures at `<path>.sig`, so that
+/// attnKernelLoad can use it in another process without compiling. Returns
+/// 0 on success, -1 with `*error` set.
+int attnKernelSave(AttnKernel *kernel, const char *path, char **error);
+
+/// Loads a kernel saved by attnKernelSave. Returns NULL with `*error` set
+/// when the library or its signature file is missing or malformed.
+AttnKernel *attnKernelLoad(const char *path, char **error);
+
 /// Runs `pipeline` on `mlirText` and returns the resulting IR (NULL on
 /// failure). Diagnostics (errors, and remarks such as the ones the
 /// `explain` options emit) are returned in `*diagnostics` when it is not

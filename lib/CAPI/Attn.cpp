@@ -14,6 +14,8 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -183,10 +185,68 @@ std::string shapeText(const int64_t *sizes, intptr_t rank) {
 
 struct AttnKernel {
   std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<attn::JitModule> jit;
+  attn::JitModule *jit = nullptr; // when compiled here (owned by `code`)
+  std::string loadedFrom;         // when loaded by attnKernelLoad
+  std::unique_ptr<attn::CompiledModule> code;
   std::vector<std::string> names;
   std::map<std::string, FunctionSig> signatures;
 };
+
+namespace {
+
+/// One line per function: name, number of inputs, then "type:dims" per
+/// argument (inputs then results), tab-separated; dims 'x'-separated.
+std::string signatureText(const AttnKernel &k) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (const std::string &name : k.names) {
+    const FunctionSig &sig = k.signatures.at(name);
+    os << name << "\t" << sig.numInputs;
+    for (const TensorSig &t : sig.args) {
+      os << "\t" << static_cast<int>(t.type) << ":";
+      for (size_t i = 0; i < t.sizes.size(); ++i)
+        os << (i ? "x" : "") << t.sizes[i];
+    }
+    os << "\n";
+  }
+  return text;
+}
+
+bool parseSignatures(llvm::StringRef text, AttnKernel &k) {
+  llvm::SmallVector<llvm::StringRef> lines;
+  text.split(lines, '\n', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef line : lines) {
+    llvm::SmallVector<llvm::StringRef> fields;
+    line.split(fields, '\t');
+    FunctionSig sig;
+    if (fields.size() < 2 || fields[1].getAsInteger(10, sig.numInputs))
+      return false;
+    for (llvm::StringRef f : llvm::drop_begin(fields, 2)) {
+      auto [typeText, dimsText] = f.split(':');
+      int type;
+      if (typeText.getAsInteger(10, type) || type < 0 ||
+          type >= ATTN_UNSUPPORTED)
+        return false;
+      TensorSig t{static_cast<AttnElementType>(type), {}};
+      llvm::SmallVector<llvm::StringRef> dims;
+      dimsText.split(dims, 'x', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef d : dims) {
+        int64_t v;
+        if (d.getAsInteger(10, v) || v < 0)
+          return false;
+        t.sizes.push_back(v);
+      }
+      sig.args.push_back(std::move(t));
+    }
+    if (sig.numInputs > sig.args.size())
+      return false;
+    k.names.push_back(fields[0].str());
+    k.signatures[fields[0].str()] = std::move(sig);
+  }
+  return true;
+}
+
+} // namespace
 
 extern "C" {
 
@@ -234,7 +294,54 @@ AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
                          llvm::toString(jit.takeError()));
     return nullptr;
   }
-  kernel->jit = std::move(*jit);
+  kernel->jit = jit->get();
+  kernel->code = std::move(*jit);
+  return kernel.release();
+}
+
+int attnKernelSave(AttnKernel *kernel, const char *path, char **error) {
+  if (kernel->jit) {
+    if (llvm::Error e = kernel->jit->saveSharedLibrary(path)) {
+      setString(error, llvm::toString(std::move(e)));
+      return -1;
+    }
+  } else if (std::error_code ec =
+                 llvm::sys::fs::copy_file(kernel->loadedFrom, path)) {
+    // A loaded kernel is saved by copying its library.
+    setString(error, "cannot copy " + kernel->loadedFrom + " to " +
+                         std::string(path) + ": " + ec.message());
+    return -1;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream sig(std::string(path) + ".sig", ec);
+  if (ec) {
+    setString(error, "cannot write " + std::string(path) + ".sig: " +
+                         ec.message());
+    return -1;
+  }
+  sig << signatureText(*kernel);
+  return 0;
+}
+
+AttnKernel *attnKernelLoad(const char *path, char **error) {
+  auto text = llvm::MemoryBuffer::getFile(std::string(path) + ".sig");
+  if (!text) {
+    setString(error, "cannot read " + std::string(path) + ".sig: " +
+                         text.getError().message());
+    return nullptr;
+  }
+  auto kernel = std::make_unique<AttnKernel>();
+  if (!parseSignatures((*text)->getBuffer(), *kernel)) {
+    setString(error, "malformed signature file " + std::string(path) + ".sig");
+    return nullptr;
+  }
+  auto lib = attn::SharedLibraryModule::load(path);
+  if (!lib) {
+    setString(error, llvm::toString(lib.takeError()));
+    return nullptr;
+  }
+  kernel->code = std::move(*lib);
+  kernel->loadedFrom = path;
   return kernel.release();
 }
 
@@ -313,7 +420,7 @@ int attnKernelCall(AttnKernel *kernel, const char *func,
     }
     buffers.push_back({got.data, want.sizes});
   }
-  if (llvm::Error e = kernel->jit->call(func, buffers)) {
+  if (llvm::Error e = kernel->code->call(func, buffers)) {
     setString(error, "calling @" + std::string(func) + ": " +
                          llvm::toString(std::move(e)));
     return -1;

@@ -35,6 +35,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <string>
 
 namespace attn::target {
 
@@ -60,7 +61,18 @@ bool isCausal(const AttentionProblem &p) {
                       p.family != OpFamily::Linear);
 }
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/// ceil(t / c) of sizes, in double: a static size may be near 2^63, where
+/// int64 arithmetic (and casts back from double) would overflow.
+double blocksOf(double t, double c) { return std::ceil(t / c); }
+
+/// A count for the notes: exact below 2^53, else in scientific notation.
+std::string countStr(double x) {
+  if (x < 9007199254740992.0)
+    return std::to_string(static_cast<long long>(x));
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
 
 /// The problem with every size clamped to >= 1.
 struct Shape {
@@ -227,7 +239,7 @@ FormEstimate estimateRecurrent(const AttentionProblem &p,
   FormEstimate est;
   est.form = FormKind::Recurrent;
   std::ostringstream note;
-  note << int64_t(T) << " sequential steps of matrix-vector work";
+  note << countStr(T) << " sequential steps of matrix-vector work";
   if (spills)
     note << ", state spilled every step";
   est.note = note.str();
@@ -255,7 +267,7 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
   Work softmaxPass(t, s.e);
   double softmaxPassBytes = 0;
   std::ostringstream note;
-  note << int64_t(s.tq) << " x " << int64_t(s.tk) << " score matrix";
+  note << countStr(s.tq) << " x " << countStr(s.tk) << " score matrix";
   bool causal = isCausal(p);
   double scoreBytes = 4 * s.tq * s.tk; // f32
   bool spills = !fitsOnChip(scoreBytes, t);
@@ -321,17 +333,20 @@ FormEstimate estimateFlash(const AttentionProblem &p,
                            const TargetDescription &t, int64_t C) {
   Shape s(p);
   double c = double(C);
-  int64_t nq = ceilDiv(int64_t(s.tq), C), nk = ceilDiv(int64_t(s.tk), C);
+  double nq = blocksOf(s.tq, c), nk = blocksOf(s.tk, c);
   // Blocks computed: all, or with causal block skipping those on or below
   // the diagonal (aligned bottom-right when Tk > Tq); diagonal blocks are
-  // computed whole.
-  double blocks = double(nq) * double(nk);
+  // computed whole: query block i needs min(nk, i + 1 + off) key blocks,
+  // summed in closed form (a loop over the blocks hung on T near 2^62).
+  double blocks = nq * nk;
   if (isCausal(p)) {
-    blocks = 0;
-    for (int64_t i = 0; i < nq; ++i)
-      blocks += double(std::min(nk, i + 1 + std::max<int64_t>(nk - nq, 0)));
+    double off = std::max(nk - nq, 0.0);
+    // Query blocks below `partial` see fewer than all nk key blocks.
+    double partial = std::clamp(nk - 1 - off, 0.0, nq);
+    blocks = partial * (1 + off) + partial * (partial - 1) / 2 +
+             (nq - partial) * nk;
   }
-  double indep = s.bh * double(nq);
+  double indep = s.bh * nq;
   Work w(t, s.e);
   w.matmul(blocks * 2 * c * c * s.dk * s.bh, c, c, s.dk, indep); // Q K^T
   w.matmul(blocks * 2 * c * c * s.dv * s.bh, c, s.dv, c, indep); // P V
@@ -340,14 +355,14 @@ FormEstimate estimateFlash(const AttentionProblem &p,
   w.vector(blocks * c * (s.dv + kExpFlops) * s.bh, indep);
   // Q read and O written once; K/V read once per query block that needs them.
   double bytes =
-      s.bh * s.e * (double(nq) * c * (s.dk + s.dv) + blocks * c * (s.dk + s.dv));
+      s.bh * s.e * (nq * c * (s.dk + s.dv) + blocks * c * (s.dk + s.dv));
   FormEstimate est;
   est.form = FormKind::Chunkwise;
   est.chunkSize = C;
   std::ostringstream note;
-  note << "flash tiling, " << nq << " query blocks of " << C;
+  note << "flash tiling, " << countStr(nq) << " query blocks of " << C;
   est.note = note.str();
-  return finish(est, w, bytes, double(nk), t);
+  return finish(est, w, bytes, nk, t);
 }
 
 /// Linear family in chunks of C: quadratic inside a chunk, the state carried
@@ -356,8 +371,7 @@ FormEstimate estimateLinearChunkwise(const AttentionProblem &p,
                                      const TargetDescription &t, int64_t C) {
   Shape s(p);
   double c = double(C);
-  int64_t nChunks = ceilDiv(int64_t(s.tq), C);
-  double N = double(nChunks);
+  double N = blocksOf(s.tq, c);
   double Tp = N * c; // padded length: the padding is computed too
   double state = s.dk * s.dv;
   double chunksIndep = s.bh * N;
@@ -384,7 +398,7 @@ FormEstimate estimateLinearChunkwise(const AttentionProblem &p,
   est.form = FormKind::Chunkwise;
   est.chunkSize = C;
   std::ostringstream note;
-  note << nChunks << " chunks of " << C;
+  note << countStr(N) << " chunks of " << C;
   if (spills)
     note << ", state spilled per chunk";
   est.note = note.str();

@@ -177,7 +177,11 @@ void LinearChunkEmitter::emitDecays(Chunk &c) {
     return [=](OpBuilder &b, Location l, ValueRange a) -> Value {
       Value g = arith::MaximumFOp::create(
           b, l, LinalgBuilder::toF32(b, l, a[0]), cst(b, l, kMinLogDecay));
-      Value inc = add(b, l, a[1], g);
+      // Not reassociable: b_t and b_C must be summed in the same order, so
+      // that b_C - b_t cancels their shared prefix exactly. Reassociated
+      // (vectorized) sums round differently; over T = 1000 strong gates
+      // (|b| ~ 3000) that cost the final state 1e-3 of accuracy.
+      Value inc = arith::AddFOp::create(b, l, a[1], g);
       if (tDim == ~0u)
         return inc;
       return select(b, l, cmpIdx(b, l, arith::CmpIPredicate::ule,
@@ -710,6 +714,19 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
 // Patterns
 //===----------------------------------------------------------------------===//
 
+/// Padding a static length `t` to a multiple of `c` must stay within int64
+/// (static sizes may be close to 2^63; the folded N * C used to wrap around
+/// to a negative size and leave IR that does not verify).
+LogicalResult checkPaddedLength(Operation *op, StringRef what, int64_t t,
+                                int64_t c) {
+  if (ShapedType::isDynamic(t) ||
+      t <= std::numeric_limits<int64_t>::max() - (c - 1))
+    return success();
+  return op->emitOpError() << what << " " << t
+                           << " padded to a multiple of the chunk size " << c
+                           << " exceeds the 64-bit size range";
+}
+
 /// The chunk size the op's form asks for: chunk_size for chunkwise, T for
 /// quadratic; failure (with a diagnostic) when chunkwise has none.
 FailureOr<OpFoldResult> chunkFor(LinalgBuilder &lb, AttentionOpInterface op) {
@@ -725,6 +742,9 @@ FailureOr<OpFoldResult> chunkFor(LinalgBuilder &lb, AttentionOpInterface op) {
   int64_t t = op.getQuerySeqLen();
   if (!ShapedType::isDynamic(t) && *c > static_cast<uint64_t>(t))
     return OpFoldResult(lb.builder().getIndexAttr(t));
+  if (failed(checkPaddedLength(op, "sequence length", t,
+                               static_cast<int64_t>(*c))))
+    return failure();
   return OpFoldResult(lb.builder().getIndexAttr(*c));
 }
 
@@ -790,6 +810,9 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
     int64_t tq = op.getQuerySeqLen(), tk = op.getKeySeqLen();
     if (!ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk))
       block = std::min(block, std::max(tq, tk));
+    if (failed(checkPaddedLength(op, "query length", tq, block)) ||
+        failed(checkPaddedLength(op, "key length", tk, block)))
+      return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     rewriter.replaceOp(op, emitTiledSoftmax(lb, op, block));
     return success();

@@ -2,6 +2,9 @@
 import collections
 import hashlib
 import os
+import platform
+import shutil
+import tempfile
 import threading
 
 import numpy as np
@@ -32,13 +35,29 @@ class Kernel:
     `kernel.call(name, *inputs)` any of them. Results are allocated here and
     returned (one array, or a tuple)."""
 
-    def __init__(self, text, pipeline):
+    def __init__(self, text, pipeline, _native=None):
         try:
-            self._native = _attn.Kernel(text, pipeline)
+            self._native = _native or _attn.Kernel(text, pipeline)
         except _attn.NativeError as e:
             raise CompileError(str(e)) from None
         self.text = text
         self.pipeline = pipeline
+
+    def save(self, path):
+        """Writes the compiled code as a shared library at `path` (and its
+        signatures at path + '.sig'); Kernel.load(path) reads it back."""
+        try:
+            self._native.save(os.fspath(path))
+        except _attn.NativeError as e:
+            raise OSError(str(e)) from None
+
+    @classmethod
+    def load(cls, path):
+        try:
+            native = _attn.Kernel.load(os.fspath(path))
+        except _attn.NativeError as e:
+            raise OSError(str(e)) from None
+        return cls(None, None, _native=native)
 
     @property
     def functions(self):
@@ -82,28 +101,89 @@ class Kernel:
 _cache = collections.OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 128
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "disk_hits": 0, "misses": 0}
+
+
+def _host_id():
+    """What compiled code depends on besides the program: the CPU (code is
+    compiled for the host's instruction set) and the attn version."""
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("model name", "flags")):
+                    cpu += line
+                if line.startswith("flags"):
+                    break
+    except OSError:
+        pass
+    return _attn.version() + "\0" + cpu
+
+
+def cache_dir():
+    """The on-disk kernel cache: $ATTN_CACHE_DIR, else
+    $XDG_CACHE_HOME/attn (~/.cache/attn); ATTN_CACHE_DIR='' disables it."""
+    d = os.environ.get("ATTN_CACHE_DIR")
+    if d is not None:
+        return d or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "attn")
+
+
+def _from_disk(directory, key):
+    path = os.path.join(directory, key + ".so")
+    if not (os.path.exists(path) and os.path.exists(path + ".sig")):
+        return None
+    try:
+        return Kernel.load(path)
+    except OSError:
+        return None  # a partial or foreign entry: compile again
+
+
+def _to_disk(directory, key, kernel):
+    """Saves atomically: a reader sees a whole entry or none."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=directory, prefix=".tmp-")
+        try:
+            kernel.save(os.path.join(tmp, "k.so"))
+            final = os.path.join(directory, key + ".so")
+            os.replace(os.path.join(tmp, "k.so.sig"), final + ".sig")
+            os.replace(os.path.join(tmp, "k.so"), final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the cache is an optimization; never fail a compile over it
 
 
 def compile(text, pipeline=None, *, target="cpu", form="auto",
             chunk_size=None, cache=True):
     """Compiles MLIR text (a str, or bytes) and returns a Kernel. `pipeline`
-    defaults to pipeline_for(target, form, chunk_size). Compiled kernels are
-    kept in memory, keyed by (text, pipeline)."""
+    defaults to pipeline_for(target, form, chunk_size). Kernels are cached
+    by (text, pipeline): in memory, and on disk as shared libraries in
+    cache_dir(), so another process loads them without compiling."""
     if isinstance(text, bytes):
         text = text.decode()
     if not isinstance(text, str):
         raise TypeError(f"'text' must be MLIR text, got {type(text).__name__}")
     if pipeline is None:
         pipeline = pipeline_for(target, form, chunk_size)
-    key = hashlib.sha256((pipeline + "\0" + text).encode()).hexdigest()
+    key = hashlib.sha256(
+        (_host_id() + "\0" + pipeline + "\0" + text).encode()).hexdigest()
     with _cache_lock:
         if cache and key in _cache:
             _cache.move_to_end(key)
             _stats["hits"] += 1
             return _cache[key]
-        _stats["misses"] += 1
-    kernel = Kernel(text, pipeline)
+    directory = cache_dir() if cache else None
+    kernel = _from_disk(directory, key) if directory else None
+    with _cache_lock:
+        _stats["disk_hits" if kernel else "misses"] += 1
+    if kernel is None:
+        kernel = Kernel(text, pipeline)
+        if directory:
+            _to_disk(directory, key, kernel)
     if cache:
         with _cache_lock:
             _cache[key] = kernel
@@ -113,15 +193,21 @@ def compile(text, pipeline=None, *, target="cpu", form="auto",
 
 
 def cache_info():
-    """{'hits', 'misses', 'size'} of the in-memory kernel cache."""
+    """{'hits', 'disk_hits', 'misses', 'size', 'dir'} of the kernel cache."""
     with _cache_lock:
-        return dict(_stats, size=len(_cache))
+        return dict(_stats, size=len(_cache), dir=cache_dir())
 
 
-def clear_cache():
+def clear_cache(disk=False):
+    """Empties the in-memory cache (and the on-disk one with disk=True)."""
     with _cache_lock:
         _cache.clear()
-        _stats.update(hits=0, misses=0)
+        _stats.update(hits=0, disk_hits=0, misses=0)
+    directory = cache_dir()
+    if disk and directory and os.path.isdir(directory):
+        for name in os.listdir(directory):
+            if name.endswith((".so", ".sig")):
+                os.remove(os.path.join(directory, name))
 
 
 def transform(text, pipeline):

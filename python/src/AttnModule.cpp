@@ -67,6 +67,22 @@ public:
       throw CompileFailure(take(error));
   }
   ~Kernel() { attnKernelDestroy(kernel); }
+
+  /// A kernel saved by save(), loaded without compiling.
+  static Kernel *load(const std::string &path) {
+    char *error = nullptr;
+    AttnKernel *k = attnKernelLoad(path.c_str(), &error);
+    if (!k)
+      throw CompileFailure(take(error));
+    return new Kernel(k);
+  }
+
+  /// Writes the compiled code as a shared library (plus `path`.sig).
+  void save(const std::string &path) {
+    char *error = nullptr;
+    if (attnKernelSave(kernel, path.c_str(), &error))
+      throw CompileFailure(take(error));
+  }
   Kernel(const Kernel &) = delete;
   Kernel &operator=(const Kernel &) = delete;
 
@@ -119,6 +135,7 @@ public:
   }
 
 private:
+  explicit Kernel(AttnKernel *k) : kernel(k) {}
   AttnKernel *kernel;
 };
 
@@ -143,6 +160,10 @@ NB_MODULE(_attn, m) {
       .def(nb::init<const std::string &, const std::string &>(),
            nb::arg("text"), nb::arg("pipeline"),
            "Parses, lowers with `pipeline` and JIT-compiles MLIR text.")
+      .def_static("load", &Kernel::load, nb::arg("path"),
+                  "Loads a kernel written by save().")
+      .def("save", &Kernel::save, nb::arg("path"),
+           "Writes the kernel as a shared library (and path.sig).")
       .def_prop_ro("functions", &Kernel::functions)
       .def("signature", &Kernel::signature, nb::arg("func"))
       .def("call", &Kernel::call, nb::arg("func"), nb::arg("buffers"));

@@ -142,3 +142,46 @@ def test_bad_arguments(rng, bad, exc, msg):
 
 def test_compile_error_is_value_error():
     assert issubclass(attn.CompileError, ValueError)
+
+
+def test_save_and_load(rng, tmp_path):
+    kernel = attn.compile(SOFTMAX)
+    path = tmp_path / "softmax.so"
+    kernel.save(path)
+    loaded = attn.Kernel.load(path)
+    assert loaded.functions == ["f"]
+    assert loaded.signature("f") == kernel.signature("f")
+    q, k, v = arrays(rng, *[(1, 8, 2, 16)] * 3)
+    np.testing.assert_array_equal(loaded(q, k, v), kernel(q, k, v))
+    with pytest.raises(OSError, match="cannot read .*missing.so.sig"):
+        attn.Kernel.load(tmp_path / "missing.so")
+    (tmp_path / "bad.so").write_text("not a library")
+    (tmp_path / "bad.so.sig").write_text("f\t0\t0:1x8x2x16\n")
+    with pytest.raises(OSError, match="cannot load"):
+        attn.Kernel.load(tmp_path / "bad.so")
+
+
+def test_disk_cache(rng, tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTN_CACHE_DIR", str(tmp_path))
+    attn.clear_cache()
+    q, k, v = arrays(rng, *[(1, 24, 2, 8)] * 3)
+    first = attn.linear_attention(q, k, v)
+    assert attn.cache_info()["misses"] == 1
+    assert len(list(tmp_path.glob("*.so"))) == 1
+    attn.clear_cache()  # memory only: the next process would start so
+    second = attn.linear_attention(q, k, v)
+    info = attn.cache_info()
+    assert info["disk_hits"] == 1 and info["misses"] == 0
+    np.testing.assert_array_equal(first, second)
+    attn.clear_cache(disk=True)
+    assert not list(tmp_path.glob("*.so"))
+    monkeypatch.setenv("ATTN_CACHE_DIR", "")  # disabled
+    attn.linear_attention(q, k, v)
+    assert attn.cache_info()["dir"] is None and not list(tmp_path.glob("*"))
+
+
+def test_malformed_signature_file(tmp_path):
+    (tmp_path / "k.so").write_text("")
+    (tmp_path / "k.so.sig").write_text("f\t3\t0:1x8\n")  # 3 inputs, 1 arg
+    with pytest.raises(OSError, match="malformed signature file"):
+        attn.Kernel.load(tmp_path / "k.so")

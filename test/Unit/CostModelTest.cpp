@@ -248,6 +248,51 @@ TEST(CostModelTest, EstimatesArePositiveAndFinite) {
   });
 }
 
+// Static sizes may be anywhere up to 2^63 - 1 (attn-opt accepts them). The
+// causal flash estimate once looped over the query blocks (T near 2^62 hung
+// attn-select-form) and converted sizes back from double to int64 (undefined
+// behaviour near 2^63); now every estimate is immediate and finite.
+TEST(CostModelTest, HugeStaticSizesAreEstimatedQuickly) {
+  TargetDescription t = *lookupTarget("x86-avx512");
+  for (OpFamily family : kAllFamilies)
+    for (int64_t size : {int64_t(1) << 62, int64_t(INT64_MAX)}) {
+      AttentionProblem p = makeProblem(family, size, size, size, size,
+                                       /*causal=*/true, 4);
+      p.seqLenK = size - 1;
+      for (FormKind form : applicableForms(p))
+        for (int64_t chunk : {int64_t(0), int64_t(16), int64_t(INT64_MAX)}) {
+          FormEstimate e = estimate(p, form, t, chunk);
+          SCOPED_TRACE(std::string(familyName(family)) + " " + formName(form));
+          EXPECT_FALSE(std::isnan(e.timeNs));
+          EXPECT_GT(e.timeNs, 0);
+          EXPECT_FALSE(e.note.empty());
+        }
+    }
+}
+
+// The closed form of the causal block count equals the sum it replaced.
+TEST(CostModelTest, CausalFlashBlocksMatchTheDirectSum) {
+  TargetDescription t = *lookupTarget("x86-avx512");
+  for (int64_t tq : {1, 5, 16, 17, 100})
+    for (int64_t tk : {tq, tq + 1, tq + 40, 3 * tq}) {
+      AttentionProblem p = makeProblem(OpFamily::Softmax, 1, 1, tq, 64,
+                                       /*causal=*/true, 4);
+      p.seqLenK = tk;
+      int64_t C = 16, nq = (tq + C - 1) / C, nk = (tk + C - 1) / C;
+      double blocks = 0;
+      for (int64_t i = 0; i < nq; ++i)
+        blocks += double(std::min(nk, i + 1 + std::max<int64_t>(nk - nq, 0)));
+      AttentionProblem full = p;
+      full.causal = false;
+      // Every term scales with the number of blocks computed except the
+      // q/o bytes; compare the flops, which are proportional to it.
+      double ratio = estimate(p, FormKind::Chunkwise, t, C).flops /
+                     estimate(full, FormKind::Chunkwise, t, C).flops;
+      EXPECT_NEAR(ratio, blocks / double(nq * nk), 1e-12)
+          << "Tq=" << tq << " Tk=" << tk;
+    }
+}
+
 TEST(CostModelTest, RankFormsIsSortedAndComplete) {
   forEachProblem([](const AttentionProblem &p, const TargetDescription &t) {
     SCOPED_TRACE(problemText(p, t));
