@@ -104,20 +104,6 @@ OpFoldResult mulIdx(OpBuilder &b, Location loc, OpFoldResult x,
 // Linear family
 //===----------------------------------------------------------------------===//
 
-/// What distinguishes the members of the linear family chunk by chunk.
-struct ChunkProblem {
-  AttentionOpInterface op;
-  Value q, k, v, initialState;
-  FeatureMap featureMap = FeatureMap::Identity;
-  bool normalize = false;
-  bool causal = true;
-  Value gate; // [B,T,H] (scalar) or [B,T,H,Dk] (vector) log-decay, or null
-  Value beta; // [B,T,H] for the delta rule, or null
-  bool vectorGate() const {
-    return gate && cast<ShapedType>(gate.getType()).getRank() == 4;
-  }
-};
-
 /// Per-chunk values shared by the pieces below; chunk inputs keep the
 /// [B, C, H, ...] layout of the op, everything computed is [B, H, C, ...].
 struct Chunk {
@@ -128,7 +114,7 @@ struct Chunk {
 
 class LinearChunkEmitter {
 public:
-  LinearChunkEmitter(LinalgBuilder &lb, const ChunkProblem &p, Value scale)
+  LinearChunkEmitter(LinalgBuilder &lb, const LinearFamilyProblem &p, Value scale)
       : lb(lb), p(p), scale(scale), loc(lb.getLoc()) {
     B = lb.size(p.q, 0);
     H = lb.size(p.q, 2);
@@ -163,7 +149,7 @@ private:
   Value emitNormalizerUpdate(const Chunk &c, Value z);
 
   LinalgBuilder &lb;
-  const ChunkProblem &p;
+  const LinearFamilyProblem &p;
   Value scale;
   Location loc;
   OpFoldResult B, H, Dk, Dv, C;
@@ -759,37 +745,22 @@ bool isChunkLowered(AttentionOpInterface op) {
   return *form == Form::Quadratic && op.hasRecurrentState();
 }
 
-template <typename OpT>
-struct LinearFamilyToChunks : OpRewritePattern<OpT> {
-  using OpRewritePattern<OpT>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OpT op,
+struct LinearFamilyToChunks : OpInterfaceRewritePattern<AttentionOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    auto iface = cast<AttentionOpInterface>(op.getOperation());
-    if (!isChunkLowered(iface) || failed(checkUngroupedHeads(iface)))
+    if (!op.hasRecurrentState() || !isChunkLowered(op) ||
+        failed(checkUngroupedHeads(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    FailureOr<OpFoldResult> chunk = chunkFor(lb, iface);
+    FailureOr<OpFoldResult> chunk = chunkFor(lb, op);
     if (failed(chunk))
       return failure();
-    ChunkProblem p{iface, op.getQ(), op.getK(), op.getV(),
-                   op.getInitialState()};
-    describe(op, p);
-    LinearChunkEmitter e(lb, p, emitScale(lb, iface));
+    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    LinearChunkEmitter e(lb, p, emitScale(lb, op));
     auto [o, state] = e.emit(*chunk);
     replaceWithOutputAndState(rewriter, op, o, state);
     return success();
-  }
-  static void describe(LinearAttentionOp op, ChunkProblem &p) {
-    p.featureMap = op.getFeatureMap();
-    p.normalize = op.getNormalize();
-    p.causal = op.getCausal();
-  }
-  static void describe(GatedLinearAttentionOp op, ChunkProblem &p) {
-    p.gate = op.getG();
-  }
-  static void describe(DeltaRuleOp op, ChunkProblem &p) {
-    p.gate = op.getG();
-    p.beta = op.getBeta();
   }
 };
 
@@ -838,8 +809,5 @@ struct AttnLowerChunkwisePass
 } // namespace
 
 void mlir::attn::populateAttnChunkwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<LinearFamilyToChunks<LinearAttentionOp>,
-               LinearFamilyToChunks<GatedLinearAttentionOp>,
-               LinearFamilyToChunks<DeltaRuleOp>, SoftmaxToTiles>(
-      patterns.getContext());
+  patterns.add<LinearFamilyToChunks, SoftmaxToTiles>(patterns.getContext());
 }

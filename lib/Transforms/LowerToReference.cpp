@@ -36,23 +36,13 @@ using namespace mlir::attn;
 
 namespace {
 
-/// What distinguishes the members of the linear family in the recurrence.
-struct Recurrence {
-  Value q, k, v;
-  Value initialState; // [B,H,Dk,Dv] f32 or null
-  FeatureMap featureMap = FeatureMap::Identity;
-  bool normalize = false;
-  Value gate; // [B,T,H] or [B,T,H,Dk] log-decay, or null
-  Value beta; // [B,T,H] for the delta rule, or null
-};
-
 /// Loop dimensions of the per-step generics on [B, H, Dk, Dv] states.
 enum StepDim : unsigned { kB = 0, kH = 1, kI = 2, kJ = 3 };
 
 /// The causal recurrence; returns {o, final state}.
 std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
                                        AttentionOpInterface op,
-                                       const Recurrence &r) {
+                                       const LinearFamilyProblem &r) {
   OpBuilder &b = lb.builder();
   Location loc = lb.getLoc();
   FeatureMap fm = r.featureMap;
@@ -176,10 +166,10 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
 
 /// Non-causal linear attention: S = S0 + sum_t phi(k_t) v_t^T, o = phi(q) S.
 std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
-                                            LinearAttentionOp op) {
-  FeatureMap fm = op.getFeatureMap();
-  Value q = op.getQ(), k = op.getK(), v = op.getV();
-  Value scale = emitScale(lb, op);
+                                            const LinearFamilyProblem &p) {
+  FeatureMap fm = p.featureMap;
+  Value q = p.q, k = p.k, v = p.v;
+  Value scale = emitScale(lb, p.op);
   OpFoldResult B = lb.size(q, 0), T = lb.size(q, 1), H = lb.size(q, 2),
                Dk = lb.size(q, 3), Dv = lb.size(v, 3);
   auto phi = [&](OpBuilder &bb, Location l, Value x) {
@@ -191,7 +181,7 @@ std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
     return arith::AddFOp::create(bb, l, a[2], p);
   };
 
-  Value s0 = op.getInitialState() ? lb.copy(op.getInitialState())
+  Value s0 = p.initialState ? lb.copy(p.initialState)
                                   : lb.filled({B, H, Dk, Dv}, 0.0);
   // Dims (b, h, i, j, t): S[b,h,i,j] += phi(k)[b,t,h,i] v[b,t,h,j].
   Value s = lb.generic({k, v}, s0,
@@ -204,7 +194,7 @@ std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
                           lb.proj(5, {0, 1, 2, 3})},
                          {4}, mulAdd);
   Value den;
-  if (op.getNormalize()) {
+  if (p.normalize) {
     // Dims (b, h, i, t): z[b,h,i] = sum_t phi(k)[b,t,h,i].
     Value z = lb.generic(
         {k}, lb.filled({B, H, Dk}, 0.0),
@@ -218,7 +208,7 @@ std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
                       lb.proj(4, {0, 1, 2})},
                      {3}, mulAdd);
   }
-  Type outType = outputElementType(op);
+  Type outType = outputElementType(p.op);
   return {emitOutput(lb, num, den, scale, outType), s};
 }
 
@@ -325,53 +315,17 @@ struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
   }
 };
 
-struct LinearToReference : OpRewritePattern<LinearAttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LinearAttentionOp op,
+struct LinearFamilyToReference
+    : OpInterfaceRewritePattern<AttentionOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(checkUngroupedHeads(op)))
+    if (!op.hasRecurrentState() || failed(checkUngroupedHeads(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    if (!op.getCausal()) {
-      auto [o, state] = emitNonCausalLinear(lb, op);
-      replaceWithOutputAndState(rewriter, op, o, state);
-      return success();
-    }
-    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
-    r.featureMap = op.getFeatureMap();
-    r.normalize = op.getNormalize();
-    auto [o, state] = emitRecurrence(lb, op, r);
-    replaceWithOutputAndState(rewriter, op, o, state);
-    return success();
-  }
-};
-
-struct GatedToReference : OpRewritePattern<GatedLinearAttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GatedLinearAttentionOp op,
-                                PatternRewriter &rewriter) const override {
-    if (failed(checkUngroupedHeads(op)))
-      return failure();
-    LinalgBuilder lb(rewriter, op.getLoc());
-    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
-    r.gate = op.getG();
-    auto [o, state] = emitRecurrence(lb, op, r);
-    replaceWithOutputAndState(rewriter, op, o, state);
-    return success();
-  }
-};
-
-struct DeltaToReference : OpRewritePattern<DeltaRuleOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DeltaRuleOp op,
-                                PatternRewriter &rewriter) const override {
-    if (failed(checkUngroupedHeads(op)))
-      return failure();
-    LinalgBuilder lb(rewriter, op.getLoc());
-    Recurrence r{op.getQ(), op.getK(), op.getV(), op.getInitialState()};
-    r.gate = op.getG();
-    r.beta = op.getBeta();
-    auto [o, state] = emitRecurrence(lb, op, r);
+    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    auto [o, state] = p.causal ? emitRecurrence(lb, op, p)
+                               : emitNonCausalLinear(lb, p);
     replaceWithOutputAndState(rewriter, op, o, state);
     return success();
   }
@@ -394,6 +348,6 @@ struct AttnLowerToReferencePass
 } // namespace
 
 void mlir::attn::populateAttnToReferencePatterns(RewritePatternSet &patterns) {
-  patterns.add<SoftmaxToReference, LinearToReference, GatedToReference,
-               DeltaToReference>(patterns.getContext());
+  patterns.add<SoftmaxToReference, LinearFamilyToReference>(
+      patterns.getContext());
 }

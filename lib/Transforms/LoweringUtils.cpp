@@ -72,6 +72,27 @@ Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scal
                 });
 }
 
+LinearFamilyProblem
+LinearFamilyProblem::describe(AttentionOpInterface op) {
+  LinearFamilyProblem p;
+  p.op = op;
+  p.q = op.getQ();
+  p.k = op.getK();
+  p.v = op.getV();
+  p.initialState = op.getInitialStateOrNull();
+  p.causal = op.isCausal();
+  if (auto linear = dyn_cast<LinearAttentionOp>(op.getOperation())) {
+    p.featureMap = linear.getFeatureMap();
+    p.normalize = linear.getNormalize();
+  } else if (auto gated = dyn_cast<GatedLinearAttentionOp>(op.getOperation())) {
+    p.gate = gated.getG();
+  } else if (auto delta = dyn_cast<DeltaRuleOp>(op.getOperation())) {
+    p.gate = delta.getG();
+    p.beta = delta.getBeta();
+  }
+  return p;
+}
+
 LogicalResult mlir::attn::checkUngroupedHeads(AttentionOpInterface op) {
   if (!op.hasGroupedHeads())
     return success();

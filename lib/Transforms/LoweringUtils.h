@@ -31,6 +31,25 @@ inline Type outputElementType(AttentionOpInterface op) {
   return cast<ShapedType>(op.getO().getType()).getElementType();
 }
 
+/// What distinguishes the members of the linear family, as every lowering
+/// of them needs it.
+struct LinearFamilyProblem {
+  AttentionOpInterface op;
+  Value q, k, v;
+  Value initialState; // [B,H,Dk,Dv] f32 or null
+  FeatureMap featureMap = FeatureMap::Identity;
+  bool normalize = false;
+  bool causal = true;
+  Value gate; // [B,T,H] (scalar) or [B,T,H,Dk] (vector) log-decay, or null
+  Value beta; // [B,T,H] for the delta rule, or null
+
+  /// The description of a linear-family op (null `op` for softmax).
+  static LinearFamilyProblem describe(AttentionOpInterface op);
+  bool vectorGate() const {
+    return gate && cast<ShapedType>(gate.getType()).getRank() == 4;
+  }
+};
+
 /// Fails with a diagnostic when `op` has grouped heads (Hq != Hkv): the
 /// lowerings see one k/v head per query head; attn-parallelize-heads slices
 /// each query head's k/v head first (the attn pipelines run it).
