@@ -123,17 +123,21 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--ops", default="linear,gated,delta,softmax")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--T", default="1024,4096,16384",
+                    help="sequence lengths (comma-separated)")
+    ap.add_argument("--D", default="64,128", help="head dims")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     args = ap.parse_args()
     ops = args.ops.split(",")
     shapes = ([(1, 1024, 8, 64)] if args.quick else
-              [(1, T, 8, D) for D in (64, 128) for T in (1024, 4096, 16384)])
+              [(1, int(T), 8, int(D)) for D in args.D.split(",")
+               for T in args.T.split(",")])
     rng = np.random.default_rng(0)
     ceiling = sgemm_gflops()
     rows = []
     for op in ops:
         for B, T, H, D in shapes:
-            if op == "softmax" and T > 4096 and not args.quick:
+            if op == "softmax" and T >= 4096 and not args.quick:
                 reps = 1  # numpy's blocked softmax takes seconds here
             else:
                 reps = args.repeats
@@ -165,7 +169,7 @@ def write_table(path, rows, ceiling):
         "",
         f"Machine: {cpu}, {os.cpu_count()} cores. numpy {np.__version__}; "
         f"measured sgemm ceiling (numpy 1024^3 matmul): {ceiling:.0f} GFLOP/s.",
-        f"Command: `python3 bench/cpu/run.py{' --quick' if len(rows) < 8 else ''}`; "
+        f"Command: `python3 bench/cpu/run.py {' '.join(sys.argv[1:])}`; "
         "medians; f32; attn with the cost model's form and chunk size.",
         "",
         "| op | B | T | H | D | attn ms | numpy ms | torch ms | attn vs numpy | "

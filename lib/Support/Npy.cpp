@@ -464,6 +464,15 @@ bool readNpy(const std::string &path, NpyArray &out, std::string &error) {
   }
   if (in.bad())
     return fail("read error");
+  return parseNpy(file, path, out, error);
+}
+
+bool parseNpy(const std::string &file, const std::string &name, NpyArray &out,
+              std::string &error) {
+  auto fail = [&](const std::string &msg) {
+    error = "'" + name + "': " + msg;
+    return false;
+  };
 
   static const char magic[] = "\x93NUMPY";
   if (file.size() < 8 || file.compare(0, 6, magic, 6) != 0)

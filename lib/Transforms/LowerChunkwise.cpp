@@ -785,7 +785,8 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
         failed(checkPaddedLength(op, "key length", tk, block)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    rewriter.replaceOp(op, emitTiledSoftmax(lb, op, block));
+    replaceWithOutputAndState(rewriter, op, emitTiledSoftmax(lb, op, block),
+                              /*finalState=*/nullptr);
     return success();
   }
 };

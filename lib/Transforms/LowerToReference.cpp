@@ -310,7 +310,8 @@ struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
     if (failed(checkUngroupedHeads(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    rewriter.replaceOp(op, emitSoftmax(lb, op));
+    replaceWithOutputAndState(rewriter, op, emitSoftmax(lb, op),
+                              /*finalState=*/nullptr);
     return success();
   }
 };

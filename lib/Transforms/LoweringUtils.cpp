@@ -96,9 +96,13 @@ LinearFamilyProblem::describe(AttentionOpInterface op) {
 LogicalResult mlir::attn::checkUngroupedHeads(AttentionOpInterface op) {
   if (!op.hasGroupedHeads())
     return success();
+  // A dynamic head count may hide grouped heads: '?' in the message.
+  auto count = [](int64_t n) {
+    return ShapedType::isDynamic(n) ? std::string("?") : std::to_string(n);
+  };
   return op->emitOpError()
-         << "has grouped heads (" << op.getNumHeads() << " query heads, "
-         << op.getNumKVHeads()
+         << "has grouped heads (" << count(op.getNumHeads())
+         << " query heads, " << count(op.getNumKVHeads())
          << " key/value heads): run --attn-parallelize-heads first (the attn "
             "pipelines do)";
 }
@@ -109,5 +113,13 @@ void mlir::attn::replaceWithOutputAndState(RewriterBase &rewriter,
   SmallVector<Value> values{o};
   if (op->getNumResults() == 2)
     values.push_back(finalState);
+  // The lowering takes each size from the operand that knows it, so a value
+  // may be more (or less) static than the op's result, e.g. Dv static in v
+  // but dynamic in o. The verifier made them compatible: cast to the result
+  // type, which the users expect.
+  for (auto [value, result] : llvm::zip(values, op->getResults()))
+    if (value.getType() != result.getType())
+      value = tensor::CastOp::create(rewriter, op->getLoc(), result.getType(),
+                                     value);
   rewriter.replaceOp(op, values);
 }

@@ -55,8 +55,9 @@ struct LinearFamilyProblem {
 /// each query head's k/v head first (the attn pipelines run it).
 LogicalResult checkUngroupedHeads(AttentionOpInterface op);
 
-/// Replaces `op`'s results with {o, final state}; the final state is dropped
-/// when the op does not return it.
+/// Replaces `op`'s results with {o, final state}, cast to the result types
+/// where their static sizes differ; the final state is dropped when the op
+/// does not return it (and may be null then).
 void replaceWithOutputAndState(RewriterBase &rewriter, Operation *op, Value o,
                                Value finalState);
 

@@ -96,15 +96,18 @@ struct ParallelizeHeads : OpInterfaceRewritePattern<AttentionOpInterface> {
 
     SmallVector<Value> inits;
     for (Value r : raw->getResults()) {
-      // The results' sizes are those of the operands they come from.
-      SmallVector<OpFoldResult> sizes;
+      // The results' dynamic sizes are those of the operands they come from.
+      // The init keeps the result's own type even where an operand knows the
+      // size statically: a more static type would not match the result's
+      // users, nor the per-head results inserted into it.
+      SmallVector<Value> dynamicSizes;
       auto type = cast<RankedTensorType>(r.getType());
       for (int64_t i = 0; i < type.getRank(); ++i)
-        sizes.push_back(type.isDynamicDim(i)
-                            ? resultDim(rewriter, loc, op, r, i)
-                            : rewriter.getIndexAttr(type.getDimSize(i)));
-      inits.push_back(tensor::EmptyOp::create(rewriter, loc, sizes,
-                                              type.getElementType()));
+        if (type.isDynamicDim(i))
+          dynamicSizes.push_back(getValueOrCreateConstantIndexOp(
+              rewriter, loc, resultDim(rewriter, loc, op, r, i)));
+      inits.push_back(
+          tensor::EmptyOp::create(rewriter, loc, type, dynamicSizes));
     }
     SmallVector<OpFoldResult> bounds{
         tensor::getMixedSize(rewriter, loc, op.getQ(), 0),

@@ -5,9 +5,10 @@
 // that verifies, and is small enough (see Budget below), then goes through
 // attn-raise, attn-select-form, attn-select-chunk, attn-parallelize-heads
 // (for half of the inputs), attn-lower-chunkwise and attn-lower-to-reference,
-// one pass at a time. With ATTN_FUZZ_PIPELINE=full
-// in the environment, what lowered also goes through the rest of the CPU
-// pipeline to the LLVM dialect (attn-reference-to-llvm; no JIT).
+// one pass at a time; a comment line `// attn-fuzz: form=... target=...
+// chunk-size=... explain parallelize` in the input sets the pass options. With ATTN_FUZZ_PIPELINE=full in the environment, what
+// lowered also goes through the rest of the CPU pipeline to the LLVM dialect
+// (attn-reference-to-llvm; no JIT).
 //
 // Diagnostics are captured, never printed (ATTN_FUZZ_VERBOSE=1 prints them,
 // to understand a reproducer). Besides crashes, sanitizer reports and
@@ -35,6 +36,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -50,7 +52,7 @@ namespace {
 /// passes in the number of ops: no pass loops over T or D at compile time
 /// (the cost model once did: a causal softmax with T near 2^62 hung
 /// attn-select-form), so static sizes are left free, up to 2^63 - 1, for the
-/// four passes. The optional full pipeline is bounded further: upstream
+/// attn passes. The optional full pipeline is bounded further: upstream
 /// folds may materialize constants of the static sizes.
 struct Budget {
   /// Longer inputs are not parsed (libFuzzer's -max_len is usually smaller).
@@ -127,6 +129,49 @@ bool onlyAttnInFunctions(ModuleOp module) {
     ok = false;
   });
   return ok;
+}
+
+/// The pass options of one input. A line `// attn-fuzz: form=chunkwise
+/// target=sm_90 chunk-size=7 explain parallelize` anywhere in the input (a
+/// comment to the parser) sets them, so that mutations reach every option
+/// and its errors; without one, attn-parallelize-heads runs for half of the
+/// inputs (by a checksum of their bytes), so that the lowerings also see
+/// grouped heads, which they must reject.
+struct Knobs {
+  std::string target = "x86-avx512", form = "auto";
+  int64_t chunkSize = 0;
+  bool explain = false;
+  bool parallelize = false;
+};
+
+Knobs knobsOf(StringRef text) {
+  Knobs k;
+  unsigned checksum = 0;
+  for (char c : text)
+    checksum += static_cast<unsigned char>(c);
+  k.parallelize = checksum & 1;
+  size_t pos = text.find("attn-fuzz:");
+  if (pos == StringRef::npos)
+    return k;
+  StringRef line = text.substr(pos + 10).take_until(
+      [](char c) { return c == '\n' || c == '\r'; });
+  SmallVector<StringRef> words;
+  line.split(words, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef w : words) {
+    if (w.consume_front("target="))
+      k.target = w.str();
+    else if (w.consume_front("form="))
+      k.form = w.str();
+    else if (w.consume_front("chunk-size="))
+      (void)w.getAsInteger(10, k.chunkSize); // else 0: the cost model
+    else if (w == "explain")
+      k.explain = true;
+    else if (w == "parallelize")
+      k.parallelize = true;
+    else if (w == "no-parallelize")
+      k.parallelize = false;
+  }
+  return k;
 }
 
 /// The diagnostics of one input: counted, kept for ATTN_FUZZ_VERBOSE and for
@@ -215,23 +260,30 @@ int fuzzOne(const uint8_t *data, size_t size) {
                       smallEnoughForFullPipeline(*module);
 
   using namespace mlir::attn;
-  // Half of the inputs (by a checksum of their bytes) go through
-  // attn-parallelize-heads as every pipeline does; the others reach the
-  // lowerings directly, which must reject grouped heads with an error.
-  unsigned checksum = 0;
-  for (size_t i = 0; i < size; ++i)
-    checksum += data[i];
-  bool parallelize = checksum & 1;
+  Knobs knobs = knobsOf(
+      StringRef(reinterpret_cast<const char *>(data), size));
+  AttnSelectFormOptions formOpts;
+  formOpts.targetName = knobs.target;
+  formOpts.forcedForm = knobs.form;
+  formOpts.explain = knobs.explain;
+  AttnSelectChunkOptions chunkOpts;
+  chunkOpts.targetName = knobs.target;
+  chunkOpts.chunkSize = knobs.chunkSize;
+  chunkOpts.explain = knobs.explain;
   if (!runChecked(*module, "attn-raise",
                   [](OpPassManager &pm) { pm.addPass(createAttnRaise()); },
                   diags) ||
       !runChecked(*module, "attn-select-form",
-                  [](OpPassManager &pm) { pm.addPass(createAttnSelectForm()); },
+                  [&](OpPassManager &pm) {
+                    pm.addPass(createAttnSelectForm(formOpts));
+                  },
                   diags) ||
       !runChecked(*module, "attn-select-chunk",
-                  [](OpPassManager &pm) { pm.addPass(createAttnSelectChunk()); },
+                  [&](OpPassManager &pm) {
+                    pm.addPass(createAttnSelectChunk(chunkOpts));
+                  },
                   diags) ||
-      (parallelize &&
+      (knobs.parallelize &&
        !runChecked(
            *module, "attn-parallelize-heads",
            [](OpPassManager &pm) { pm.addPass(createAttnParallelizeHeads()); },

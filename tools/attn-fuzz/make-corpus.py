@@ -6,7 +6,9 @@ Every .mlir file under the given directories is cut at `// -----` separators
 lines (RUN, CHECK, expected-error, ...) are dropped: libFuzzer's mutations work
 best on short inputs. A piece longer than --max-bytes that holds several
 top-level functions is cut once more, one function per seed. Identical pieces
-are written once.
+are written once. Every seed with an attn op also gets a variant with an
+`// attn-fuzz: ...` line, the pass options attn-fuzz reads (cycling through
+forms, targets, chunk sizes and explain).
 
     tools/attn-fuzz/make-corpus.py --out DIR test docs/examples
 """
@@ -41,6 +43,19 @@ def functions(text):
         current.append(line)
     out.append("\n".join(current))
     return out
+
+
+# Pass options for the seed variants (see Knobs in attn-fuzz.cpp).
+KNOBS = [
+    "form=chunkwise chunk-size=16 explain",
+    "form=recurrent target=x86-avx2 no-parallelize",
+    "form=quadratic target=sm_80 parallelize",
+    "form=reassociated target=sm_90",
+    "chunk-size=7 explain parallelize",
+    "form=chunkwise chunk-size=1000000 target=sm_90",
+    "target=tpu",
+    "form=blocked chunk-size=-3",
+]
 
 
 def main():
@@ -78,14 +93,20 @@ def main():
             else:
                 seeds.append(piece)
         for i, seed in enumerate(seeds):
-            data = (seed + "\n").encode()
-            digest = hashlib.sha1(data).hexdigest()
-            if digest in seen:
-                continue
-            seen.add(digest)
-            with open(os.path.join(args.out, f"{stem}-{i}.mlir"), "wb") as f:
-                f.write(data)
-            written += 1
+            variants = [("", seed)]
+            if "attn." in seed:
+                knobs = KNOBS[(len(seen) + i) % len(KNOBS)]
+                variants.append(("-knobs", f"// attn-fuzz: {knobs}\n{seed}"))
+            for suffix, text in variants:
+                data = (text + "\n").encode()
+                digest = hashlib.sha1(data).hexdigest()
+                if digest in seen:
+                    continue
+                seen.add(digest)
+                name = f"{stem}-{i}{suffix}.mlir"
+                with open(os.path.join(args.out, name), "wb") as f:
+                    f.write(data)
+                written += 1
     print(f"make-corpus: {written} seeds from {len(files)} files in {args.out}")
     return 0
 

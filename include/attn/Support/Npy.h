@@ -31,6 +31,11 @@ struct NpyArray {
 /// Fortran order, truncated data, ...).
 bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 
+/// Parses the bytes of a .npy file; `name` (the file's) prefixes the errors.
+/// readNpy is this on the file's content.
+bool parseNpy(const std::string &bytes, const std::string &name, NpyArray &out,
+              std::string &error);
+
 /// Writes `array` to `path`. On failure returns false and sets `error`.
 bool writeNpy(const std::string &path, const NpyArray &array,
               std::string &error);
