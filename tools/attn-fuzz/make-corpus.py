@@ -65,23 +65,25 @@ def main():
     ap.add_argument("roots", nargs="+", help="directories (or files) to read")
     args = ap.parse_args()
 
-    files = []
+    files = []  # (path, name relative to the root's parent)
     for root in args.roots:
+        base = os.path.dirname(os.path.abspath(root))
         if os.path.isfile(root):
-            files.append(root)
+            files.append((root, os.path.relpath(root, base)))
             continue
         for d, _, names in os.walk(root):
-            files += [os.path.join(d, n) for n in names if n.endswith(".mlir")]
+            files += [(os.path.join(d, n), os.path.relpath(os.path.join(d, n), base))
+                      for n in names if n.endswith(".mlir")]
     os.makedirs(args.out, exist_ok=True)
     for old in os.listdir(args.out):
         if old.endswith(".mlir"):
             os.remove(os.path.join(args.out, old))
 
     seen, written = set(), 0
-    for path in sorted(files):
+    for path, rel in sorted(files):
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        stem = re.sub(r"[^A-Za-z0-9]+", "-", os.path.splitext(path)[0])
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", os.path.splitext(rel)[0])
         stem = stem.strip("-")[-60:]
         seeds = []
         for piece in pieces(text):
