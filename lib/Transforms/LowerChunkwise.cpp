@@ -462,8 +462,7 @@ std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
         beta = pad(p.beta);
 
   SmallVector<Value> inits;
-  inits.push_back(p.initialState ? lb.copy(p.initialState)
-                                 : lb.filled({B, H, Dk, Dv}, 0.0));
+  inits.push_back(initialStateOrZeros(lb, p));
   inits.push_back(lb.empty({B, H, Tp, Dv}));
   if (p.normalize)
     inits.push_back(lb.filled({B, H, Dk}, 0.0));

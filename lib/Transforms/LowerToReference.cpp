@@ -50,11 +50,8 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
   OpFoldResult B = lb.size(r.q, 0), T = lb.size(r.q, 1), H = lb.size(r.q, 2),
                Dk = lb.size(r.q, 3), Dv = lb.size(r.v, 3);
 
-  // The state is updated in place; start from a copy, never the argument.
-  Value s0 = r.initialState ? lb.copy(r.initialState)
-                            : lb.filled({B, H, Dk, Dv}, 0.0);
-  Value o0 = lb.empty({B, T, H, Dv});
-  SmallVector<Value> inits{s0, o0};
+  SmallVector<Value> inits{initialStateOrZeros(lb, r),
+                           lb.empty({B, T, H, Dv})};
   if (r.normalize)
     inits.push_back(lb.filled({B, H, Dk}, 0.0));
 
@@ -181,8 +178,7 @@ std::pair<Value, Value> emitNonCausalLinear(LinalgBuilder &lb,
     return arith::AddFOp::create(bb, l, a[2], p);
   };
 
-  Value s0 = p.initialState ? lb.copy(p.initialState)
-                                  : lb.filled({B, H, Dk, Dv}, 0.0);
+  Value s0 = initialStateOrZeros(lb, p);
   // Dims (b, h, i, j, t): S[b,h,i,j] += phi(k)[b,t,h,i] v[b,t,h,j].
   Value s = lb.generic({k, v}, s0,
                        {lb.proj(5, {0, 4, 1, 2}), lb.proj(5, {0, 4, 1, 3}),

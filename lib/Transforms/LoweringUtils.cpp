@@ -93,6 +93,15 @@ LinearFamilyProblem::describe(AttentionOpInterface op) {
   return p;
 }
 
+Value mlir::attn::initialStateOrZeros(LinalgBuilder &lb,
+                                      const LinearFamilyProblem &p) {
+  if (p.initialState)
+    return lb.copy(p.initialState);
+  return lb.filled({lb.size(p.q, 0), lb.size(p.q, 2), lb.size(p.q, 3),
+                    lb.size(p.v, 3)},
+                   0.0);
+}
+
 LogicalResult mlir::attn::checkUngroupedHeads(AttentionOpInterface op) {
   if (!op.hasGroupedHeads())
     return success();

@@ -50,6 +50,10 @@ struct LinearFamilyProblem {
   }
 };
 
+/// The f32 state [B, H, Dk, Dv] a lowering starts from and updates in
+/// place: a copy of the initial state (never the argument itself), or zeros.
+Value initialStateOrZeros(LinalgBuilder &lb, const LinearFamilyProblem &p);
+
 /// Fails with a diagnostic when `op` has grouped heads (Hq != Hkv): the
 /// lowerings see one k/v head per query head; attn-parallelize-heads slices
 /// each query head's k/v head first (the attn pipelines run it).
