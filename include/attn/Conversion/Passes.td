@@ -1,0 +1,41 @@
+//===- Passes.td - attn conversion passes ------------------*- tablegen -*-===//
+#ifndef ATTN_CONVERSION_PASSES_TD
+#define ATTN_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Turn each attn function into a tensor-core GPU kernel";
+  let description = [{
+    Every function whose body is one attn op on the function's arguments,
+    returning its results, becomes a `gpu.module` of the same name holding
+    one kernel (`<name>_kernel`) that computes the op with bf16 tensor-core
+    products (ldmatrix + mma.sync.m16n8k16, f32 accumulation) on tiles staged
+    in dynamic shared memory; the function itself is removed. The linear
+    family gets a fused chunkwise kernel (one thread block per batch, head
+    and block of 64 value columns walks the chunks, carrying its slice of
+    the state); softmax attention a FlashAttention-2 style kernel (one block
+    per 64 queries, online softmax, causal and window blocks skipped). The
+    chunk is the op's `chunk_size` (rounded to 16, 32 or 64) shrunk until
+    the kernel's shared memory fits the target.
+
+    Each kernel takes one bare pointer per buffer: the function's arguments
+    in order, then its results. How to launch it (grid, block, dynamic
+    shared memory, buffers with names, roles, types and shapes) is recorded
+    in the module attribute `attn.gpu_manifests`, which attn-gpu-compile
+    writes out as JSON beside the PTX.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"sm_90\"",
+           "GPU target description (sm_80, sm_90)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // ATTN_CONVERSION_PASSES_TD

@@ -1,0 +1,120 @@
+//===- GpuProblem.cpp - what a GPU kernel of one attn op computes ---------===//
+#include "GpuProblem.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+/// The buffer name of operand `v` of `op`.
+std::string operandName(AttentionOpInterface op, Value v) {
+  if (v == op.getQ())
+    return "q";
+  if (v == op.getK())
+    return "k";
+  if (v == op.getV())
+    return "v";
+  if (v == op.getInitialStateOrNull())
+    return "initial_state";
+  if (auto gla = dyn_cast<GatedLinearAttentionOp>(op.getOperation()))
+    if (v == gla.getG())
+      return "g";
+  if (auto delta = dyn_cast<DeltaRuleOp>(op.getOperation())) {
+    if (v == delta.getBeta())
+      return "beta";
+    if (v == delta.getG())
+      return "g";
+  }
+  return "";
+}
+
+} // namespace
+
+FailureOr<GpuProblem> GpuProblem::describe(AttentionOpInterface op,
+                                           ValueRange args,
+                                           ValueRange results) {
+  GpuProblem p;
+  p.op = op;
+  Operation *operation = op.getOperation();
+  p.softmax = isa<SoftmaxAttentionOp>(operation);
+  p.delta = isa<DeltaRuleOp>(operation);
+  p.gate = op.getGateKind();
+  p.causal = op.isCausal();
+
+  for (Value v : operation->getOperands())
+    if (!cast<ShapedType>(v.getType()).hasStaticShape())
+      return op.emitOpError()
+             << "GPU kernels need static shapes (operand of type "
+             << v.getType() << ")";
+  p.B = cast<ShapedType>(op.getQ().getType()).getDimSize(0);
+  p.Tq = op.getQuerySeqLen();
+  p.Tk = op.getKeySeqLen();
+  p.Hq = op.getNumHeads();
+  p.Hkv = op.getNumKVHeads();
+  p.Dk = op.getKeyDim();
+  p.Dv = op.getValueDim();
+  p.scale = *op.getStaticScale();
+  p.outputType = cast<ShapedType>(op.getO().getType()).getElementType();
+  p.hasInitialState = static_cast<bool>(op.getInitialStateOrNull());
+  p.hasFinalState = static_cast<bool>(op.getFinalStateOrNull());
+
+  if (p.Dk % 16 != 0 || p.Dv % 16 != 0 || p.Dk > 256 || p.Dv > 256)
+    return op.emitOpError() << "GPU kernels need head dims that are multiples "
+                               "of 16 and at most 256 (Dk = "
+                            << p.Dk << ", Dv = " << p.Dv << ")";
+  if (auto sm = dyn_cast<SoftmaxAttentionOp>(operation)) {
+    p.window = sm.getWindow().value_or(0);
+  } else if (auto lin = dyn_cast<LinearAttentionOp>(operation)) {
+    p.featureMap = lin.getFeatureMap();
+    if (lin.getNormalize())
+      return op.emitOpError()
+             << "`normalize` is not supported by the GPU kernels yet";
+    if (!p.causal)
+      return op.emitOpError()
+             << "non-causal linear attention is not supported by the GPU "
+                "kernels yet";
+  }
+  if (!p.softmax) {
+    p.blockV = std::min<int64_t>(p.Dv, 64);
+    if (auto c = op.getChunkSize())
+      p.chunk = std::min<int64_t>(64, std::max<int64_t>(16, *c));
+    // mma tiles need chunks that are multiples of 16.
+    p.chunk = p.chunk >= 64 ? 64 : p.chunk >= 32 ? 32 : 16;
+  }
+
+  for (Value a : args) {
+    std::string name = operandName(op, a);
+    if (name.empty())
+      return op.emitOpError()
+             << "GPU kernel functions must pass every argument straight to "
+                "the op";
+    auto t = cast<RankedTensorType>(a.getType());
+    p.buffers.push_back({name, BufferRole::Input,
+                         MemRefType::get(t.getShape(), t.getElementType())});
+  }
+  for (Value r : results) {
+    std::string name = r == op.getO() ? "o"
+                       : r == op.getFinalStateOrNull() ? "final_state"
+                                                       : "";
+    if (name.empty())
+      return op.emitOpError()
+             << "GPU kernel functions must return the op's results";
+    auto t = cast<RankedTensorType>(r.getType());
+    p.buffers.push_back({name, BufferRole::Output,
+                         MemRefType::get(t.getShape(), t.getElementType())});
+  }
+  return p;
+}
+
+std::array<int64_t, 3> GpuProblem::grid() const {
+  if (softmax)
+    return {(Tq + chunk - 1) / chunk, B * Hq, 1};
+  return {(Dv + blockV - 1) / blockV, B * Hq, 1};
+}
+
+std::string GpuProblem::opName() const {
+  return op->getName().stripDialect().str();
+}

@@ -1,0 +1,60 @@
+//===- GpuProblem.h - what a GPU kernel of one attn op computes --*- C++ -*-===//
+//
+// The static description of one attn op as the GPU kernels need it (sizes,
+// gates, scale, buffers in launch order), and the tile sizes chosen for it.
+// Building it is where every "not supported on the GPU" error is given.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_GPUPROBLEM_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_GPUPROBLEM_H
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Target/TargetDescription.h"
+
+#include <string>
+
+namespace mlir::attn::gpu_codegen {
+
+enum class BufferRole { Input, Output };
+
+/// A kernel parameter: one device buffer, passed as a bare pointer.
+struct BufferSpec {
+  std::string name; // q, k, v, g, beta, initial_state, o, final_state
+  BufferRole role;
+  MemRefType type;
+};
+
+struct GpuProblem {
+  AttentionOpInterface op;
+  bool softmax = false;
+  bool delta = false;
+  GateKind gate = GateKind::None;
+  FeatureMap featureMap = FeatureMap::Identity;
+  bool causal = true;
+  int64_t window = 0;
+  int64_t B = 0, Tq = 0, Tk = 0, Hq = 0, Hkv = 0, Dk = 0, Dv = 0;
+  double scale = 1.0;
+  Type outputType;
+  bool hasInitialState = false, hasFinalState = false;
+  /// Tile sizes: chunk (linear family) or key/query block (softmax), and the
+  /// block of Dv columns one thread block owns (linear family).
+  int64_t chunk = 64, blockV = 64;
+
+  /// Buffers in kernel-parameter order: the function's arguments (the op's
+  /// operands), then its results.
+  SmallVector<BufferSpec> buffers;
+
+  /// Describes `op` whose operands are `args` and results `results` (in
+  /// function order), or emits an error on `op` saying what the GPU kernels
+  /// do not support.
+  static FailureOr<GpuProblem> describe(AttentionOpInterface op,
+                                        ValueRange args, ValueRange results);
+
+  /// Grid of the kernel: (x, y, z).
+  std::array<int64_t, 3> grid() const;
+  std::string opName() const;
+};
+
+} // namespace mlir::attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_GPUPROBLEM_H

@@ -1,0 +1,110 @@
+//===- KernelBuilder.h - building blocks of the attn GPU kernels -*- C++ -*-===//
+//
+// The attn GPU kernels are written at the level of shared-memory tiles: a
+// thread block (4 warps) stages operands in dynamic shared memory, multiplies
+// tiles on the tensor cores (ldmatrix + mma.sync m16n8k16, bf16 operands,
+// f32 accumulation, see TileMma.h) and does the elementwise work with all its
+// threads. KernelBuilder holds what every kernel needs for that: the thread
+// and block indices, a bump allocator over dynamic shared memory, cooperative
+// loops over tiles, and typed constants.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELBUILDER_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELBUILDER_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+
+namespace mlir::attn::gpu_codegen {
+
+/// Threads of every attn kernel's block: four warps.
+inline constexpr int64_t kWarps = 4;
+inline constexpr int64_t kThreads = 32 * kWarps;
+
+/// A rows x cols tile in shared memory, stored row-major with a padded row
+/// (ld >= cols elements) so that ldmatrix rows fall in different banks.
+struct SmemTile {
+  Value mem; // memref<rows x ld x elem, workgroup>
+  int64_t rows = 0, cols = 0;
+  Type elementType() const {
+    return cast<MemRefType>(mem.getType()).getElementType();
+  }
+};
+
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &b, Location loc, Value dynamicSmem);
+
+  OpBuilder &b() { return builder; }
+  Location loc() const { return location; }
+
+  // Constants.
+  Value idx(int64_t v);
+  Value f32(double v);
+  Value i1(bool v);
+
+  // Index arithmetic (index type).
+  Value add(Value a, Value c);
+  Value sub(Value a, Value c);
+  Value mul(Value a, Value c);
+  Value div(Value a, Value c);
+  Value rem(Value a, Value c);
+  Value lt(Value a, Value c); // unsigned-free signed compare on index
+  Value le(Value a, Value c);
+  Value minIdx(Value a, Value c);
+  Value andI1(Value a, Value c);
+
+  // f32 arithmetic.
+  Value fadd(Value a, Value c);
+  Value fsub(Value a, Value c);
+  Value fmul(Value a, Value c);
+  Value fdiv(Value a, Value c);
+  Value fmax(Value a, Value c);
+  /// e^x through exp2 (the hardware ex2.approx; exact enough for attention).
+  Value fexp(Value x);
+  /// 2^x (ex2.approx).
+  Value fexp2(Value x);
+  Value select(Value cond, Value a, Value c);
+  Value toF32(Value v);
+  Value fromF32(Value v, Type t);
+
+  Value threadId() const { return tid; }
+  Value warpId() const { return warp; }
+  Value laneId() const { return lane; }
+
+  /// A fresh rows x cols tile of `elem` in dynamic shared memory (16-byte
+  /// aligned; rows padded by 16 bytes).
+  SmemTile allocTile(int64_t rows, int64_t cols, Type elem);
+  /// Bytes of dynamic shared memory allocated so far.
+  int64_t sharedBytes() const { return smemBytes; }
+
+  void barrier();
+
+  /// for (i = lb; i < ub; i += step) body(i)
+  void forRange(Value lb, Value ub, int64_t step,
+                function_ref<void(Value)> body);
+  /// Every element (i, j) of a rows x cols range, spread over the block's
+  /// threads (j fastest, so that a warp touches consecutive columns).
+  void forEachElement(int64_t rows, int64_t cols,
+                      function_ref<void(Value, Value)> body);
+  /// Rows 0..rows-1 spread over the threads, one thread a row.
+  void forEachRow(int64_t rows, function_ref<void(Value)> body);
+  /// if (cond) then()
+  void ifThen(Value cond, function_ref<void()> then);
+
+  Value load(Value mem, ValueRange indices);
+  void store(Value v, Value mem, ValueRange indices);
+
+private:
+  OpBuilder &builder;
+  Location location;
+  Value smem;
+  int64_t smemBytes = 0;
+  Value tid, warp, lane;
+};
+
+} // namespace mlir::attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELBUILDER_H

@@ -1,0 +1,382 @@
+//===- LinearFamilyKernel.cpp - chunkwise linear-family GPU kernel --------===//
+//
+// One thread block owns (batch b, head h, Dv columns v0..v0+BV) and walks the
+// chunks of C steps in order; its slice of the state S [Dk, BV] stays in
+// shared memory (f32, with a bf16 copy the tensor cores read). Per chunk,
+// with b_i the in-chunk cumulative log-decay (0 without a gate):
+//
+//   linear / gated:   o = diag(e^b) Q S + (Q K^T (.) D) V,   D_ij = e^(b_i-b_j) [j<=i]
+//                     S = e^(b_C) S + (diag(e^(b_C-b)) K)^T V
+//   delta rule:       T = (I + StrictTril(diag(beta) K K^T (.) D))^-1
+//                     U = T diag(beta) V - T diag(beta e^b) K S
+//                     o = diag(e^b) Q S + (Q K^T (.) D) U
+//                     S = e^(b_C) S + (diag(e^(b_C-b)) K)^T U
+//   vector gate (GLA): D becomes per-dimension, so Q K^T (.) D is summed
+//                     elementwise and Q, K are scaled per element.
+//
+// Every exponent is <= 0 except none: b is non-increasing in i. Rows past T
+// are zero (q, k, v and g), which leaves both o and S exact.
+//
+//===----------------------------------------------------------------------===//
+#include "Kernels.h"
+#include "TileMma.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+/// phi(x) with the exponential on the fast path (elu+1).
+Value featureMap(KernelBuilder &kb, Value x, FeatureMap fm) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return x;
+  case FeatureMap::Relu:
+    return kb.fmax(x, kb.f32(0.0));
+  case FeatureMap::EluPlusOne: {
+    Value pos = arith::CmpFOp::create(kb.b(), kb.loc(),
+                                      arith::CmpFPredicate::OGT, x, kb.f32(0));
+    return kb.select(pos, kb.fadd(x, kb.f32(1.0)), kb.fexp(x));
+  }
+  }
+  llvm_unreachable("unknown feature map");
+}
+
+class LinearFamilyEmitter {
+public:
+  LinearFamilyEmitter(KernelBuilder &kb, const GpuProblem &p,
+                      const KernelArgs &args)
+      : kb(kb), p(p), args(args), C(p.chunk), BV(p.blockV) {}
+
+  void emit();
+
+private:
+  void allocate();
+  void initState();
+  void loadChunk(Value t0);
+  void emitChunk(Value t0);
+  void linearChunk(Value t0);
+  void deltaChunk(Value t0);
+  void vectorGateScores();
+  void storeOutput(Value t0);
+
+  /// e^(b_i - b_j) for the scalar gate (1 without one).
+  Value decayBetween(Value i, Value j);
+  Value gateAt(Value i) { return kb.load(gcum.mem, {i, kb.idx(0)}); }
+
+  KernelBuilder &kb;
+  const GpuProblem &p;
+  const KernelArgs &args;
+  int64_t C, BV;
+  Value bIdx, hIdx, hkv, v0;
+  Type bf16;
+
+  SmemTile qs, ks, vs, sf, sb, af, ab, of, gcum;
+  // Delta rule only.
+  SmemTile qk, kbeta, wneg, tf, tb, uf, betas;
+};
+
+void LinearFamilyEmitter::allocate() {
+  bf16 = kb.b().getBF16Type();
+  Type f32 = kb.b().getF32Type();
+  qs = kb.allocTile(C, p.Dk, bf16);
+  ks = kb.allocTile(C, p.Dk, bf16);
+  vs = kb.allocTile(C, BV, bf16);
+  sf = kb.allocTile(p.Dk, BV, f32);
+  sb = kb.allocTile(p.Dk, BV, bf16);
+  ab = kb.allocTile(C, C, bf16);
+  of = kb.allocTile(C, BV, f32);
+  if (p.gate == GateKind::Vector)
+    gcum = kb.allocTile(C, p.Dk, f32);
+  else
+    gcum = kb.allocTile(C, 1, f32);
+  if (p.gate != GateKind::Vector)
+    af = kb.allocTile(C, C, f32);
+  if (p.delta) {
+    qk = kb.allocTile(C, C, f32);
+    kbeta = kb.allocTile(C, p.Dk, bf16);
+    wneg = kb.allocTile(C, p.Dk, bf16);
+    tf = kb.allocTile(C, C, f32);
+    tb = kb.allocTile(C, C, bf16);
+    uf = kb.allocTile(C, BV, f32);
+    betas = kb.allocTile(C, 1, f32);
+  }
+}
+
+void LinearFamilyEmitter::initState() {
+  Value s0 = args.lookup("initial_state");
+  kb.forEachElement(p.Dk, BV, [&](Value i, Value j) {
+    Value x = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, i, kb.add(v0, j)}))
+                 : kb.f32(0.0);
+    kb.store(x, sf.mem, {i, j});
+    kb.store(kb.fromF32(x, bf16), sb.mem, {i, j});
+  });
+}
+
+void LinearFamilyEmitter::loadChunk(Value t0) {
+  Value zero = kb.idx(0);
+  loadRowsToTile(kb, qs, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq,
+                 [&](Value x) {
+                   return kb.fmul(featureMap(kb, x, p.featureMap),
+                                  kb.f32(p.scale));
+                 });
+  loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
+                 [&](Value x) { return featureMap(kb, x, p.featureMap); });
+  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
+
+  // The in-chunk cumulative log-decay b_i = sum_{s <= i} g_s (g = 0 past T):
+  // one thread a column walks down the chunk.
+  Value g = args.lookup("g");
+  int64_t gcols = p.gate == GateKind::Vector ? p.Dk : 1;
+  kb.forRange(kb.threadId(), kb.idx(gcols), kThreads, [&](Value d) {
+    auto loop = scf::ForOp::create(
+        kb.b(), kb.loc(), kb.idx(0), kb.idx(C), kb.idx(1),
+        ValueRange{kb.f32(0.0)},
+        [&](OpBuilder &, Location, Value i, ValueRange acc) {
+          Value sum = acc[0];
+          if (g) {
+            Value t = kb.add(t0, i);
+            Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
+            Value x = p.gate == GateKind::Vector
+                          ? kb.load(g, {bIdx, tc, hIdx, d})
+                          : kb.load(g, {bIdx, tc, hIdx});
+            x = kb.select(kb.lt(t, kb.idx(p.Tq)), kb.toF32(x), kb.f32(0.0));
+            sum = kb.fadd(sum, x);
+          }
+          kb.store(sum, gcum.mem, {i, d});
+          scf::YieldOp::create(kb.b(), kb.loc(), sum);
+        });
+    (void)loop;
+  });
+
+  if (p.delta) {
+    Value beta = args.lookup("beta");
+    kb.forEachRow(C, [&](Value i) {
+      Value t = kb.add(t0, i);
+      Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
+      Value x = kb.toF32(kb.load(beta, {bIdx, tc, hIdx}));
+      x = kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0));
+      kb.store(x, betas.mem, {i, kb.idx(0)});
+    });
+  }
+  kb.barrier();
+}
+
+Value LinearFamilyEmitter::decayBetween(Value i, Value j) {
+  if (p.gate == GateKind::None)
+    return kb.f32(1.0);
+  return kb.fexp(kb.fsub(gateAt(i), gateAt(j)));
+}
+
+void LinearFamilyEmitter::vectorGateScores() {
+  // A_ij = sum_d q_id k_jd e^(b_id - b_jd) for j <= i, straight from the
+  // tiles (the exponents stay <= 0 for every pair).
+  kb.forEachElement(C, C, [&](Value i, Value j) {
+    auto dot = scf::ForOp::create(
+        kb.b(), kb.loc(), kb.idx(0), kb.idx(p.Dk), kb.idx(1),
+        ValueRange{kb.f32(0.0)},
+        [&](OpBuilder &, Location, Value d, ValueRange acc) {
+          Value qv = kb.toF32(kb.load(qs.mem, {i, d}));
+          Value kv = kb.toF32(kb.load(ks.mem, {j, d}));
+          Value decay = kb.fexp(kb.fsub(kb.load(gcum.mem, {i, d}),
+                                        kb.load(gcum.mem, {j, d})));
+          Value term = kb.fmul(kb.fmul(qv, kv), decay);
+          scf::YieldOp::create(kb.b(), kb.loc(), kb.fadd(acc[0], term));
+        });
+    Value x = kb.select(kb.le(j, i), dot.getResult(0), kb.f32(0.0));
+    kb.store(kb.fromF32(x, bf16), ab.mem, {i, j});
+  });
+}
+
+void LinearFamilyEmitter::linearChunk(Value t0) {
+  bool vec = p.gate == GateKind::Vector;
+  Value last = kb.idx(C - 1);
+  if (vec) {
+    vectorGateScores();
+    kb.barrier();
+    // Q e^(b), K e^(b_C - b) and S e^(b_C), per element.
+    kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
+      Value bi = kb.load(gcum.mem, {i, d});
+      Value bc = kb.load(gcum.mem, {last, d});
+      Value q = kb.toF32(kb.load(qs.mem, {i, d}));
+      Value k = kb.toF32(kb.load(ks.mem, {i, d}));
+      kb.store(kb.fromF32(kb.fmul(q, kb.fexp(bi)), bf16), qs.mem, {i, d});
+      kb.store(kb.fromF32(kb.fmul(k, kb.fexp(kb.fsub(bc, bi))), bf16), ks.mem,
+               {i, d});
+    });
+    kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
+      Value decay = kb.fexp(kb.load(gcum.mem, {last, d}));
+      kb.store(kb.fmul(kb.load(sf.mem, {d, j}), decay), sf.mem, {d, j});
+    });
+    kb.barrier();
+    emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
+  } else {
+    emitTileMma(kb, af, {qs}, {ks, /*transposed=*/true}, {C, C, p.Dk});
+    emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
+    kb.barrier();
+    kb.forEachElement(C, C, [&](Value i, Value j) {
+      Value x = kb.fmul(kb.load(af.mem, {i, j}), decayBetween(i, j));
+      x = kb.select(kb.le(j, i), x, kb.f32(0.0));
+      kb.store(kb.fromF32(x, bf16), ab.mem, {i, j});
+    });
+    if (p.gate == GateKind::Scalar) {
+      kb.forEachElement(C, BV, [&](Value i, Value j) {
+        Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
+        kb.store(x, of.mem, {i, j});
+      });
+      kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
+        Value k = kb.toF32(kb.load(ks.mem, {i, d}));
+        k = kb.fmul(k, decayBetween(last, i));
+        kb.store(kb.fromF32(k, bf16), ks.mem, {i, d});
+      });
+      kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
+        Value x = kb.fmul(kb.load(sf.mem, {d, j}), kb.fexp(gateAt(last)));
+        kb.store(x, sf.mem, {d, j});
+      });
+    }
+    kb.barrier();
+  }
+  emitTileMma(kb, of, {ab}, {vs}, {C, BV, C}, {/*accumulate=*/true});
+  emitTileMma(kb, sf, {ks, /*transposed=*/true}, {vs}, {p.Dk, BV, C},
+              {/*accumulate=*/true});
+  kb.barrier();
+}
+
+void LinearFamilyEmitter::deltaChunk(Value t0) {
+  Value last = kb.idx(C - 1);
+  Value zero = kb.idx(0);
+  emitTileMma(kb, af, {ks}, {ks, /*transposed=*/true}, {C, C, p.Dk});
+  emitTileMma(kb, qk, {qs}, {ks, /*transposed=*/true}, {C, C, p.Dk});
+  emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
+  kb.barrier();
+
+  // L = StrictTril(diag(beta) K K^T (.) D) in place; the masked, decayed
+  // Q K^T; beta e^b K; beta V; o's inter-chunk part scaled by e^b.
+  kb.forEachElement(C, C, [&](Value i, Value j) {
+    Value d = decayBetween(i, j);
+    Value beta = kb.load(betas.mem, {i, zero});
+    Value l = kb.fmul(kb.fmul(kb.load(af.mem, {i, j}), beta), d);
+    kb.store(kb.select(kb.lt(j, i), l, kb.f32(0.0)), af.mem, {i, j});
+    Value s = kb.fmul(kb.load(qk.mem, {i, j}), d);
+    s = kb.select(kb.le(j, i), s, kb.f32(0.0));
+    kb.store(kb.fromF32(s, bf16), ab.mem, {i, j});
+  });
+  kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
+    Value w = kb.load(betas.mem, {i, zero});
+    if (p.gate == GateKind::Scalar)
+      w = kb.fmul(w, kb.fexp(gateAt(i)));
+    Value k = kb.toF32(kb.load(ks.mem, {i, d}));
+    kb.store(kb.fromF32(kb.fmul(k, w), bf16), kbeta.mem, {i, d});
+  });
+  kb.forEachElement(C, BV, [&](Value i, Value j) {
+    Value v = kb.toF32(kb.load(vs.mem, {i, j}));
+    v = kb.fmul(v, kb.load(betas.mem, {i, zero}));
+    kb.store(kb.fromF32(v, bf16), vs.mem, {i, j});
+    if (p.gate == GateKind::Scalar) {
+      Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
+      kb.store(x, of.mem, {i, j});
+    }
+  });
+  kb.barrier();
+
+  // T = (I + L)^-1 by forward substitution; thread c owns column c, so no
+  // barrier is needed between rows.
+  kb.forRange(kb.threadId(), kb.idx(C), kThreads, [&](Value c) {
+    kb.forRange(kb.idx(0), kb.idx(C), 1, [&](Value i) {
+      auto sum = scf::ForOp::create(
+          kb.b(), kb.loc(), c, i, kb.idx(1), ValueRange{kb.f32(0.0)},
+          [&](OpBuilder &, Location, Value j, ValueRange acc) {
+            Value term = kb.fmul(kb.load(af.mem, {i, j}),
+                                 kb.load(tf.mem, {j, c}));
+            scf::YieldOp::create(kb.b(), kb.loc(), kb.fadd(acc[0], term));
+          });
+      Value diag = arith::CmpIOp::create(kb.b(), kb.loc(),
+                                         arith::CmpIPredicate::eq, i, c);
+      Value x = kb.select(diag, kb.f32(1.0),
+                          kb.fsub(kb.f32(0.0), sum.getResult(0)));
+      x = kb.select(kb.lt(i, c), kb.f32(0.0), x);
+      kb.store(x, tf.mem, {i, c});
+      kb.store(kb.fromF32(x, bf16), tb.mem, {i, c});
+    });
+  });
+  kb.barrier();
+
+  // -W = -T diag(beta e^b) K and U = T diag(beta) V, then U -= W S.
+  emitTileMma(kb, wneg, {tb}, {kbeta}, {C, p.Dk, C}, {false, /*negate=*/true});
+  emitTileMma(kb, uf, {tb}, {vs}, {C, BV, C});
+  kb.barrier();
+  emitTileMma(kb, uf, {wneg}, {sb}, {C, BV, p.Dk}, {/*accumulate=*/true});
+  kb.barrier();
+
+  kb.forEachElement(C, BV, [&](Value i, Value j) {
+    kb.store(kb.fromF32(kb.load(uf.mem, {i, j}), bf16), vs.mem, {i, j});
+  });
+  if (p.gate == GateKind::Scalar) {
+    kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
+      Value k = kb.fmul(kb.toF32(kb.load(ks.mem, {i, d})),
+                        decayBetween(last, i));
+      kb.store(kb.fromF32(k, bf16), ks.mem, {i, d});
+    });
+    kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
+      Value x = kb.fmul(kb.load(sf.mem, {d, j}), kb.fexp(gateAt(last)));
+      kb.store(x, sf.mem, {d, j});
+    });
+  }
+  kb.barrier();
+  emitTileMma(kb, of, {ab}, {vs}, {C, BV, C}, {/*accumulate=*/true});
+  emitTileMma(kb, sf, {ks, /*transposed=*/true}, {vs}, {p.Dk, BV, C},
+              {/*accumulate=*/true});
+  kb.barrier();
+}
+
+void LinearFamilyEmitter::storeOutput(Value t0) {
+  storeRowsFromTile(kb, of, args.lookup("o"), bIdx, t0, hIdx, v0, p.Tq);
+  kb.forEachElement(p.Dk, BV, [&](Value i, Value j) {
+    kb.store(kb.fromF32(kb.load(sf.mem, {i, j}), bf16), sb.mem, {i, j});
+  });
+  kb.barrier();
+}
+
+void LinearFamilyEmitter::emit() {
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  Value bx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  bIdx = kb.div(by, kb.idx(p.Hq));
+  hIdx = kb.rem(by, kb.idx(p.Hq));
+  hkv = kb.div(hIdx, kb.idx(p.Hq / p.Hkv));
+  v0 = kb.mul(bx, kb.idx(BV));
+
+  allocate();
+  initState();
+  kb.barrier();
+  int64_t chunks = (p.Tq + C - 1) / C;
+  kb.forRange(kb.idx(0), kb.idx(chunks), 1, [&](Value c) {
+    Value t0 = kb.mul(c, kb.idx(C));
+    loadChunk(t0);
+    if (p.delta)
+      deltaChunk(t0);
+    else
+      linearChunk(t0);
+    storeOutput(t0);
+  });
+
+  if (Value st = args.lookup("final_state"))
+    kb.forEachElement(p.Dk, BV, [&](Value i, Value j) {
+      kb.store(kb.load(sf.mem, {i, j}), st, {bIdx, hIdx, i, kb.add(v0, j)});
+    });
+}
+
+} // namespace
+
+void mlir::attn::gpu_codegen::emitLinearFamilyKernel(KernelBuilder &kb,
+                                                     const GpuProblem &p,
+                                                     const KernelArgs &args) {
+  LinearFamilyEmitter(kb, p, args).emit();
+}

@@ -1,0 +1,223 @@
+//===- LowerToGPU.cpp - attn functions -> GPU kernels + launch manifest ---===//
+#include "GpuProblem.h"
+#include "Kernels.h"
+
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Target/TargetDescription.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNLOWERTOGPU
+#include "attn/Conversion/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+StringRef dtypeName(Type t) {
+  if (t.isBF16())
+    return "bf16";
+  if (t.isF16())
+    return "f16";
+  if (t.isF32())
+    return "f32";
+  if (t.isInteger(32))
+    return "i32";
+  return "unknown";
+}
+
+/// The single attn op of a kernel function, or an error on the function.
+FailureOr<AttentionOpInterface> kernelOp(func::FuncOp fn) {
+  SmallVector<AttentionOpInterface> ops;
+  fn.walk([&](AttentionOpInterface op) { ops.push_back(op); });
+  if (ops.empty())
+    return AttentionOpInterface();
+  auto fail = [&]() {
+    return fn.emitError()
+           << "attn-lower-to-gpu: a GPU kernel function must hold exactly "
+              "one attn op on its arguments and return its results";
+  };
+  if (ops.size() != 1 || !fn.getBody().hasOneBlock())
+    return fail();
+  Block &body = fn.getBody().front();
+  if (body.getOperations().size() != 2)
+    return fail();
+  auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
+  Operation *op = ops.front().getOperation();
+  for (Value v : op->getOperands())
+    if (!isa<BlockArgument>(v))
+      return fail();
+  if (!ret)
+    return fail();
+  for (Value v : ret.getOperands())
+    if (v.getDefiningOp() != op)
+      return fail();
+  return ops.front();
+}
+
+DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
+                             const GpuProblem &p, int64_t sharedBytes) {
+  auto str = [&](StringRef s) { return b.getStringAttr(s); };
+  auto i64s = [&](ArrayRef<int64_t> v) {
+    SmallVector<Attribute> a;
+    for (int64_t x : v)
+      a.push_back(b.getI64IntegerAttr(x));
+    return b.getArrayAttr(a);
+  };
+  StringRef gate = p.gate == GateKind::Scalar   ? "scalar"
+                   : p.gate == GateKind::Vector ? "vector"
+                                                : "none";
+  NamedAttrList attrs;
+  attrs.append("scale", b.getF64FloatAttr(p.scale));
+  attrs.append("causal", b.getBoolAttr(p.causal));
+  attrs.append("window", b.getI64IntegerAttr(p.window));
+  attrs.append("feature_map", str(stringifyFeatureMap(p.featureMap)));
+  attrs.append("normalize", b.getBoolAttr(false));
+  attrs.append("gate", str(gate));
+  attrs.append("chunk_size", b.getI64IntegerAttr(p.chunk));
+
+  SmallVector<Attribute> buffers;
+  SmallVector<int64_t> argIndices;
+  for (auto [i, buf] : llvm::enumerate(p.buffers)) {
+    NamedAttrList e;
+    e.append("name", str(buf.name));
+    e.append("role", str(buf.role == BufferRole::Input ? "input" : "output"));
+    e.append("dtype", str(dtypeName(buf.type.getElementType())));
+    e.append("shape", i64s(buf.type.getShape()));
+    buffers.push_back(e.getDictionary(b.getContext()));
+    argIndices.push_back(i);
+  }
+  NamedAttrList launch;
+  launch.append("entry", str((name + "_kernel").str()));
+  auto grid = p.grid();
+  launch.append("grid", i64s(grid));
+  launch.append("block", i64s({kThreads, 1, 1}));
+  launch.append("shared_bytes", b.getI64IntegerAttr(sharedBytes));
+  launch.append("args", i64s(argIndices));
+
+  NamedAttrList m;
+  m.append("format", str("attn-gpu-kernel/1"));
+  m.append("name", str(name));
+  m.append("op", str(p.opName()));
+  m.append("target", str(target == "sm_90" ? "sm_90a" : target));
+  m.append("ptx", str((name + ".ptx").str()));
+  m.append("attributes", attrs.getDictionary(b.getContext()));
+  m.append("buffers", b.getArrayAttr(buffers));
+  m.append("launches", b.getArrayAttr({launch.getDictionary(b.getContext())}));
+  return m.getDictionary(b.getContext());
+}
+
+struct AttnLowerToGPUPass
+    : public mlir::attn::impl::AttnLowerToGPUBase<AttnLowerToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::optional<::attn::target::TargetDescription> target =
+        ::attn::target::lookupTarget(targetName);
+    if (!target || target->smVersion == 0) {
+      module.emitError() << "attn-lower-to-gpu: '" << targetName
+                         << "' is not a GPU target (use sm_80 or sm_90)";
+      return signalPassFailure();
+    }
+    NamedAttrList manifests;
+    if (auto old = module->getAttrOfType<DictionaryAttr>("attn.gpu_manifests"))
+      manifests.append(old.getValue());
+
+    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
+    for (func::FuncOp fn : fns) {
+      FailureOr<AttentionOpInterface> op = kernelOp(fn);
+      if (failed(op))
+        return signalPassFailure();
+      if (!*op)
+        continue;
+      Block &body = fn.getBody().front();
+      FailureOr<GpuProblem> problem =
+          GpuProblem::describe(*op, body.getArguments(),
+                               body.getTerminator()->getOperands());
+      if (failed(problem))
+        return signalPassFailure();
+      FailureOr<DictionaryAttr> manifest =
+          buildKernel(module, fn, *problem, target->smemBytesPerUnit);
+      if (failed(manifest))
+        return signalPassFailure();
+      manifests.set(fn.getSymName(), *manifest);
+      fn.erase();
+    }
+    OpBuilder b(module.getContext());
+    module->setAttr("attn.gpu_manifests",
+                    manifests.getDictionary(module.getContext()));
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+  }
+
+  /// Emits the gpu.module, shrinking the chunk until shared memory fits.
+  FailureOr<DictionaryAttr> buildKernel(ModuleOp module, func::FuncOp fn,
+                                        GpuProblem p, int64_t smemLimit) {
+    std::string name = fn.getSymName().str();
+    Location loc = fn.getLoc();
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(fn);
+    while (true) {
+      auto gpuModule = gpu::GPUModuleOp::create(b, loc, name + "_gpu");
+      OpBuilder mb = OpBuilder::atBlockBegin(gpuModule.getBody());
+      SmallVector<Type> argTypes;
+      for (const BufferSpec &buf : p.buffers)
+        argTypes.push_back(buf.type);
+      auto kernel = gpu::GPUFuncOp::create(
+          mb, loc, name + "_kernel", mb.getFunctionType(argTypes, {}));
+      kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                      mb.getUnitAttr());
+      kernel.setKnownBlockSizeAttr(
+          mb.getDenseI32ArrayAttr({(int32_t)kThreads, 1, 1}));
+      OpBuilder kbuilder = OpBuilder::atBlockBegin(&kernel.getBody().front());
+      auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                           gpu::AddressSpace::Workgroup);
+      Value smem = gpu::DynamicSharedMemoryOp::create(
+          kbuilder, loc,
+          MemRefType::get({ShapedType::kDynamic}, kbuilder.getI8Type(),
+                          MemRefLayoutAttrInterface{}, wg));
+      KernelArgs args;
+      for (auto [i, buf] : llvm::enumerate(p.buffers))
+        args[buf.name] = kernel.getArgument(i);
+      KernelBuilder kb(kbuilder, loc, smem);
+      if (p.softmax)
+        emitSoftmaxKernel(kb, p, args);
+      else
+        emitLinearFamilyKernel(kb, p, args);
+      gpu::ReturnOp::create(kbuilder, loc);
+
+      // Headroom for the 1-byte symbol the dynamic shared memory is addressed
+      // from (the NVPTX backend gives it static storage).
+      int64_t bytes = kb.sharedBytes() + 128;
+      if (bytes <= smemLimit) {
+        // The gpu.module takes the function's name once the function is gone.
+        gpuModule.setSymName(name);
+        return buildManifest(b, name, targetName, p, bytes);
+      }
+      gpuModule.erase();
+      if (p.chunk <= 16)
+        return fn.emitError()
+               << "attn-lower-to-gpu: the kernel needs " << bytes
+               << " bytes of shared memory even with chunk 16; " << targetName
+               << " allows " << smemLimit;
+      p.chunk /= 2;
+    }
+  }
+};
+
+} // namespace

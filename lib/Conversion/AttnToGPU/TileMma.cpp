@@ -1,0 +1,172 @@
+//===- TileMma.cpp - tensor-core products of shared-memory tiles ----------===//
+//
+// Fragment layouts are those of PTX's mma.m16n8k16 with .bf16 operands: lane
+// l holds A rows l/4 and l/4 + 8, columns 2(l%4) + {0,1} (+ 8); B column l/4,
+// rows 2(l%4) + {0,1} (+ 8); C rows l/4 (+ 8), columns 2(l%4) + {0,1}.
+// ldmatrix .x4/.x2 produce exactly these when each lane points at the right
+// 8-element row of the right 8x8 sub-matrix, which is what the address
+// formulas below choose.
+//
+//===----------------------------------------------------------------------===//
+#include "TileMma.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+/// The registers of an ldmatrix result as the i32 words mma.sync takes.
+SmallVector<Value> fragmentWords(KernelBuilder &kb, Value frag) {
+  OpBuilder &b = kb.b();
+  auto vt = cast<VectorType>(frag.getType());
+  SmallVector<Value> words;
+  for (int64_t i = 0; i < vt.getDimSize(0); ++i) {
+    Value pair = vector::ExtractOp::create(b, kb.loc(), frag, i);
+    words.push_back(
+        LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), pair));
+  }
+  return words;
+}
+
+Value ldmatrix(KernelBuilder &kb, Value mem, Value row, Value col,
+               int64_t tiles, bool transpose) {
+  OpBuilder &b = kb.b();
+  Type elem = cast<MemRefType>(mem.getType()).getElementType();
+  auto type = VectorType::get({tiles, 2}, elem);
+  return nvgpu::LdMatrixOp::create(b, kb.loc(), type, mem, ValueRange{row, col},
+                                   b.getBoolAttr(transpose),
+                                   b.getI32IntegerAttr(tiles));
+}
+
+/// The A fragment (16 x 16 at rows m0, columns k0 of A).
+SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
+  Value l = kb.laneId();
+  if (!a.transposed) {
+    Value row = kb.add(m0, kb.rem(l, kb.idx(16)));
+    Value col = kb.add(k0, kb.mul(kb.div(l, kb.idx(16)), kb.idx(8)));
+    return fragmentWords(kb, ldmatrix(kb, a.tile.mem, row, col, 4, false));
+  }
+  // The tile holds A^T ([k][m]): sub-matrix i = l/8 covers m block i%2 and
+  // k block i/2; transposing loads give A's layout.
+  Value i = kb.div(l, kb.idx(8));
+  Value row = kb.add(kb.add(k0, kb.mul(kb.div(i, kb.idx(2)), kb.idx(8))),
+                     kb.rem(l, kb.idx(8)));
+  Value col = kb.add(m0, kb.mul(kb.rem(i, kb.idx(2)), kb.idx(8)));
+  return fragmentWords(kb, ldmatrix(kb, a.tile.mem, row, col, 4, true));
+}
+
+/// The B fragment (16 x 8 at rows k0, columns n0 of B).
+SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand bop, Value k0,
+                         Value n0) {
+  Value l = kb.laneId();
+  if (!bop.transposed) {
+    // The tile holds B ([k][n]): transposing loads of rows k0..k0+15.
+    Value row = kb.add(k0, kb.rem(l, kb.idx(16)));
+    return fragmentWords(kb, ldmatrix(kb, bop.tile.mem, row, n0, 2, true));
+  }
+  // The tile holds B^T ([n][k]): plain loads of rows n0..n0+7, k halves.
+  Value row = kb.add(n0, kb.rem(l, kb.idx(8)));
+  Value col = kb.add(
+      k0, kb.mul(kb.rem(kb.div(l, kb.idx(8)), kb.idx(2)), kb.idx(8)));
+  return fragmentWords(kb, ldmatrix(kb, bop.tile.mem, row, col, 2, false));
+}
+
+/// d = a * b + c on one m16n8k16 tile; c and d are 4 f32 values.
+SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
+                       ArrayRef<Value> c) {
+  OpBuilder &builder = kb.b();
+  Type f32 = builder.getF32Type();
+  auto resTy = LLVM::LLVMStructType::getLiteral(builder.getContext(),
+                                                {f32, f32, f32, f32});
+  Value d = NVVM::MmaOp::create(
+      builder, kb.loc(), resTy, a, b, c, ArrayRef<int64_t>{16, 8, 16},
+      std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                    NVVM::MMATypes::bf16},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(builder, kb.loc(), d, i));
+  return out;
+}
+
+/// Row and column of accumulator element e (0..3) of the tile at (m0, n0).
+std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
+                                    int64_t e) {
+  Value l = kb.laneId();
+  Value row = kb.add(m0, kb.div(l, kb.idx(4)));
+  if (e >= 2)
+    row = kb.add(row, kb.idx(8));
+  Value col = kb.add(n0, kb.add(kb.mul(kb.rem(l, kb.idx(4)), kb.idx(2)),
+                                kb.idx(e % 2)));
+  return {row, col};
+}
+
+} // namespace
+
+void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
+                                          MmaOperand a, MmaOperand b,
+                                          TileMmaShape shape,
+                                          TileMmaOptions options) {
+  assert(shape.m % 16 == 0 && shape.k % 16 == 0 && shape.n % 8 == 0 &&
+         "tile product sizes must fit m16n8k16");
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  // Each warp owns 16 x (8 * nt) of C: A fragments are reused nt times.
+  int64_t nt = shape.n % 32 == 0 ? 4 : shape.n % 16 == 0 ? 2 : 1;
+  int64_t tilesN = shape.n / (8 * nt);
+  int64_t tiles = (shape.m / 16) * tilesN;
+
+  kb.forRange(kb.warpId(), kb.idx(tiles), kWarps, [&](Value t) {
+    Value m0 = kb.mul(kb.div(t, kb.idx(tilesN)), kb.idx(16));
+    Value nBase = kb.mul(kb.rem(t, kb.idx(tilesN)), kb.idx(8 * nt));
+    SmallVector<Value> n0s;
+    for (int64_t j = 0; j < nt; ++j)
+      n0s.push_back(kb.add(nBase, kb.idx(8 * j)));
+
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < nt; ++j)
+      for (int64_t e = 0; e < 4; ++e) {
+        if (options.accumulate) {
+          auto [r, col] = accPosition(kb, m0, n0s[j], e);
+          Value v = kb.load(c.mem, {r, col});
+          init.push_back(options.negate
+                             ? arith::NegFOp::create(builder, loc, v)
+                             : v);
+        } else {
+          init.push_back(kb.f32(0.0));
+        }
+      }
+
+    auto kLoop = scf::ForOp::create(
+        builder, loc, kb.idx(0), kb.idx(shape.k), kb.idx(16), init,
+        [&](OpBuilder &, Location, Value k0, ValueRange acc) {
+          SmallVector<Value> afrag = loadA(kb, a, m0, k0);
+          SmallVector<Value> next;
+          for (int64_t j = 0; j < nt; ++j) {
+            SmallVector<Value> bfrag = loadB(kb, b, k0, n0s[j]);
+            SmallVector<Value> c(acc.slice(4 * j, 4));
+            auto d = mma(kb, afrag, bfrag, c);
+            next.append(d.begin(), d.end());
+          }
+          scf::YieldOp::create(builder, loc, next);
+        });
+
+    for (int64_t j = 0; j < nt; ++j)
+      for (int64_t e = 0; e < 4; ++e) {
+        auto [r, col] = accPosition(kb, m0, n0s[j], e);
+        Value v = kLoop.getResult(4 * j + e);
+        if (options.negate)
+          v = arith::NegFOp::create(builder, loc, v);
+        kb.store(kb.fromF32(v, c.elementType()), c.mem, {r, col});
+      }
+  });
+}

@@ -1,0 +1,44 @@
+//===- TileMma.h - tensor-core products of shared-memory tiles ---*- C++ -*-===//
+//
+// C (+)= A * B on tiles in shared memory, computed by the block's warps on the
+// tensor cores: operands are loaded with ldmatrix (transposing on the fly
+// where a tile holds the transpose of the operand) and multiplied with
+// mma.sync.m16n8k16 (bf16 x bf16 -> f32). Each warp owns 16 x (8 * n) output
+// tiles and keeps their accumulators in registers across the K loop.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_TILEMMA_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_TILEMMA_H
+
+#include "KernelBuilder.h"
+
+namespace mlir::attn::gpu_codegen {
+
+/// An operand of a tile product: a bf16 tile that holds the operand itself or
+/// (transposed = true) its transpose.
+struct MmaOperand {
+  SmemTile tile;
+  bool transposed = false;
+};
+
+struct TileMmaShape {
+  int64_t m, n, k; // C is m x n, the contraction has length k
+};
+
+/// Epilogue of a tile product.
+struct TileMmaOptions {
+  /// C += A * B (C must be f32) instead of C = A * B.
+  bool accumulate = false;
+  /// Store -(A * B) (with accumulate: C -= A * B).
+  bool negate = false;
+};
+
+/// C = A * B (or as `options` say). m and k must be multiples of 16, n of 8;
+/// C is f32, or bf16 without `accumulate`. Does not synchronize: the caller
+/// puts barriers between producers and consumers of the tiles.
+void emitTileMma(KernelBuilder &kb, SmemTile c, MmaOperand a, MmaOperand b,
+                 TileMmaShape shape, TileMmaOptions options = {});
+
+} // namespace mlir::attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_TILEMMA_H

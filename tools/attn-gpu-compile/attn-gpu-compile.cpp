@@ -1,0 +1,159 @@
+//===- attn-gpu-compile.cpp - attn functions -> PTX + launch manifests ----===//
+//
+// Runs the attn-to-gpu pipeline on a .mlir file and writes, for every
+// function, NAME.ptx and NAME.json (the launch manifest the CUDA runtime in
+// lib/Runtime/CUDA reads; docs/gpu-runtime.md describes it) into the output
+// folder.
+//
+//   attn-gpu-compile model.mlir --target=sm_90 -o kernels/
+//
+//===----------------------------------------------------------------------===//
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
+                                      cl::init("-"));
+static cl::opt<std::string>
+    outputDir("o", cl::desc("Folder for NAME.ptx and NAME.json (created)"),
+              cl::value_desc("dir"), cl::Required);
+static cl::opt<std::string> target("target",
+                                   cl::desc("GPU target: sm_80 or sm_90"),
+                                   cl::init("sm_90"));
+static cl::opt<int64_t>
+    chunkSize("chunk-size",
+              cl::desc("Chunk / tile size (0: cost model, shrunk to fit "
+                       "shared memory)"),
+              cl::init(0));
+
+/// A manifest attribute as JSON (dictionaries, arrays, strings, integers,
+/// floats and booleans are all it holds).
+static llvm::json::Value toJson(Attribute attr) {
+  if (auto d = dyn_cast<DictionaryAttr>(attr)) {
+    llvm::json::Object o;
+    for (NamedAttribute na : d)
+      o[na.getName().strref()] = toJson(na.getValue());
+    return o;
+  }
+  if (auto a = dyn_cast<ArrayAttr>(attr)) {
+    llvm::json::Array arr;
+    for (Attribute e : a)
+      arr.push_back(toJson(e));
+    return arr;
+  }
+  if (auto s = dyn_cast<StringAttr>(attr))
+    return s.str();
+  if (auto b = dyn_cast<BoolAttr>(attr))
+    return b.getValue();
+  if (auto i = dyn_cast<IntegerAttr>(attr))
+    return i.getInt();
+  if (auto f = dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  return nullptr;
+}
+
+static LogicalResult writeFile(StringRef path, StringRef text) {
+  std::string err;
+  auto out = openOutputFile(path, &err);
+  if (!out) {
+    llvm::errs() << "attn-gpu-compile: " << err << "\n";
+    return failure();
+  }
+  out->os() << text;
+  out->keep();
+  return success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "attn-gpu-compile: attn functions -> PTX and launch manifests\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  attn::registerAttnDialect(registry);
+  MLIRContext context(registry);
+
+  std::string err;
+  auto file = openInputFile(inputFile, &err);
+  if (!file) {
+    llvm::errs() << "attn-gpu-compile: " << err << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  PassManager pm(&context);
+  attn::AttnToGPUOptions opts;
+  opts.target = target;
+  opts.chunkSize = chunkSize;
+  attn::buildAttnToGPUPipeline(pm, opts);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    llvm::errs() << "attn-gpu-compile: cannot create '" << outputDir
+                 << "': " << ec.message() << "\n";
+    return 1;
+  }
+  auto manifests =
+      (*module)->getAttrOfType<DictionaryAttr>("attn.gpu_manifests");
+  int written = 0;
+  for (auto binary : module->getOps<gpu::BinaryOp>()) {
+    StringRef name = binary.getSymName();
+    auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+    Attribute manifest = manifests ? manifests.get(name) : Attribute();
+    if (!manifest) {
+      binary.emitError() << "no launch manifest for kernel module '" << name
+                         << "'";
+      return 1;
+    }
+    llvm::SmallString<256> ptxPath(outputDir), jsonPath(outputDir);
+    llvm::sys::path::append(ptxPath, name + ".ptx");
+    llvm::sys::path::append(jsonPath, name + ".json");
+    std::string json;
+    llvm::raw_string_ostream os(json);
+    os << llvm::formatv("{0:2}", toJson(manifest)) << "\n";
+    if (failed(writeFile(ptxPath, object.getObject().getValue())) ||
+        failed(writeFile(jsonPath, json)))
+      return 1;
+    llvm::outs() << name << ": " << ptxPath << ", " << jsonPath << "\n";
+    ++written;
+  }
+  if (written == 0) {
+    llvm::errs() << "attn-gpu-compile: '" << inputFile
+                 << "' has no function with an attn op\n";
+    return 1;
+  }
+  return 0;
+}
