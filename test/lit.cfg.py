@@ -21,9 +21,19 @@ llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
 config.substitutions.append(("%attn_src_root", config.attn_src_root))
-tools = ["attn-opt", "attn-run", "attn-compile", "mlir-opt", "clang"]
+tools = ["attn-opt", "attn-run", "attn-compile", "attn-gpu-compile",
+         "mlir-opt", "clang"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The GPU tests assemble the PTX they produce when the CUDA toolkit's ptxas
+# is there (no GPU is needed for that).
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 
 # Embedding: the mlir-opt plugin (test/Plugin) and the installed package with
 # an outside project built against it (test/consumer, needs cmake).

@@ -2,6 +2,7 @@
 #include "KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -76,7 +77,12 @@ Value KernelBuilder::fmax(Value a, Value c) {
 }
 Value KernelBuilder::fexp(Value x) { return fexp2(fmul(x, f32(M_LOG2E))); }
 Value KernelBuilder::fexp2(Value x) {
-  return math::Exp2Op::create(builder, location, x);
+  // The PTX instruction itself: math.exp2 would become a libdevice call,
+  // which needs libdevice at compile time (CUDA_HOME) to resolve.
+  return LLVM::CallIntrinsicOp::create(
+             builder, location, builder.getF32Type(),
+             builder.getStringAttr("llvm.nvvm.ex2.approx.f32"), ValueRange{x})
+      .getResult(0);
 }
 Value KernelBuilder::select(Value cond, Value a, Value c) {
   return arith::SelectOp::create(builder, location, cond, a, c);

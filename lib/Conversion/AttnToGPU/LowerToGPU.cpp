@@ -158,6 +158,8 @@ struct AttnLowerToGPUPass
       manifests.set(fn.getSymName(), *manifest);
       fn.erase();
     }
+    if (manifests.empty())
+      return;
     OpBuilder b(module.getContext());
     module->setAttr("attn.gpu_manifests",
                     manifests.getDictionary(module.getContext()));

@@ -1,0 +1,83 @@
+// RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s
+
+// A linear-attention function becomes a gpu.module of the same name with one
+// kernel taking a bare buffer per argument and result; the products run on
+// the tensor cores (ldmatrix + mma.sync bf16) from dynamic shared memory.
+// CHECK-LABEL: module attributes
+// CHECK-SAME: attn.gpu_manifests = {linear = {
+// CHECK-SAME: causal = true, chunk_size = 64
+// CHECK-SAME: gate = "none"
+// CHECK-SAME: {dtype = "bf16", name = "q", role = "input", shape = [1, 100, 2, 64]}
+// CHECK-SAME: {dtype = "bf16", name = "o", role = "output", shape = [1, 100, 2, 64]}
+// CHECK-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "linear_kernel", grid = [1, 2, 1], shared_bytes = {{[0-9]+}}
+// CHECK-SAME: op = "linear_attention", ptx = "linear.ptx", target = "sm_90a"
+// CHECK-SAME: gpu.container_module
+// CHECK-NOT: func.func
+// CHECK: gpu.module @linear
+// CHECK: gpu.func @linear_kernel(%{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>) kernel
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: gpu.dynamic_shared_memory
+// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false}
+// CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK: gpu.barrier
+func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
+                  %v: tensor<1x100x2x64xbf16>) -> tensor<1x100x2x64xbf16> {
+  %o = attn.linear_attention %q, %k, %v
+      : (tensor<1x100x2x64xbf16>, tensor<1x100x2x64xbf16>,
+         tensor<1x100x2x64xbf16>) -> tensor<1x100x2x64xbf16>
+  return %o : tensor<1x100x2x64xbf16>
+}
+
+// -----
+
+// The delta rule with a gate, an initial and a final state: the buffers
+// follow the function's arguments, then its results; a Dv of 128 is split
+// over two blocks of 64 columns; the chunk shrinks to fit shared memory.
+// CHECK-LABEL: module attributes
+// CHECK-SAME: chunk_size = 32
+// CHECK-SAME: gate = "scalar"
+// CHECK-SAME: name = "beta", role = "input"
+// CHECK-SAME: name = "g", role = "input"
+// CHECK-SAME: name = "initial_state", role = "input"
+// CHECK-SAME: name = "o", role = "output"
+// CHECK-SAME: name = "final_state", role = "output"
+// CHECK-SAME: grid = [2, 6, 1]
+// CHECK-SAME: op = "delta_rule"
+// CHECK: gpu.func @gdn_kernel
+func.func @gdn(%q: tensor<2x50x3x128xbf16>, %k: tensor<2x50x3x128xbf16>,
+               %v: tensor<2x50x3x128xbf16>, %beta: tensor<2x50x3xbf16>,
+               %g: tensor<2x50x3xf32>, %s0: tensor<2x3x128x128xf32>)
+    -> (tensor<2x50x3x128xbf16>, tensor<2x3x128x128xf32>) {
+  %o, %s = attn.delta_rule %q, %k, %v, %beta gate(%g) initial_state(%s0)
+      : (tensor<2x50x3x128xbf16>, tensor<2x50x3x128xbf16>,
+         tensor<2x50x3x128xbf16>, tensor<2x50x3xbf16>, tensor<2x50x3xf32>,
+         tensor<2x3x128x128xf32>)
+      -> (tensor<2x50x3x128xbf16>, tensor<2x3x128x128xf32>)
+  return %o, %s : tensor<2x50x3x128xbf16>, tensor<2x3x128x128xf32>
+}
+
+// -----
+
+// Softmax attention: one block per 64 queries, batch and head; grouped
+// heads read k/v head h / (Hq / Hkv).
+// CHECK-LABEL: module attributes
+// CHECK-SAME: window = 32
+// CHECK-SAME: grid = [2, 8, 1]
+// CHECK-SAME: op = "softmax_attention"
+// CHECK: gpu.func @swa_kernel
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+func.func @swa(%q: tensor<1x100x8x64xf16>, %k: tensor<1x100x2x64xf16>,
+               %v: tensor<1x100x2x64xf16>) -> tensor<1x100x8x64xf16> {
+  %o = attn.softmax_attention %q, %k, %v {window = 32}
+      : (tensor<1x100x8x64xf16>, tensor<1x100x2x64xf16>,
+         tensor<1x100x2x64xf16>) -> tensor<1x100x8x64xf16>
+  return %o : tensor<1x100x8x64xf16>
+}
+
+// -----
+
+// Functions without attn ops are left alone.
+// CHECK-LABEL: func.func @plain
+func.func @plain(%a: f32) -> f32 {
+  return %a : f32
+}
