@@ -1,11 +1,16 @@
 //===- SoftmaxKernel.cpp - FlashAttention-2 style GPU kernel --------------===//
 //
-// One thread block owns (query block of BM rows, batch b, head h). It walks
-// the key blocks that any of its queries can see (causal and sliding-window
-// blocks outside that range are skipped): S = Q K^T on the tensor cores, an
-// online softmax per row (running max m and sum l, in f32), O = diag(alpha) O
-// + P V on the tensor cores, and o = O / l at the end. Query t sits at key
-// position t + (Tk - Tq) (decode: the last Tq positions of the cache).
+// One thread block owns (query block of 64 rows, batch b, head h); warp w owns
+// query rows 16w..16w+15 and keeps everything of them in registers: its
+// 16 x 64 score tile S = Q K^T (mma accumulators), the running max m and sum
+// l of its rows, and its 16 x Dv output accumulators O. Per key block (K and
+// V staged in shared memory by the whole block): S on the tensor cores, the
+// online-softmax update on the accumulators (row max across the 4 lanes that
+// share a row by shuffles), P = exp2(S - m) rounded to bf16 straight into the
+// A-operand registers of O += P V (the accumulator layout of two adjacent
+// n8 tiles is the A layout of one k16 step), and O = diag(alpha) O. Key
+// blocks no query of the block sees (causal, sliding window) are skipped.
+// Query t sits at key position t + (Tk - Tq) (decode: the last Tq positions).
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -13,7 +18,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 #include <limits>
@@ -22,13 +29,40 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::gpu_codegen;
 
+namespace {
+
+/// Two f32 values as the bf16 pair of one mma operand register.
+Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
+  OpBuilder &b = kb.b();
+  auto f32x2 = VectorType::get({2}, b.getF32Type());
+  Value v = vector::FromElementsOp::create(b, kb.loc(), f32x2,
+                                           ValueRange{lo, hi});
+  v = arith::TruncFOp::create(b, kb.loc(),
+                              VectorType::get({2}, b.getBF16Type()), v);
+  return LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), v);
+}
+
+/// The reduction of `x` over the 4 lanes that hold one accumulator row.
+Value quadReduce(KernelBuilder &kb, Value x, bool isMax) {
+  for (int32_t offset : {1, 2}) {
+    Value other = gpu::ShuffleOp::create(kb.b(), kb.loc(), x, offset, 32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    x = isMax ? kb.fmax(x, other) : kb.fadd(x, other);
+  }
+  return x;
+}
+
+} // namespace
+
 void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                                                 const GpuProblem &p,
                                                 const KernelArgs &args) {
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
-  const int64_t BM = p.chunk, BN = p.chunk;
-  Type bf16 = b.getBF16Type(), f32 = b.getF32Type();
+  const int64_t BM = 16 * kWarps, BN = 64;
+  const int64_t nS = BN / 8, nO = p.Dv / 8;
+  Type bf16 = b.getBF16Type();
   Value zero = kb.idx(0);
   const double negInf = -std::numeric_limits<double>::infinity();
 
@@ -38,109 +72,141 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   Value hIdx = kb.rem(by, kb.idx(p.Hq));
   Value hkv = kb.div(hIdx, kb.idx(p.Hq / p.Hkv));
   Value q0 = kb.mul(bx, kb.idx(BM));
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16)); // the warp's first row
   const int64_t offset = p.Tk - p.Tq;
 
   SmemTile qs = kb.allocTile(BM, p.Dk, bf16);
   SmemTile ks = kb.allocTile(BN, p.Dk, bf16);
   SmemTile vs = kb.allocTile(BN, p.Dv, bf16);
-  SmemTile sf = kb.allocTile(BM, BN, f32);
-  SmemTile pb = kb.allocTile(BM, BN, bf16);
-  SmemTile of = kb.allocTile(BM, p.Dv, f32);
-  SmemTile ml = kb.allocTile(BM, 2, f32); // running max (log2 units), sum
-
   loadRowsToTile(kb, qs, args.lookup("q"), bIdx, q0, hIdx, zero, p.Tq);
-  kb.forEachElement(BM, p.Dv,
-                    [&](Value i, Value j) { kb.store(kb.f32(0), of.mem, {i, j}); });
-  kb.forEachRow(BM, [&](Value i) {
-    kb.store(kb.f32(negInf), ml.mem, {i, zero});
-    kb.store(kb.f32(0), ml.mem, {i, kb.idx(1)});
-  });
 
   // Key blocks [first, end) that some query of this block sees.
   int64_t keyBlocks = (p.Tk + BN - 1) / BN;
   Value end = kb.idx(keyBlocks), first = zero;
   if (p.causal) {
-    // Last visible key of the last query: q0 + BM - 1 + offset.
     Value lastKey = kb.add(q0, kb.idx(BM - 1 + offset));
     Value e = kb.div(kb.add(lastKey, kb.idx(BN)), kb.idx(BN));
-    end = kb.minIdx(e, end);
+    end = arith::MaxSIOp::create(b, loc, kb.minIdx(e, end), zero);
     if (p.window > 0) {
-      // First visible key of the first query: q0 + offset - W + 1 (>= 0).
       Value firstKey = arith::MaxSIOp::create(
           b, loc, kb.add(q0, kb.idx(offset - p.window + 1)), zero);
-      first = kb.div(firstKey, kb.idx(BN));
+      first = kb.minIdx(kb.div(firstKey, kb.idx(BN)), end);
     }
   }
-  kb.barrier();
 
+  // The lane's two rows (accumulator elements 0-1 and 2-3).
+  Value rowA = kb.add(kb.add(q0, m0), kb.div(kb.laneId(), kb.idx(4)));
+  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
+  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
+
+  // Loop-carried: O (nO tiles x 4), m (2 rows), l (2 rows, lane partials).
+  SmallVector<Value> init(nO * 4, kb.f32(0));
+  init.push_back(kb.f32(negInf));
+  init.push_back(kb.f32(negInf));
+  init.push_back(kb.f32(0));
+  init.push_back(kb.f32(0));
   const double scaleLog2 = p.scale * M_LOG2E;
-  kb.forRange(first, end, 1, [&](Value kbIdx) {
-    Value k0 = kb.mul(kbIdx, kb.idx(BN));
-    loadRowsToTile(kb, ks, args.lookup("k"), bIdx, k0, hkv, zero, p.Tk);
-    loadRowsToTile(kb, vs, args.lookup("v"), bIdx, k0, hkv, zero, p.Tk);
-    kb.barrier();
-    emitTileMma(kb, sf, {qs}, {ks, /*transposed=*/true}, {BM, BN, p.Dk});
-    kb.barrier();
 
-    // Online softmax, one thread a row.
-    kb.forEachRow(BM, [&](Value i) {
-      Value qpos = kb.add(kb.add(q0, i), kb.idx(offset));
-      auto visible = [&](Value j) {
-        Value key = kb.add(k0, j);
-        Value vis = kb.lt(key, kb.idx(p.Tk));
-        if (p.causal) {
-          vis = kb.andI1(vis, kb.le(key, qpos));
-          if (p.window > 0)
-            vis = kb.andI1(
-                vis, kb.lt(kb.sub(qpos, kb.idx(p.window)), key));
+  auto loop = scf::ForOp::create(
+      b, loc, first, end, kb.idx(1), init,
+      [&](OpBuilder &, Location, Value kbIdx, ValueRange carried) {
+        Value k0 = kb.mul(kbIdx, kb.idx(BN));
+        kb.barrier(); // the previous block's K and V are consumed
+        loadRowsToTile(kb, ks, args.lookup("k"), bIdx, k0, hkv, zero, p.Tk);
+        loadRowsToTile(kb, vs, args.lookup("v"), bIdx, k0, hkv, zero, p.Tk);
+        kb.barrier();
+
+        // S = Q K^T for the warp's 16 rows.
+        SmallVector<SmallVector<Value>> s(nS,
+                                          SmallVector<Value>(4, kb.f32(0)));
+        for (int64_t kk = 0; kk < p.Dk; kk += 16) {
+          SmallVector<Value> a = loadA(kb, {qs}, m0, kb.idx(kk));
+          for (int64_t j = 0; j < nS; ++j)
+            s[j] = mma(kb, a, loadB(kb, {ks, true}, kb.idx(kk), kb.idx(8 * j)),
+                       s[j]);
         }
-        return vis;
-      };
-      auto scoreAt = [&](Value j) {
-        return kb.fmul(kb.load(sf.mem, {i, j}), kb.f32(scaleLog2));
-      };
-      auto maxLoop = scf::ForOp::create(
-          b, loc, zero, kb.idx(BN), kb.idx(1), ValueRange{kb.f32(negInf)},
-          [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            Value s = kb.select(visible(j), scoreAt(j), kb.f32(negInf));
-            scf::YieldOp::create(b, loc, kb.fmax(acc[0], s));
-          });
-      Value mOld = kb.load(ml.mem, {i, zero});
-      Value mNew = kb.fmax(mOld, maxLoop.getResult(0));
-      // While a row has seen no key, m stays -inf: use 0 as the reference so
-      // that no -inf - -inf appears (every p is 0 then anyway).
-      Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          mNew, kb.f32(negInf));
-      Value ref = kb.select(empty, kb.f32(0), mNew);
-      auto exp2 = [&](Value x) { return kb.fexp2(x); };
-      Value alpha = exp2(kb.fsub(mOld, ref)); // 0 when mOld = -inf
-      auto sumLoop = scf::ForOp::create(
-          b, loc, zero, kb.idx(BN), kb.idx(1), ValueRange{kb.f32(0)},
-          [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            Value pj = kb.select(visible(j), exp2(kb.fsub(scoreAt(j), ref)),
-                                 kb.f32(0));
-            kb.store(kb.fromF32(pj, bf16), pb.mem, {i, j});
-            scf::YieldOp::create(b, loc, kb.fadd(acc[0], pj));
-          });
-      Value l = kb.fadd(kb.fmul(kb.load(ml.mem, {i, kb.idx(1)}), alpha),
-                        sumLoop.getResult(0));
-      kb.store(mNew, ml.mem, {i, zero});
-      kb.store(l, ml.mem, {i, kb.idx(1)});
-      kb.forRange(zero, kb.idx(p.Dv), 1, [&](Value j) {
-        kb.store(kb.fmul(kb.load(of.mem, {i, j}), alpha), of.mem, {i, j});
-      });
-    });
-    kb.barrier();
-    emitTileMma(kb, of, {pb}, {vs}, {BM, p.Dv, BN}, {/*accumulate=*/true});
-    kb.barrier();
-  });
 
-  // o = O / l; a query that saw no key gets 0.
-  storeRowsFromTile(kb, of, args.lookup("o"), bIdx, q0, hIdx, zero, p.Tq,
-                    [&](Value x, Value i) {
-                      Value l = kb.load(ml.mem, {i, kb.idx(1)});
-                      Value pos = arith::CmpFOp::create(
-                          b, loc, arith::CmpFPredicate::OGT, l, kb.f32(0));
-                      return kb.select(pos, kb.fdiv(x, l), kb.f32(0));
-                    });
+        // Scale to log2 units and mask; the rows' new max.
+        Value mOld[2] = {carried[nO * 4], carried[nO * 4 + 1]};
+        Value lOld[2] = {carried[nO * 4 + 2], carried[nO * 4 + 3]};
+        Value rowMax[2] = {kb.f32(negInf), kb.f32(negInf)};
+        for (int64_t j = 0; j < nS; ++j)
+          for (int64_t e = 0; e < 4; ++e) {
+            Value key = kb.add(k0, kb.add(colBase, kb.idx(8 * j + e % 2)));
+            Value vis = kb.lt(key, kb.idx(p.Tk));
+            if (p.causal) {
+              Value qpos = kb.add(rows[e / 2], kb.idx(offset));
+              vis = kb.andI1(vis, kb.le(key, qpos));
+              if (p.window > 0)
+                vis = kb.andI1(vis,
+                               kb.lt(kb.sub(qpos, kb.idx(p.window)), key));
+            }
+            s[j][e] = kb.select(vis, kb.fmul(s[j][e], kb.f32(scaleLog2)),
+                                kb.f32(negInf));
+            rowMax[e / 2] = kb.fmax(rowMax[e / 2], s[j][e]);
+          }
+        Value ref[2], alpha[2], mNew[2];
+        for (int r = 0; r < 2; ++r) {
+          mNew[r] = kb.fmax(mOld[r], quadReduce(kb, rowMax[r], true));
+          // A row that has seen no key keeps m = -inf: use 0 as the
+          // reference then (all its p are 0), never -inf - -inf.
+          Value empty = arith::CmpFOp::create(
+              b, loc, arith::CmpFPredicate::OEQ, mNew[r], kb.f32(negInf));
+          ref[r] = kb.select(empty, kb.f32(0), mNew[r]);
+          alpha[r] = kb.fexp2(kb.fsub(mOld[r], ref[r]));
+        }
+
+        // P = exp2(S - ref), the lane's partial row sums, and P as bf16
+        // A fragments (k16 step kk covers n8 tiles 2kk and 2kk + 1).
+        Value lNew[2] = {kb.fmul(lOld[0], alpha[0]),
+                         kb.fmul(lOld[1], alpha[1])};
+        for (int64_t j = 0; j < nS; ++j)
+          for (int64_t e = 0; e < 4; ++e) {
+            s[j][e] = kb.fexp2(kb.fsub(s[j][e], ref[e / 2]));
+            lNew[e / 2] = kb.fadd(lNew[e / 2], s[j][e]);
+          }
+
+        SmallVector<Value> next;
+        for (int64_t t = 0; t < nO; ++t)
+          for (int64_t e = 0; e < 4; ++e)
+            next.push_back(kb.fmul(carried[4 * t + e], alpha[e / 2]));
+        for (int64_t kk = 0; kk < BN / 16; ++kk) {
+          SmallVector<Value> a = {packBf16(kb, s[2 * kk][0], s[2 * kk][1]),
+                                  packBf16(kb, s[2 * kk][2], s[2 * kk][3]),
+                                  packBf16(kb, s[2 * kk + 1][0],
+                                           s[2 * kk + 1][1]),
+                                  packBf16(kb, s[2 * kk + 1][2],
+                                           s[2 * kk + 1][3])};
+          for (int64_t t = 0; t < nO; ++t) {
+            SmallVector<Value> c(next.begin() + 4 * t,
+                                 next.begin() + 4 * t + 4);
+            auto d = mma(kb, a, loadB(kb, {vs}, kb.idx(16 * kk), kb.idx(8 * t)),
+                         c);
+            std::copy(d.begin(), d.end(), next.begin() + 4 * t);
+          }
+        }
+        next.append({mNew[0], mNew[1], lNew[0], lNew[1]});
+        scf::YieldOp::create(b, loc, next);
+      });
+
+  // o = O / l (l summed over the row's 4 lanes); a query that saw no key
+  // gets 0.
+  Value o = args.lookup("o");
+  Type outTy = cast<MemRefType>(o.getType()).getElementType();
+  Value inv[2];
+  for (int r = 0; r < 2; ++r) {
+    Value l = quadReduce(kb, loop.getResult(nO * 4 + 2 + r), false);
+    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
+                                      kb.f32(0));
+    inv[r] = kb.select(pos, kb.fdiv(kb.f32(1), l), kb.f32(0));
+  }
+  for (int r = 0; r < 2; ++r)
+    kb.ifThen(kb.lt(rows[r], kb.idx(p.Tq)), [&] {
+      for (int64_t t = 0; t < nO; ++t)
+        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
+          Value x = kb.fmul(loop.getResult(4 * t + e), inv[r]);
+          Value col = kb.add(colBase, kb.idx(8 * t + e % 2));
+          kb.store(kb.fromF32(x, outTy), o, {bIdx, rows[r], hIdx, col});
+        }
+    });
 }

@@ -2,6 +2,7 @@
 #include "Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::attn::gpu_codegen;
@@ -9,16 +10,47 @@ using namespace mlir::attn::gpu_codegen;
 void mlir::attn::gpu_codegen::loadRowsToTile(
     KernelBuilder &kb, SmemTile dst, Value src, Value b, Value t0, Value h,
     Value d0, int64_t T, function_ref<Value(Value)> transform) {
-  kb.forEachElement(dst.rows, dst.cols, [&](Value i, Value j) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type srcTy = cast<MemRefType>(src.getType()).getElementType();
+  Type dstTy = dst.elementType();
+  // 16-byte accesses: each thread moves w consecutive elements of a row.
+  // (Rows start 16-byte aligned: D and the column offsets are multiples
+  // of w, and cudaMalloc'd buffers are 256-byte aligned.)
+  int64_t w = 16 / (srcTy.getIntOrFloatBitWidth() / 8);
+  if (dst.cols % w != 0)
+    w = 1;
+  auto f32Vec = VectorType::get({w}, builder.getF32Type());
+  kb.forEachElement(dst.rows, dst.cols / w, [&](Value i, Value jv) {
+    Value j = kb.mul(jv, kb.idx(w));
     Value t = kb.add(t0, i);
     Value valid = kb.lt(t, kb.idx(T));
     // Rows past T read row T-1 (always in bounds) and are zeroed.
     Value tc = kb.minIdx(t, kb.idx(T - 1));
-    Value x = kb.toF32(kb.load(src, {b, tc, h, kb.add(d0, j)}));
-    if (transform)
-      x = transform(x);
-    x = kb.select(valid, x, kb.f32(0.0));
-    kb.store(kb.fromF32(x, dst.elementType()), dst.mem, {i, j});
+    Value x = vector::LoadOp::create(builder, loc,
+                                     VectorType::get({w}, srcTy), src,
+                                     ValueRange{b, tc, h, kb.add(d0, j)},
+                                     /*nontemporal=*/false,
+                                     llvm::MaybeAlign(16));
+    if (srcTy != builder.getF32Type())
+      x = arith::ExtFOp::create(builder, loc, f32Vec, x);
+    if (transform) {
+      SmallVector<Value> elems;
+      for (int64_t e = 0; e < w; ++e)
+        elems.push_back(
+            transform(vector::ExtractOp::create(builder, loc, x, e)));
+      x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
+    }
+    Value zero = arith::ConstantOp::create(
+        builder, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
+    x = kb.select(valid, x, zero);
+    if (dstTy != builder.getF32Type())
+      x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, dstTy),
+                                  x);
+    int64_t storeBytes = w * dstTy.getIntOrFloatBitWidth() / 8;
+    vector::StoreOp::create(builder, loc, x, dst.mem, ValueRange{i, j},
+                            /*nontemporal=*/false,
+                            llvm::MaybeAlign(storeBytes));
   });
 }
 

@@ -45,8 +45,10 @@ Value ldmatrix(KernelBuilder &kb, Value mem, Value row, Value col,
                                    b.getI32IntegerAttr(tiles));
 }
 
+} // namespace
+
 /// The A fragment (16 x 16 at rows m0, columns k0 of A).
-SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
+SmallVector<Value> mlir::attn::gpu_codegen::loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
   Value l = kb.laneId();
   if (!a.transposed) {
     Value row = kb.add(m0, kb.rem(l, kb.idx(16)));
@@ -63,7 +65,7 @@ SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
 }
 
 /// The B fragment (16 x 8 at rows k0, columns n0 of B).
-SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand bop, Value k0,
+SmallVector<Value> mlir::attn::gpu_codegen::loadB(KernelBuilder &kb, MmaOperand bop, Value k0,
                          Value n0) {
   Value l = kb.laneId();
   if (!bop.transposed) {
@@ -79,7 +81,7 @@ SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand bop, Value k0,
 }
 
 /// d = a * b + c on one m16n8k16 tile; c and d are 4 f32 values.
-SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
+SmallVector<Value> mlir::attn::gpu_codegen::mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
                        ArrayRef<Value> c) {
   OpBuilder &builder = kb.b();
   Type f32 = builder.getF32Type();
@@ -99,7 +101,7 @@ SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
 }
 
 /// Row and column of accumulator element e (0..3) of the tile at (m0, n0).
-std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
+std::pair<Value, Value> mlir::attn::gpu_codegen::accPosition(KernelBuilder &kb, Value m0, Value n0,
                                     int64_t e) {
   Value l = kb.laneId();
   Value row = kb.add(m0, kb.div(l, kb.idx(4)));
@@ -109,8 +111,6 @@ std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
                                 kb.idx(e % 2)));
   return {row, col};
 }
-
-} // namespace
 
 void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
                                           MmaOperand a, MmaOperand b,

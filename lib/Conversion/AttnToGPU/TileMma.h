@@ -33,6 +33,21 @@ struct TileMmaOptions {
   bool negate = false;
 };
 
+// Warp-level pieces (what emitTileMma is made of), for kernels that keep
+// fragments in registers.
+
+/// The A fragment (16 x 16 at rows m0, columns k0 of A), as 4 i32 words.
+SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0);
+/// The B fragment (16 x 8 at rows k0, columns n0 of B), as 2 i32 words.
+SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand b, Value k0, Value n0);
+/// d = a * b + c on one m16n8k16 tile (bf16 operands); c, d: 4 f32 values.
+SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
+                       ArrayRef<Value> c);
+/// Row and column of accumulator element e (0..3) of the tile at (m0, n0):
+/// row m0 + lane/4 (+ 8 for e >= 2), column n0 + 2 (lane % 4) + e % 2.
+std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
+                                    int64_t e);
+
 /// C = A * B (or as `options` say). m and k must be multiples of 16, n of 8;
 /// C is f32, or bf16 without `accumulate`. Does not synchronize: the caller
 /// puts barriers between producers and consumers of the tiles.
