@@ -48,6 +48,12 @@ static cl::opt<int64_t>
                        "shared memory)"),
               cl::init(0));
 
+static cl::opt<int64_t>
+    blockV("block-v",
+           cl::desc("Value columns per thread block of the linear-family "
+                    "kernels (16, 32, 64; 0: chosen from the SM count)"),
+           cl::init(0));
+
 /// A manifest attribute as JSON (dictionaries, arrays, strings, integers,
 /// floats and booleans are all it holds).
 static llvm::json::Value toJson(Attribute attr) {
@@ -117,6 +123,7 @@ int main(int argc, char **argv) {
   attn::AttnToGPUOptions opts;
   opts.target = target;
   opts.chunkSize = chunkSize;
+  opts.blockV = blockV;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

@@ -29,6 +29,11 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
       llvm::cl::desc("Chunk / tile size (0: cost model, then shrunk to fit "
                      "shared memory)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> blockV{
+      *this, "block-v",
+      llvm::cl::desc("Value columns per thread block of the linear-family "
+                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

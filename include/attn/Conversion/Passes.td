@@ -27,7 +27,10 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"targetName", "target", "std::string", /*default=*/"\"sm_90\"",
-           "GPU target description (sm_80, sm_90)">
+           "GPU target description (sm_80, sm_90)">,
+    Option<"blockV", "block-v", "int64_t", /*default=*/"0",
+           "Value columns per thread block of the linear-family kernels (16, "
+           "32 or 64; 0: the widest that gives every SM a block)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -36,6 +36,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
 
   AttnLowerToGPUOptions lower;
   lower.targetName = opts.target;
+  lower.blockV = opts.blockV;
   pm.addPass(createAttnLowerToGPU(lower));
 
   GpuNVVMAttachTargetOptions attach;

@@ -109,9 +109,29 @@ FailureOr<GpuProblem> GpuProblem::describe(AttentionOpInterface op,
   return p;
 }
 
+void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
+  if (softmax)
+    return;
+  if (forced > 0) {
+    blockV = std::min(forced, Dv);
+    return;
+  }
+  // Narrower blocks recompute the chunk's Dv-independent work per block but
+  // fill the GPU when B * H is small (the state's columns are independent,
+  // so the split is exact). That work is one Q K^T product for linear and
+  // scalar-gated attention, but the triangular solve of the delta rule and
+  // the elementwise decayed scores of a vector gate cost more than the
+  // parallelism gains (measured on an H200: bench/gpu/NOTES.md).
+  blockV = std::min<int64_t>(Dv, 64);
+  if (delta || gate == GateKind::Vector)
+    return;
+  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
+    blockV /= 2;
+}
+
 std::array<int64_t, 3> GpuProblem::grid() const {
   if (softmax)
-    return {(Tq + chunk - 1) / chunk, B * Hq, 1};
+    return {(Tq + 63) / 64, B * Hq, 1};
   return {(Dv + blockV - 1) / blockV, B * Hq, 1};
 }
 

@@ -50,6 +50,11 @@ struct GpuProblem {
   static FailureOr<GpuProblem> describe(AttentionOpInterface op,
                                         ValueRange args, ValueRange results);
 
+  /// Picks blockV (the linear family's Dv columns per thread block): the
+  /// widest of 64, 32, 16 that gives every SM a block, or
+  /// `forced` when non-zero.
+  void chooseBlockV(int64_t sms, int64_t forced);
+
   /// Grid of the kernel: (x, y, z).
   std::array<int64_t, 3> grid() const;
   std::string opName() const;

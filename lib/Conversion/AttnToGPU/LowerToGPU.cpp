@@ -89,6 +89,8 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
   attrs.append("normalize", b.getBoolAttr(false));
   attrs.append("gate", str(gate));
   attrs.append("chunk_size", b.getI64IntegerAttr(p.chunk));
+  if (!p.softmax)
+    attrs.append("block_v", b.getI64IntegerAttr(p.blockV));
 
   SmallVector<Attribute> buffers;
   SmallVector<int64_t> argIndices;
@@ -134,6 +136,12 @@ struct AttnLowerToGPUPass
                          << "' is not a GPU target (use sm_80 or sm_90)";
       return signalPassFailure();
     }
+    if (blockV != 0 && blockV != 16 && blockV != 32 && blockV != 64) {
+      module.emitError() << "attn-lower-to-gpu: block-v must be 0, 16, 32 "
+                            "or 64, got "
+                         << static_cast<int64_t>(blockV);
+      return signalPassFailure();
+    }
     NamedAttrList manifests;
     if (auto old = module->getAttrOfType<DictionaryAttr>("attn.gpu_manifests"))
       manifests.append(old.getValue());
@@ -151,6 +159,7 @@ struct AttnLowerToGPUPass
                                body.getTerminator()->getOperands());
       if (failed(problem))
         return signalPassFailure();
+      problem->chooseBlockV(target->parallelUnits, blockV);
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

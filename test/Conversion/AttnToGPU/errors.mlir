@@ -58,3 +58,8 @@ func.func @two_ops(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>,
          tensor<1x64x2x64xbf16>) -> tensor<1x64x2x64xbf16>
   return %p : tensor<1x64x2x64xbf16>
 }
+
+// -----
+
+// RUN: not attn-opt %s -attn-lower-to-gpu=block-v=48 2>&1 | FileCheck %s --check-prefix=BLOCKV
+// BLOCKV: error: attn-lower-to-gpu: block-v must be 0, 16, 32 or 64, got 48

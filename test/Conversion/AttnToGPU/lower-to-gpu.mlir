@@ -3,13 +3,15 @@
 // A linear-attention function becomes a gpu.module of the same name with one
 // kernel taking a bare buffer per argument and result; the products run on
 // the tensor cores (ldmatrix + mma.sync bf16) from dynamic shared memory.
+// With B * H = 2 the 64 value columns split into blocks of 16 (grid x = 4)
+// to spread over more SMs.
 // CHECK-LABEL: module attributes
 // CHECK-SAME: attn.gpu_manifests = {linear = {
-// CHECK-SAME: causal = true, chunk_size = 64
+// CHECK-SAME: block_v = 16 : i64, causal = true, chunk_size = 64
 // CHECK-SAME: gate = "none"
 // CHECK-SAME: {dtype = "bf16", name = "q", role = "input", shape = [1, 100, 2, 64]}
 // CHECK-SAME: {dtype = "bf16", name = "o", role = "output", shape = [1, 100, 2, 64]}
-// CHECK-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "linear_kernel", grid = [1, 2, 1], shared_bytes = {{[0-9]+}}
+// CHECK-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "linear_kernel", grid = [4, 2, 1], shared_bytes = {{[0-9]+}}
 // CHECK-SAME: op = "linear_attention", ptx = "linear.ptx", target = "sm_90a"
 // CHECK-SAME: gpu.container_module
 // CHECK-NOT: func.func
@@ -32,8 +34,10 @@ func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
 
 // The delta rule with a gate, an initial and a final state: the buffers
 // follow the function's arguments, then its results; a Dv of 128 is split
-// over two blocks of 64 columns; the chunk shrinks to fit shared memory.
+// over two blocks of 64 columns (the delta rule's triangular solve is not
+// worth repeating in narrower ones); the chunk shrinks to fit shared memory.
 // CHECK-LABEL: module attributes
+// CHECK-SAME: block_v = 64
 // CHECK-SAME: chunk_size = 32
 // CHECK-SAME: gate = "scalar"
 // CHECK-SAME: name = "beta", role = "input"
