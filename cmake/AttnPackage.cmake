@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(ATTN_EXPORTED_LIBS AttnDialect AttnTarget AttnTransforms)
+set(ATTN_EXPORTED_LIBS AttnDialect AttnTarget AttnTransforms AttnToGPU)
 
 # Usage requirements of the exported libraries. In the tree everything sees
 # the global include directories; outside it these are all a consumer gets.
@@ -25,6 +25,7 @@ install(DIRECTORY
     ${PROJECT_SOURCE_DIR}/include/attn/Dialect
     ${PROJECT_SOURCE_DIR}/include/attn/Target
     ${PROJECT_SOURCE_DIR}/include/attn/Transforms
+    ${PROJECT_SOURCE_DIR}/include/attn/Conversion
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/attn
   FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
 install(FILES ${PROJECT_SOURCE_DIR}/include/attn/InitAttn.h
@@ -36,7 +37,7 @@ install(DIRECTORY ${PROJECT_BINARY_DIR}/include/attn
 # The tools and the plugin keep the path to the shared libMLIR they link.
 set_target_properties(attn-opt attn-run AttnPlugin PROPERTIES
   INSTALL_RPATH_USE_LINK_PATH ON)
-install(TARGETS attn-opt attn-run RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS attn-opt attn-run attn-gpu-compile RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS AttnPlugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
 set(ATTN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/AttnCompiler)
