@@ -41,4 +41,17 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def AttnExternDynamicSharedMemory
+    : Pass<"attn-extern-dynamic-shared-memory", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Give the dynamic shared memory global external linkage";
+  let description = [{
+    convert-gpu-to-nvvm declares `gpu.dynamic_shared_memory` as an internal,
+    zero-sized LLVM global in address space 3, which the NVPTX backend
+    prints as a one-byte static variable: ptxas then reserves static shared
+    memory and warns of out-of-bounds accesses. With external linkage it
+    becomes `.extern .shared .align 16 .b8 name[];`, PTX's declaration of
+    dynamic shared memory. Runs on gpu.module after convert-gpu-to-nvvm.
+  }];
+}
+
 #endif // ATTN_CONVERSION_PASSES_TD

@@ -212,9 +212,7 @@ struct AttnLowerToGPUPass
         emitLinearFamilyKernel(kb, p, args);
       gpu::ReturnOp::create(kbuilder, loc);
 
-      // Headroom for the 1-byte symbol the dynamic shared memory is addressed
-      // from (the NVPTX backend gives it static storage).
-      int64_t bytes = kb.sharedBytes() + 128;
+      int64_t bytes = kb.sharedBytes();
       if (bytes <= smemLimit) {
         // The gpu.module takes the function's name once the function is gone.
         gpuModule.setSymName(name);

@@ -12,6 +12,7 @@
 // CHECK-COUNT-9: {{.*}}.ptx, {{.*}}.json
 
 // PTX90: .target sm_90a
+// PTX90: .extern .shared .align 16 .b8 __dynamic_shmem__0[];
 // PTX90: .visible .entry gdn_gqa_kernel(
 // PTX90-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX90-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
