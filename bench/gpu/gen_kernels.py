@@ -1,0 +1,78 @@
+"""Compiles the GPU kernels the device scripts run, on this machine (the GPU
+machine has no MLIR): build-gpu-kernels/check (every op and variant at small
+shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
+at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
+(4, 8192, 64), for bench/gpu/run.py).
+
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90]
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHAPES = [(8, 2048, 128), (4, 8192, 128), (1, 32768, 128), (4, 8192, 64)]
+H = 16
+
+
+def t(*dims, e="bf16"):
+    return "tensor<" + "x".join(map(str, dims)) + "x" + e + ">"
+
+
+def func(name, op, operands, types, results, tail="", attrs=""):
+    args = ", ".join(f"%{n}: {ty}" for n, ty in zip(operands, types))
+    res = results[0] if len(results) == 1 else "(" + ", ".join(results) + ")"
+    lhs = ", ".join(f"%r{i}" for i in range(len(results)))
+    qkv = ", ".join("%" + n for n in operands[:3])
+    return (f"func.func @{name}({args}) -> {res} {{\n"
+            f"  {lhs} = attn.{op} {qkv}{tail} {attrs}: ({', '.join(types)}) -> {res}\n"
+            f"  return {lhs} : {', '.join(results)}\n}}\n")
+
+
+def bench_module():
+    out = []
+    for B, T, D in SHAPES:
+        q, g, gv, beta = t(B, T, H, D), t(B, T, H, e="f32"), t(B, T, H, D, e="f32"), t(B, T, H)
+        sfx = f"B{B}_T{T}_D{D}"
+        out.append(func(f"linear_{sfx}", "linear_attention", "qkv", [q] * 3, [q]))
+        out.append(func(f"simple_gla_{sfx}", "gated_linear_attention", ["q", "k", "v", "g"],
+                        [q, q, q, g], [q], ", %g"))
+        out.append(func(f"gla_{sfx}", "gated_linear_attention", ["q", "k", "v", "g"],
+                        [q, q, q, gv], [q], ", %g"))
+        out.append(func(f"delta_{sfx}", "delta_rule", ["q", "k", "v", "beta"],
+                        [q, q, q, beta], [q], ", %beta"))
+        out.append(func(f"gated_delta_{sfx}", "delta_rule", ["q", "k", "v", "beta", "g"],
+                        [q, q, q, beta, g], [q], ", %beta gate(%g)"))
+        out.append(func(f"softmax_{sfx}", "softmax_attention", "qkv", [q] * 3, [q]))
+    return "".join(out)
+
+
+def compile_to(tool, src, folder, target):
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run([tool, src, f"--target={target}", "-o", folder], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--target", default="sm_90")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
+    a = ap.parse_args()
+    tool = os.path.join(a.build, "bin", "attn-gpu-compile")
+    if not os.path.exists(tool):
+        sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
+    for src in ("test/Integration/GPU/ptx-every-op.mlir", "docs/examples/gpu-ops.mlir"):
+        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+    bench_src = os.path.join(a.out, "bench.mlir")
+    with open(bench_src, "w") as f:
+        f.write(bench_module())
+    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    for sub in ("check", "bench"):
+        n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
+        print(f"{os.path.join(a.out, sub)}: {n} kernels")
+
+
+if __name__ == "__main__":
+    main()
