@@ -60,7 +60,7 @@ constexpr int kMaxDepth = 64;
 
 class Parser {
 public:
-  explicit Parser(std::string_view text) : text(text) {}
+  explicit Parser(std::string_view input) : text(input) {}
 
   bool run(Value &out, std::string &error) {
     if (text.size() >= 3 && (unsigned char)text[0] == 0xEF &&

@@ -69,8 +69,8 @@ const char *const kOps[] = {"softmax_attention", "linear_attention",
 
 class Checker {
 public:
-  Checker(const std::string &source, std::string &error)
-      : source(source), error(error) {}
+  Checker(const std::string &sourceName, std::string &errorOut)
+      : source(sourceName), error(errorOut) {}
 
   bool fail(const json::Value &at, const std::string &message) {
     error = source + ":" + std::to_string(at.line) + ":" +

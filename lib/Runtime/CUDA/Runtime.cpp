@@ -13,6 +13,7 @@
 
 #include <cuda.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -235,6 +236,39 @@ std::string launchName(const Manifest &m, size_t i) {
          "], " + std::to_string(l.sharedBytes) + " B dynamic shared memory)";
 }
 
+// JIT-compiles the PTX into the current context, with the compiler's log
+// in the message when it fails (and on stderr with ATTN_CUDA_DEBUG).
+AttnCudaStatus loadModule(AttnCudaKernel *kernel, ContextState &state,
+                          const std::string &deviceText) {
+  static constexpr size_t kLogSize = 16384;
+  std::vector<char> errorLog(kLogSize, 0), infoLog(kLogSize, 0);
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                            CU_JIT_INFO_LOG_BUFFER,
+                            CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {errorLog.data(), (void *)(uintptr_t)(kLogSize - 1),
+                    infoLog.data(), (void *)(uintptr_t)(kLogSize - 1)};
+  CUmodule module = nullptr;
+  CUresult r = cuModuleLoadDataEx(&module, kernel->ptx.c_str(), 4, options,
+                                  values);
+  if (r != CUDA_SUCCESS) {
+    std::string log(errorLog.data());
+    return failWith(statusOf(r),
+                    kernel->manifestPath + ": cuModuleLoadDataEx(" +
+                        kernel->manifest.ptxPath + ") on " + deviceText +
+                        " failed: " + cuResultText(r) +
+                        (log.empty() ? "" : "\nJIT log:\n" + log) +
+                        " [Runtime.cpp:" + std::to_string(__LINE__) + "]",
+                    int(r));
+  }
+  state.module = module;
+  if (kernel->debug && infoLog[0])
+    std::fprintf(stderr, "%s: PTX JIT on %s: %s\n",
+                 kernel->manifestPath.c_str(), deviceText.c_str(),
+                 infoLog.data());
+  return ATTN_CUDA_SUCCESS;
+}
+
 // Loads the module into the current context (state.context) and checks
 // the device against every launch.
 AttnCudaStatus prepare(AttnCudaKernel *kernel, ContextState &state) {
@@ -290,34 +324,16 @@ AttnCudaStatus prepare(AttnCudaKernel *kernel, ContextState &state) {
                               "memory than " + deviceText + " has per block (" +
                               std::to_string(maxOptin) + " B)");
 
-  // JIT-compile the PTX, keeping the compiler's log for the message.
-  static constexpr size_t kLogSize = 16384;
-  std::vector<char> errorLog(kLogSize, 0), infoLog(kLogSize, 0);
-  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
-                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
-                            CU_JIT_INFO_LOG_BUFFER,
-                            CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
-  void *values[] = {errorLog.data(), (void *)(uintptr_t)(kLogSize - 1),
-                    infoLog.data(), (void *)(uintptr_t)(kLogSize - 1)};
-  CUmodule module = nullptr;
-  CUresult r = cuModuleLoadDataEx(&module, kernel->ptx.c_str(), 4, options,
-                                  values);
-  if (r != CUDA_SUCCESS) {
-    std::string log(errorLog.data());
-    return failWith(statusOf(r),
-                    where + ": cuModuleLoadDataEx(" + m.ptxPath + ") on " +
-                        deviceText + " failed: " + cuResultText(r) +
-                        (log.empty() ? "" : "\nJIT log:\n" + log) +
-                        " [Runtime.cpp:" + std::to_string(__LINE__) + "]",
-                    int(r));
-  }
-  state.module = module;
+  // JIT-compile once per context (also when a check below failed last time).
+  if (!state.module)
+    if (AttnCudaStatus s = loadModule(kernel, state, deviceText))
+      return s;
 
   state.functions.assign(m.launches.size(), nullptr);
   for (size_t i = 0; i < m.launches.size(); ++i) {
     const Launch &l = m.launches[i];
     CUfunction f;
-    ATTN_CU(cuModuleGetFunction(&f, module, l.entry.c_str()),
+    ATTN_CU(cuModuleGetFunction(&f, state.module, l.entry.c_str()),
             "cuModuleGetFunction(\"" + l.entry + "\")");
     state.functions[i] = f;
   }
