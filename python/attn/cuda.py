@@ -249,7 +249,7 @@ def read_manifest(path):
         ptx = os.path.join(os.path.dirname(path), m["ptx"])
         return Manifest(path, m["name"], m["op"], m["target"], ptx,
                         dict(m.get("attributes", {})), buffers,
-                        tuple(dict(l) for l in m["launches"]))
+                        tuple(dict(launch) for launch in m["launches"]))
     except (KeyError, TypeError) as e:
         raise ManifestError(f"{path}: malformed manifest ({e!r})") from None
 

@@ -55,8 +55,8 @@ def test_read_manifest():
     assert m.op == "linear_attention"
     assert m.target == "sm_80"
     assert m.ptx.endswith("fake_kernels_sm80.ptx")
-    assert [b.name for b in m.buffers] == ["q", "k", "v", "initial_state",
-                                          "o", "final_state"]
+    names = [b.name for b in m.buffers]
+    assert names == ["q", "k", "v", "initial_state", "o", "final_state"]
     assert m.buffers[3] == cuda.BufferSpec("initial_state", "input", "f32",
                                            (2, 2, 32, 64))
     assert m.attributes["normalize"] is False

@@ -11,7 +11,7 @@ exit status 1 on any FAIL or NaN.
 
     python3 test/GPU/check_kernels.py build-gpu-kernels/check
     python3 test/GPU/check_kernels.py DIR --dry-run      # no GPU: manifests + references only
-    python3 test/GPU/check_kernels.py --sanitize-one DIR/gla.json   # compute-sanitizer via attn-cuda-run
+    python3 test/GPU/check_kernels.py --sanitize-one DIR/gla.json   # compute-sanitizer
 
 Each kernel also runs a second time, with scratch from the runtime instead of
 torch, and the two results are compared bit for bit ("nondet" in the notes if
