@@ -111,11 +111,14 @@ sanitize() {
     python3 test/GPU/check_kernels.py --runner "$build/attn-cuda-run" \
       --sanitize-one test/GPU/Inputs/fake_softmax.json \
       --sanitize-tools memcheck,initcheck,racecheck,synccheck &&
-    if [ -n "$first" ]; then
+    # SANITIZE_KERNELS: the compiled kernels to run under every tool
+    # (default: the first of the check folder).
+    for kernel in ${SANITIZE_KERNELS:-$first}; do
       timeout 300 python3 test/GPU/check_kernels.py --runner "$build/attn-cuda-run" \
-        --sanitize-one "$first" --sanitize-tools memcheck,initcheck \
-        --sanitize-timeout 140
-    fi
+        --sanitize-one "$kernel" \
+        --sanitize-tools memcheck,initcheck,racecheck,synccheck \
+        --sanitize-timeout 140 || exit 1
+    done
   } 2>&1 | tee "$out/sanitize.log"
 }
 

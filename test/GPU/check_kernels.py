@@ -33,7 +33,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-TOLERANCE = {"bf16": 1e-2, "f16": 2e-3, "f32": 1e-4}
+# The attn GPU kernels multiply bf16 operands on the tensor cores (f32
+# accumulation) whatever the input type, so every input type is held to the
+# bf16 tolerance (README, GPU section).
+TOLERANCE = {"bf16": 1e-2, "f16": 1e-2, "f32": 1e-2}
 # Reference work (multiply-adds, roughly) above which only the first batch
 # entries are checked, to keep the float64 CPU reference to seconds.
 MAX_REF_WORK = 4e9
