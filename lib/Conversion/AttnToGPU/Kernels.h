@@ -36,6 +36,10 @@ void storeRowsFromTile(KernelBuilder &kb, SmemTile src, Value dst, Value b,
                        Value t0, Value h, Value d0, int64_t T,
                        function_ref<Value(Value, Value)> transform = nullptr);
 
+/// dst = src rounded to dst's element type (an f32 tile to a bf16 one of
+/// the same size), 4 elements per access.
+void convertTile(KernelBuilder &kb, SmemTile src, SmemTile dst);
+
 } // namespace mlir::attn::gpu_codegen
 
 #endif // ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELS_H

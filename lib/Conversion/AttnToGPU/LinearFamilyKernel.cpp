@@ -314,9 +314,7 @@ void LinearFamilyEmitter::deltaChunk(Value t0) {
   emitTileMma(kb, uf, {wneg}, {sb}, {C, BV, p.Dk}, {/*accumulate=*/true});
   kb.barrier();
 
-  kb.forEachElement(C, BV, [&](Value i, Value j) {
-    kb.store(kb.fromF32(kb.load(uf.mem, {i, j}), bf16), vs.mem, {i, j});
-  });
+  convertTile(kb, uf, vs);
   if (p.gate == GateKind::Scalar) {
     kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
       Value k = kb.fmul(kb.toF32(kb.load(ks.mem, {i, d})),
@@ -337,9 +335,7 @@ void LinearFamilyEmitter::deltaChunk(Value t0) {
 
 void LinearFamilyEmitter::storeOutput(Value t0) {
   storeRowsFromTile(kb, of, args.lookup("o"), bIdx, t0, hIdx, v0, p.Tq);
-  kb.forEachElement(p.Dk, BV, [&](Value i, Value j) {
-    kb.store(kb.fromF32(kb.load(sf.mem, {i, j}), bf16), sb.mem, {i, j});
-  });
+  convertTile(kb, sf, sb);
   kb.barrier();
 }
 

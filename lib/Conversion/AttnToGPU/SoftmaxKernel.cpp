@@ -121,28 +121,63 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                                           SmallVector<Value>(4, kb.f32(0)));
         for (int64_t kk = 0; kk < p.Dk; kk += 16) {
           SmallVector<Value> a = loadA(kb, {qs}, m0, kb.idx(kk));
-          for (int64_t j = 0; j < nS; ++j)
-            s[j] = mma(kb, a, loadB(kb, {ks, true}, kb.idx(kk), kb.idx(8 * j)),
-                       s[j]);
+          for (int64_t j = 0; j < nS; j += 2) {
+            auto [b0, b1] = loadB2(kb, {ks, true}, kb.idx(kk), kb.idx(8 * j));
+            s[j] = mma(kb, a, b0, s[j]);
+            s[j + 1] = mma(kb, a, b1, s[j + 1]);
+          }
         }
 
-        // Scale to log2 units and mask; the rows' new max.
+        // Scale to log2 units; mask only key blocks that some query of the
+        // block cannot fully see (the causal diagonal, the window's edge,
+        // the tail past Tk): one uniform branch per block.
         Value mOld[2] = {carried[nO * 4], carried[nO * 4 + 1]};
         Value lOld[2] = {carried[nO * 4 + 2], carried[nO * 4 + 3]};
+        Value needMask = kb.lt(kb.idx(p.Tk), kb.add(k0, kb.idx(BN)));
+        if (p.causal) {
+          // Keys past the first query's position: k0 + BN - 1 > q0 + offset.
+          needMask = arith::OrIOp::create(
+              b, loc, needMask,
+              kb.lt(kb.add(q0, kb.idx(offset)), kb.add(k0, kb.idx(BN - 1))));
+          if (p.window > 0)
+            // Keys the last query no longer sees: k0 <= q0 + BM - 1 + offset - W.
+            needMask = arith::OrIOp::create(
+                b, loc, needMask,
+                kb.le(k0, kb.add(q0, kb.idx(BM - 1 + offset - p.window))));
+        }
+        SmallVector<Type> sTypes(nS * 4, b.getF32Type());
+        auto masked = scf::IfOp::create(b, loc, sTypes, needMask,
+                                        /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(masked.thenBlock());
+          SmallVector<Value> vals;
+          for (int64_t j = 0; j < nS; ++j)
+            for (int64_t e = 0; e < 4; ++e) {
+              Value key = kb.add(k0, kb.add(colBase, kb.idx(8 * j + e % 2)));
+              Value vis = kb.lt(key, kb.idx(p.Tk));
+              if (p.causal) {
+                Value qpos = kb.add(rows[e / 2], kb.idx(offset));
+                vis = kb.andI1(vis, kb.le(key, qpos));
+                if (p.window > 0)
+                  vis = kb.andI1(
+                      vis, kb.lt(kb.sub(qpos, kb.idx(p.window)), key));
+              }
+              vals.push_back(kb.select(
+                  vis, kb.fmul(s[j][e], kb.f32(scaleLog2)), kb.f32(negInf)));
+            }
+          scf::YieldOp::create(b, loc, vals);
+          b.setInsertionPointToStart(masked.elseBlock());
+          vals.clear();
+          for (int64_t j = 0; j < nS; ++j)
+            for (int64_t e = 0; e < 4; ++e)
+              vals.push_back(kb.fmul(s[j][e], kb.f32(scaleLog2)));
+          scf::YieldOp::create(b, loc, vals);
+        }
         Value rowMax[2] = {kb.f32(negInf), kb.f32(negInf)};
         for (int64_t j = 0; j < nS; ++j)
           for (int64_t e = 0; e < 4; ++e) {
-            Value key = kb.add(k0, kb.add(colBase, kb.idx(8 * j + e % 2)));
-            Value vis = kb.lt(key, kb.idx(p.Tk));
-            if (p.causal) {
-              Value qpos = kb.add(rows[e / 2], kb.idx(offset));
-              vis = kb.andI1(vis, kb.le(key, qpos));
-              if (p.window > 0)
-                vis = kb.andI1(vis,
-                               kb.lt(kb.sub(qpos, kb.idx(p.window)), key));
-            }
-            s[j][e] = kb.select(vis, kb.fmul(s[j][e], kb.f32(scaleLog2)),
-                                kb.f32(negInf));
+            s[j][e] = masked.getResult(4 * j + e);
             rowMax[e / 2] = kb.fmax(rowMax[e / 2], s[j][e]);
           }
         Value ref[2], alpha[2], mNew[2];
@@ -177,12 +212,14 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                                            s[2 * kk + 1][1]),
                                   packBf16(kb, s[2 * kk + 1][2],
                                            s[2 * kk + 1][3])};
-          for (int64_t t = 0; t < nO; ++t) {
-            SmallVector<Value> c(next.begin() + 4 * t,
-                                 next.begin() + 4 * t + 4);
-            auto d = mma(kb, a, loadB(kb, {vs}, kb.idx(16 * kk), kb.idx(8 * t)),
-                         c);
-            std::copy(d.begin(), d.end(), next.begin() + 4 * t);
+          for (int64_t t = 0; t < nO; t += 2) {
+            auto [b0, b1] = loadB2(kb, {vs}, kb.idx(16 * kk), kb.idx(8 * t));
+            for (int64_t u = 0; u < 2; ++u) {
+              SmallVector<Value> c(next.begin() + 4 * (t + u),
+                                   next.begin() + 4 * (t + u) + 4);
+              auto d = mma(kb, a, u == 0 ? b0 : b1, c);
+              std::copy(d.begin(), d.end(), next.begin() + 4 * (t + u));
+            }
           }
         }
         next.append({mNew[0], mNew[1], lNew[0], lNew[1]});

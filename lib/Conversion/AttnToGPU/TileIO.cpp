@@ -57,14 +57,51 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
 void mlir::attn::gpu_codegen::storeRowsFromTile(
     KernelBuilder &kb, SmemTile src, Value dst, Value b, Value t0, Value h,
     Value d0, int64_t T, function_ref<Value(Value, Value)> transform) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
   Type outTy = cast<MemRefType>(dst.getType()).getElementType();
-  kb.forEachElement(src.rows, src.cols, [&](Value i, Value j) {
+  // Four consecutive f32 of a row per thread: one 16-byte shared load and
+  // one 8- or 16-byte global store.
+  int64_t w = src.cols % 4 == 0 ? 4 : 1;
+  auto f32Vec = VectorType::get({w}, builder.getF32Type());
+  kb.forEachElement(src.rows, src.cols / w, [&](Value i, Value jv) {
+    Value j = kb.mul(jv, kb.idx(w));
     Value t = kb.add(t0, i);
     kb.ifThen(kb.lt(t, kb.idx(T)), [&] {
-      Value x = kb.load(src.mem, {i, j});
-      if (transform)
-        x = transform(x, i);
-      kb.store(kb.fromF32(x, outTy), dst, {b, t, h, kb.add(d0, j)});
+      Value x = vector::LoadOp::create(builder, loc, f32Vec, src.mem,
+                                       ValueRange{i, j}, false,
+                                       llvm::MaybeAlign(4 * w));
+      if (transform) {
+        SmallVector<Value> elems;
+        for (int64_t e = 0; e < w; ++e)
+          elems.push_back(
+              transform(vector::ExtractOp::create(builder, loc, x, e), i));
+        x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
+      }
+      if (outTy != builder.getF32Type())
+        x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, outTy),
+                                    x);
+      vector::StoreOp::create(
+          builder, loc, x, dst, ValueRange{b, t, h, kb.add(d0, j)}, false,
+          llvm::MaybeAlign(w * outTy.getIntOrFloatBitWidth() / 8));
     });
+  });
+}
+
+void mlir::attn::gpu_codegen::convertTile(KernelBuilder &kb, SmemTile src,
+                                          SmemTile dst) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type srcTy = src.elementType(), dstTy = dst.elementType();
+  int64_t w = src.cols % 4 == 0 ? 4 : 1;
+  kb.forEachElement(src.rows, src.cols / w, [&](Value i, Value jv) {
+    Value j = kb.mul(jv, kb.idx(w));
+    Value x = vector::LoadOp::create(
+        builder, loc, VectorType::get({w}, srcTy), src.mem, ValueRange{i, j},
+        false, llvm::MaybeAlign(w * srcTy.getIntOrFloatBitWidth() / 8));
+    x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, dstTy), x);
+    vector::StoreOp::create(
+        builder, loc, x, dst.mem, ValueRange{i, j}, false,
+        llvm::MaybeAlign(w * dstTy.getIntOrFloatBitWidth() / 8));
   });
 }

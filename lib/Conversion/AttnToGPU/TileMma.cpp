@@ -80,6 +80,27 @@ SmallVector<Value> mlir::attn::gpu_codegen::loadB(KernelBuilder &kb, MmaOperand 
   return fragmentWords(kb, ldmatrix(kb, bop.tile.mem, row, col, 2, false));
 }
 
+/// The B fragments of two adjacent n8 tiles (columns n0 and n0 + 8) with one
+/// ldmatrix.x4: sub-matrix i = l/8 covers k block i%2 of n block i/2.
+std::pair<SmallVector<Value>, SmallVector<Value>>
+mlir::attn::gpu_codegen::loadB2(KernelBuilder &kb, MmaOperand bop, Value k0,
+                                Value n0) {
+  Value l = kb.laneId();
+  Value i = kb.div(l, kb.idx(8));
+  Value nBlock = kb.mul(kb.div(i, kb.idx(2)), kb.idx(8));
+  Value kBlock = kb.mul(kb.rem(i, kb.idx(2)), kb.idx(8));
+  Value r = kb.rem(l, kb.idx(8));
+  Value frag;
+  if (!bop.transposed)
+    frag = ldmatrix(kb, bop.tile.mem, kb.add(kb.add(k0, kBlock), r),
+                    kb.add(n0, nBlock), 4, true);
+  else
+    frag = ldmatrix(kb, bop.tile.mem, kb.add(kb.add(n0, nBlock), r),
+                    kb.add(k0, kBlock), 4, false);
+  SmallVector<Value> words = fragmentWords(kb, frag);
+  return {{words[0], words[1]}, {words[2], words[3]}};
+}
+
 /// d = a * b + c on one m16n8k16 tile; c and d are 4 f32 values.
 SmallVector<Value> mlir::attn::gpu_codegen::mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
                        ArrayRef<Value> c) {
@@ -152,7 +173,21 @@ void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
           SmallVector<Value> afrag = loadA(kb, a, m0, k0);
           SmallVector<Value> next;
           for (int64_t j = 0; j < nt; ++j) {
-            SmallVector<Value> bfrag = loadB(kb, b, k0, n0s[j]);
+            SmallVector<Value> bfrag;
+            if (nt % 2 == 0) {
+              // Two n8 tiles per ldmatrix.x4.
+              if (j % 2 == 1)
+                continue;
+              auto [b0, b1] = loadB2(kb, b, k0, n0s[j]);
+              SmallVector<Value> c0(acc.slice(4 * j, 4));
+              SmallVector<Value> c1(acc.slice(4 * (j + 1), 4));
+              auto d0 = mma(kb, afrag, b0, c0);
+              auto d1 = mma(kb, afrag, b1, c1);
+              next.append(d0.begin(), d0.end());
+              next.append(d1.begin(), d1.end());
+              continue;
+            }
+            bfrag = loadB(kb, b, k0, n0s[j]);
             SmallVector<Value> c(acc.slice(4 * j, 4));
             auto d = mma(kb, afrag, bfrag, c);
             next.append(d.begin(), d.end());

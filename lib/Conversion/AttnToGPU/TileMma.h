@@ -40,6 +40,10 @@ struct TileMmaOptions {
 SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0);
 /// The B fragment (16 x 8 at rows k0, columns n0 of B), as 2 i32 words.
 SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand b, Value k0, Value n0);
+/// The B fragments of the two n8 tiles at columns n0 and n0 + 8 (one
+/// ldmatrix.x4).
+std::pair<SmallVector<Value>, SmallVector<Value>>
+loadB2(KernelBuilder &kb, MmaOperand b, Value k0, Value n0);
 /// d = a * b + c on one m16n8k16 tile (bf16 operands); c, d: 4 f32 values.
 SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
                        ArrayRef<Value> c);
