@@ -60,6 +60,7 @@ private:
   void allocate();
   void initState();
   void loadChunk(Value t0);
+  void cumulativeGate(Value t0);
   void emitChunk(Value t0);
   void linearChunk(Value t0);
   void deltaChunk(Value t0);
@@ -130,30 +131,8 @@ void LinearFamilyEmitter::loadChunk(Value t0) {
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
   loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
 
-  // The in-chunk cumulative log-decay b_i = sum_{s <= i} g_s (g = 0 past T):
-  // one thread a column walks down the chunk.
-  Value g = args.lookup("g");
-  int64_t gcols = p.gate == GateKind::Vector ? p.Dk : 1;
-  kb.forRange(kb.threadId(), kb.idx(gcols), kThreads, [&](Value d) {
-    auto loop = scf::ForOp::create(
-        kb.b(), kb.loc(), kb.idx(0), kb.idx(C), kb.idx(1),
-        ValueRange{kb.f32(0.0)},
-        [&](OpBuilder &, Location, Value i, ValueRange acc) {
-          Value sum = acc[0];
-          if (g) {
-            Value t = kb.add(t0, i);
-            Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
-            Value x = p.gate == GateKind::Vector
-                          ? kb.load(g, {bIdx, tc, hIdx, d})
-                          : kb.load(g, {bIdx, tc, hIdx});
-            x = kb.select(kb.lt(t, kb.idx(p.Tq)), kb.toF32(x), kb.f32(0.0));
-            sum = kb.fadd(sum, x);
-          }
-          kb.store(sum, gcum.mem, {i, d});
-          scf::YieldOp::create(kb.b(), kb.loc(), sum);
-        });
-    (void)loop;
-  });
+  if (p.gate != GateKind::None)
+    cumulativeGate(t0);
 
   if (p.delta) {
     Value beta = args.lookup("beta");
@@ -166,6 +145,72 @@ void LinearFamilyEmitter::loadChunk(Value t0) {
     });
   }
   kb.barrier();
+}
+
+void LinearFamilyEmitter::cumulativeGate(Value t0) {
+  // The in-chunk cumulative log-decay b_i = sum_{s <= i} g_s (g = 0 past T).
+  // The chunk's gates are loaded in parallel first: a scan that loaded as
+  // it went would wait on global memory at every step.
+  Value g = args.lookup("g");
+  Value zero = kb.idx(0);
+  if (p.gate == GateKind::Vector) {
+    loadRowsToTile(kb, gcum, g, bIdx, t0, hIdx, zero, p.Tq);
+    kb.barrier();
+    // One thread a column walks down the chunk in shared memory.
+    kb.forRange(kb.threadId(), kb.idx(p.Dk), kThreads, [&](Value d) {
+      scf::ForOp::create(
+          kb.b(), kb.loc(), kb.idx(1), kb.idx(C), kb.idx(1),
+          ValueRange{kb.load(gcum.mem, {zero, d})},
+          [&](OpBuilder &, Location, Value i, ValueRange acc) {
+            Value sum = kb.fadd(acc[0], kb.load(gcum.mem, {i, d}));
+            kb.store(sum, gcum.mem, {i, d});
+            scf::YieldOp::create(kb.b(), kb.loc(), sum);
+          });
+    });
+    return;
+  }
+  kb.forEachRow(C, [&](Value i) {
+    Value t = kb.add(t0, i);
+    Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
+    Value x = kb.toF32(kb.load(g, {bIdx, tc, hIdx}));
+    kb.store(kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0)), gcum.mem,
+             {i, zero});
+  });
+  kb.barrier();
+  // Warp 0 scans: lane l owns k consecutive gates, sums them, and a shuffle
+  // scan over the lanes' totals gives each lane its offset.
+  int64_t k = std::max<int64_t>(C / 32, 1);
+  Value lane = kb.laneId();
+  kb.ifThen(arith::CmpIOp::create(kb.b(), kb.loc(), arith::CmpIPredicate::eq,
+                                  kb.warpId(), zero),
+            [&] {
+              Value first = kb.mul(lane, kb.idx(k));
+              Value active = kb.lt(first, kb.idx(C));
+              Value firstc = kb.minIdx(first, kb.idx(C - k));
+              SmallVector<Value> local;
+              Value total = kb.f32(0.0);
+              for (int64_t e = 0; e < k; ++e) {
+                Value x = kb.load(gcum.mem, {kb.add(firstc, kb.idx(e)), zero});
+                total = kb.fadd(total, kb.select(active, x, kb.f32(0.0)));
+                local.push_back(total);
+              }
+              Value inclusive = total;
+              for (int32_t offset = 1; offset < 32; offset *= 2) {
+                Value up = gpu::ShuffleOp::create(kb.b(), kb.loc(), inclusive,
+                                                  offset, 32,
+                                                  gpu::ShuffleMode::UP)
+                               .getShuffleResult();
+                Value has = kb.le(kb.idx(offset), lane);
+                inclusive =
+                    kb.fadd(inclusive, kb.select(has, up, kb.f32(0.0)));
+              }
+              Value before = kb.fsub(inclusive, total);
+              kb.ifThen(active, [&] {
+                for (int64_t e = 0; e < k; ++e)
+                  kb.store(kb.fadd(before, local[e]), gcum.mem,
+                           {kb.add(first, kb.idx(e)), zero});
+              });
+            });
 }
 
 Value LinearFamilyEmitter::decayBetween(Value i, Value j) {
