@@ -129,6 +129,17 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
     blockV /= 2;
 }
 
+SmallVector<BufferSpec> GpuProblem::allBuffers() const {
+  SmallVector<BufferSpec> all(buffers);
+  if (delta) {
+    Type bf16 = BFloat16Type::get(op->getContext());
+    auto t = MemRefType::get({B * Hq, numChunks() * chunk, 1, chunk}, bf16);
+    all.push_back({"t_beta", BufferRole::Scratch, t});
+    all.push_back({"t_beta_decay", BufferRole::Scratch, t});
+  }
+  return all;
+}
+
 std::array<int64_t, 3> GpuProblem::grid() const {
   if (softmax)
     return {(Tq + 63) / 64, B * Hq, 1};

@@ -15,7 +15,7 @@
 
 namespace mlir::attn::gpu_codegen {
 
-enum class BufferRole { Input, Output };
+enum class BufferRole { Input, Output, Scratch };
 
 /// A kernel parameter: one device buffer, passed as a bare pointer.
 struct BufferSpec {
@@ -55,8 +55,14 @@ struct GpuProblem {
   /// `forced` when non-zero.
   void chooseBlockV(int64_t sms, int64_t forced);
 
-  /// Grid of the kernel: (x, y, z).
+  /// The buffers plus the scratch buffers of the current tile sizes (the
+  /// delta rule's per-chunk T diag(beta) and T diag(beta e^b), bf16
+  /// [B * Hq, N * C, 1, C]).
+  SmallVector<BufferSpec> allBuffers() const;
+
+  /// Grid of the main kernel: (x, y, z).
   std::array<int64_t, 3> grid() const;
+  int64_t numChunks() const { return (Tq + chunk - 1) / chunk; }
   std::string opName() const;
 };
 

@@ -19,6 +19,13 @@ using KernelArgs = llvm::StringMap<Value>;
 void emitLinearFamilyKernel(KernelBuilder &kb, const GpuProblem &p,
                             const KernelArgs &args);
 
+/// The delta rule's first kernel, parallel over (chunk, batch * head): the
+/// UT transform's T = (I + L)^-1 of every chunk, scaled by beta and by
+/// beta e^b, into the scratch buffers t_beta and t_beta_decay that the
+/// chunkwise kernel reads.
+void emitDeltaPrepKernel(KernelBuilder &kb, const GpuProblem &p,
+                         const KernelArgs &args);
+
 /// FlashAttention-2 style softmax attention: one thread block per (query
 /// block, batch, head) walks the visible key blocks with an online softmax.
 void emitSoftmaxKernel(KernelBuilder &kb, const GpuProblem &p,

@@ -8,7 +8,9 @@
 //   linear / gated:   o = diag(e^b) Q S + (Q K^T (.) D) V,   D_ij = e^(b_i-b_j) [j<=i]
 //                     S = e^(b_C) S + (diag(e^(b_C-b)) K)^T V
 //   delta rule:       T = (I + StrictTril(diag(beta) K K^T (.) D))^-1
-//                     U = T diag(beta) V - T diag(beta e^b) K S
+//                     U = T diag(beta) V - T diag(beta e^b) (K S)
+//                     (T diag(beta) and T diag(beta e^b) come from a first
+//                     kernel, parallel over chunks: see emitDeltaPrepKernel)
 //                     o = diag(e^b) Q S + (Q K^T (.) D) U
 //                     S = e^(b_C) S + (diag(e^(b_C-b)) K)^T U
 //   vector gate (GLA): D becomes per-dimension, so Q K^T (.) D is summed
@@ -79,8 +81,14 @@ private:
   Type bf16;
 
   SmemTile qs, ks, vs, sf, sb, af, ab, of, gcum;
-  // Delta rule only.
-  SmemTile qk, kbeta, wneg, tf, tb, uf, betas;
+  // Delta rule only: Q K^T, T diag(beta) and T diag(beta e^b) (from the
+  // prep kernel), U (f32; K S before it), -K S in bf16.
+  SmemTile qk, tbv, tbk, uf, xneg;
+  // Prep kernel only.
+  SmemTile tf, betas;
+
+public:
+  void emitPrep();
 };
 
 void LinearFamilyEmitter::allocate() {
@@ -97,16 +105,14 @@ void LinearFamilyEmitter::allocate() {
     gcum = kb.allocTile(C, p.Dk, f32);
   else
     gcum = kb.allocTile(C, 1, f32);
-  if (p.gate != GateKind::Vector)
+  if (p.gate != GateKind::Vector && !p.delta)
     af = kb.allocTile(C, C, f32);
   if (p.delta) {
     qk = kb.allocTile(C, C, f32);
-    kbeta = kb.allocTile(C, p.Dk, bf16);
-    wneg = kb.allocTile(C, p.Dk, bf16);
-    tf = kb.allocTile(C, C, f32);
-    tb = kb.allocTile(C, C, bf16);
+    tbv = kb.allocTile(C, C, bf16);
+    tbk = kb.allocTile(C, C, bf16);
     uf = kb.allocTile(C, BV, f32);
-    betas = kb.allocTile(C, 1, f32);
+    xneg = kb.allocTile(C, BV, bf16);
   }
 }
 
@@ -135,14 +141,12 @@ void LinearFamilyEmitter::loadChunk(Value t0) {
     cumulativeGate(t0);
 
   if (p.delta) {
-    Value beta = args.lookup("beta");
-    kb.forEachRow(C, [&](Value i) {
-      Value t = kb.add(t0, i);
-      Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
-      Value x = kb.toF32(kb.load(beta, {bIdx, tc, hIdx}));
-      x = kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0));
-      kb.store(x, betas.mem, {i, kb.idx(0)});
-    });
+    // This chunk's T diag(beta) and T diag(beta e^b), [B*H, N*C, 1, C].
+    Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+    int64_t rows = ((p.Tq + C - 1) / C) * C;
+    loadRowsToTile(kb, tbv, args.lookup("t_beta"), bh, t0, zero, zero, rows);
+    loadRowsToTile(kb, tbk, args.lookup("t_beta_decay"), bh, t0, zero, zero,
+                   rows);
   }
   kb.barrier();
 }
@@ -186,12 +190,24 @@ void LinearFamilyEmitter::cumulativeGate(Value t0) {
             [&] {
               Value first = kb.mul(lane, kb.idx(k));
               Value active = kb.lt(first, kb.idx(C));
-              Value firstc = kb.minIdx(first, kb.idx(C - k));
               SmallVector<Value> local;
               Value total = kb.f32(0.0);
               for (int64_t e = 0; e < k; ++e) {
-                Value x = kb.load(gcum.mem, {kb.add(firstc, kb.idx(e)), zero});
-                total = kb.fadd(total, kb.select(active, x, kb.f32(0.0)));
+                // Lanes past the chunk touch no gate: each gate is read and
+                // written by its own lane only.
+                auto read = scf::IfOp::create(
+                    kb.b(), kb.loc(), TypeRange{kb.b().getF32Type()}, active,
+                    /*withElseRegion=*/true);
+                {
+                  OpBuilder::InsertionGuard guard(kb.b());
+                  kb.b().setInsertionPointToStart(read.thenBlock());
+                  scf::YieldOp::create(
+                      kb.b(), kb.loc(),
+                      kb.load(gcum.mem, {kb.add(first, kb.idx(e)), zero}));
+                  kb.b().setInsertionPointToStart(read.elseBlock());
+                  scf::YieldOp::create(kb.b(), kb.loc(), kb.f32(0.0));
+                }
+                total = kb.fadd(total, read.getResult(0));
                 local.push_back(total);
               }
               Value inclusive = total;
@@ -295,68 +311,33 @@ void LinearFamilyEmitter::linearChunk(Value t0) {
 
 void LinearFamilyEmitter::deltaChunk(Value t0) {
   Value last = kb.idx(C - 1);
-  Value zero = kb.idx(0);
-  emitTileMma(kb, af, {ks}, {ks, /*transposed=*/true}, {C, C, p.Dk});
+  // Q K^T, Q S and K S (into U's tile, which is free until U).
   emitTileMma(kb, qk, {qs}, {ks, /*transposed=*/true}, {C, C, p.Dk});
   emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
+  emitTileMma(kb, uf, {ks}, {sb}, {C, BV, p.Dk});
   kb.barrier();
 
-  // L = StrictTril(diag(beta) K K^T (.) D) in place; the masked, decayed
-  // Q K^T; beta e^b K; beta V; o's inter-chunk part scaled by e^b.
+  // The masked, decayed Q K^T; -K S in bf16; o's inter-chunk part e^b Q S.
   kb.forEachElement(C, C, [&](Value i, Value j) {
-    Value d = decayBetween(i, j);
-    Value beta = kb.load(betas.mem, {i, zero});
-    Value l = kb.fmul(kb.fmul(kb.load(af.mem, {i, j}), beta), d);
-    kb.store(kb.select(kb.lt(j, i), l, kb.f32(0.0)), af.mem, {i, j});
-    Value s = kb.fmul(kb.load(qk.mem, {i, j}), d);
+    Value s = kb.fmul(kb.load(qk.mem, {i, j}), decayBetween(i, j));
     s = kb.select(kb.le(j, i), s, kb.f32(0.0));
     kb.store(kb.fromF32(s, bf16), ab.mem, {i, j});
   });
-  kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
-    Value w = kb.load(betas.mem, {i, zero});
-    if (p.gate == GateKind::Scalar)
-      w = kb.fmul(w, kb.fexp(gateAt(i)));
-    Value k = kb.toF32(kb.load(ks.mem, {i, d}));
-    kb.store(kb.fromF32(kb.fmul(k, w), bf16), kbeta.mem, {i, d});
-  });
   kb.forEachElement(C, BV, [&](Value i, Value j) {
-    Value v = kb.toF32(kb.load(vs.mem, {i, j}));
-    v = kb.fmul(v, kb.load(betas.mem, {i, zero}));
-    kb.store(kb.fromF32(v, bf16), vs.mem, {i, j});
+    Value x = arith::NegFOp::create(kb.b(), kb.loc(),
+                                    kb.load(uf.mem, {i, j}));
+    kb.store(kb.fromF32(x, bf16), xneg.mem, {i, j});
     if (p.gate == GateKind::Scalar) {
-      Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
-      kb.store(x, of.mem, {i, j});
+      Value o = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
+      kb.store(o, of.mem, {i, j});
     }
   });
   kb.barrier();
 
-  // T = (I + L)^-1 by forward substitution; thread c owns column c, so no
-  // barrier is needed between rows.
-  kb.forRange(kb.threadId(), kb.idx(C), kThreads, [&](Value c) {
-    kb.forRange(kb.idx(0), kb.idx(C), 1, [&](Value i) {
-      auto sum = scf::ForOp::create(
-          kb.b(), kb.loc(), c, i, kb.idx(1), ValueRange{kb.f32(0.0)},
-          [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            Value term = kb.fmul(kb.load(af.mem, {i, j}),
-                                 kb.load(tf.mem, {j, c}));
-            scf::YieldOp::create(kb.b(), kb.loc(), kb.fadd(acc[0], term));
-          });
-      Value diag = arith::CmpIOp::create(kb.b(), kb.loc(),
-                                         arith::CmpIPredicate::eq, i, c);
-      Value x = kb.select(diag, kb.f32(1.0),
-                          kb.fsub(kb.f32(0.0), sum.getResult(0)));
-      x = kb.select(kb.lt(i, c), kb.f32(0.0), x);
-      kb.store(x, tf.mem, {i, c});
-      kb.store(kb.fromF32(x, bf16), tb.mem, {i, c});
-    });
-  });
-  kb.barrier();
-
-  // -W = -T diag(beta e^b) K and U = T diag(beta) V, then U -= W S.
-  emitTileMma(kb, wneg, {tb}, {kbeta}, {C, p.Dk, C}, {false, /*negate=*/true});
-  emitTileMma(kb, uf, {tb}, {vs}, {C, BV, C});
-  kb.barrier();
-  emitTileMma(kb, uf, {wneg}, {sb}, {C, BV, p.Dk}, {/*accumulate=*/true});
+  // U = T diag(beta) V - T diag(beta e^b) (K S): the same C x BV tiles for
+  // both products, so each warp accumulates its own tiles (no barrier).
+  emitTileMma(kb, uf, {tbv}, {vs}, {C, BV, C});
+  emitTileMma(kb, uf, {tbk}, {xneg}, {C, BV, C}, {/*accumulate=*/true});
   kb.barrier();
 
   convertTile(kb, uf, vs);
@@ -376,6 +357,83 @@ void LinearFamilyEmitter::deltaChunk(Value t0) {
   emitTileMma(kb, sf, {ks, /*transposed=*/true}, {vs}, {p.Dk, BV, C},
               {/*accumulate=*/true});
   kb.barrier();
+}
+
+void LinearFamilyEmitter::emitPrep() {
+  // One block per (chunk, batch * head): T = (I + L)^-1 with
+  // L = StrictTril(diag(beta) K K^T (.) D), written as T diag(beta) and
+  // T diag(beta e^b) in bf16 for the sequential kernel. Every chunk is
+  // independent, so this part of the work fills the GPU whatever B * H is.
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  bf16 = b.getBF16Type();
+  Type f32 = b.getF32Type();
+  Value cx = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value by = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+  bIdx = kb.div(by, kb.idx(p.Hq));
+  hIdx = kb.rem(by, kb.idx(p.Hq));
+  hkv = kb.div(hIdx, kb.idx(p.Hq / p.Hkv));
+  Value zero = kb.idx(0);
+  Value t0 = kb.mul(cx, kb.idx(C));
+
+  ks = kb.allocTile(C, p.Dk, bf16);
+  af = kb.allocTile(C, C, f32);
+  tf = kb.allocTile(C, C, f32);
+  gcum = kb.allocTile(C, 1, f32);
+  betas = kb.allocTile(C, 1, f32);
+
+  loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
+                 [&](Value x) { return featureMap(kb, x, p.featureMap); });
+  if (p.gate != GateKind::None)
+    cumulativeGate(t0);
+  Value beta = args.lookup("beta");
+  kb.forEachRow(C, [&](Value i) {
+    Value t = kb.add(t0, i);
+    Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
+    Value x = kb.toF32(kb.load(beta, {bIdx, tc, hIdx}));
+    x = kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0));
+    kb.store(x, betas.mem, {i, zero});
+  });
+  kb.barrier();
+
+  emitTileMma(kb, af, {ks}, {ks, /*transposed=*/true}, {C, C, p.Dk});
+  kb.barrier();
+  kb.forEachElement(C, C, [&](Value i, Value j) {
+    Value l = kb.fmul(kb.fmul(kb.load(af.mem, {i, j}),
+                              kb.load(betas.mem, {i, zero})),
+                      decayBetween(i, j));
+    kb.store(kb.select(kb.lt(j, i), l, kb.f32(0.0)), af.mem, {i, j});
+  });
+  kb.barrier();
+
+  // Forward substitution; thread c owns column c of T (no barrier between
+  // rows), and scales it by beta_c and beta_c e^(b_c) on the way out.
+  Value tv = args.lookup("t_beta"), tk = args.lookup("t_beta_decay");
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  kb.forRange(kb.threadId(), kb.idx(C), kThreads, [&](Value c) {
+    Value betaC = kb.load(betas.mem, {c, zero});
+    Value decayC = p.gate == GateKind::Scalar
+                       ? kb.fmul(betaC, kb.fexp(gateAt(c)))
+                       : betaC;
+    kb.forRange(zero, kb.idx(C), 1, [&](Value i) {
+      auto sum = scf::ForOp::create(
+          b, loc, c, i, kb.idx(1), ValueRange{kb.f32(0.0)},
+          [&](OpBuilder &, Location, Value j, ValueRange acc) {
+            Value term = kb.fmul(kb.load(af.mem, {i, j}),
+                                 kb.load(tf.mem, {j, c}));
+            scf::YieldOp::create(b, loc, kb.fadd(acc[0], term));
+          });
+      Value diag =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, c);
+      Value x = kb.select(diag, kb.f32(1.0),
+                          kb.fsub(kb.f32(0.0), sum.getResult(0)));
+      x = kb.select(kb.lt(i, c), kb.f32(0.0), x);
+      kb.store(x, tf.mem, {i, c});
+      Value row = kb.add(t0, i);
+      kb.store(kb.fromF32(kb.fmul(x, betaC), bf16), tv, {bh, row, zero, c});
+      kb.store(kb.fromF32(kb.fmul(x, decayC), bf16), tk, {bh, row, zero, c});
+    });
+  });
 }
 
 void LinearFamilyEmitter::storeOutput(Value t0) {
@@ -420,4 +478,10 @@ void mlir::attn::gpu_codegen::emitLinearFamilyKernel(KernelBuilder &kb,
                                                      const GpuProblem &p,
                                                      const KernelArgs &args) {
   LinearFamilyEmitter(kb, p, args).emit();
+}
+
+void mlir::attn::gpu_codegen::emitDeltaPrepKernel(KernelBuilder &kb,
+                                                  const GpuProblem &p,
+                                                  const KernelArgs &args) {
+  LinearFamilyEmitter(kb, p, args).emitPrep();
 }

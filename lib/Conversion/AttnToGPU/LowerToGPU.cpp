@@ -69,8 +69,28 @@ FailureOr<AttentionOpInterface> kernelOp(func::FuncOp fn) {
   return ops.front();
 }
 
+/// One kernel of an op's launch sequence.
+struct KernelSpec {
+  std::string suffix; // entry = <function>_<suffix>kernel
+  std::array<int64_t, 3> grid;
+  void (*emit)(KernelBuilder &, const GpuProblem &, const KernelArgs &);
+  int64_t sharedBytes = 0;
+};
+
+/// The kernels of `p` in launch order.
+SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
+  if (p.softmax)
+    return {{"", p.grid(), emitSoftmaxKernel}};
+  if (!p.delta)
+    return {{"", p.grid(), emitLinearFamilyKernel}};
+  // The delta rule: the UT transform of every chunk in parallel first.
+  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel},
+          {"", p.grid(), emitLinearFamilyKernel}};
+}
+
 DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
-                             const GpuProblem &p, int64_t sharedBytes) {
+                             const GpuProblem &p,
+                             ArrayRef<KernelSpec> kernels) {
   auto str = [&](StringRef s) { return b.getStringAttr(s); };
   auto i64s = [&](ArrayRef<int64_t> v) {
     SmallVector<Attribute> a;
@@ -94,22 +114,27 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
 
   SmallVector<Attribute> buffers;
   SmallVector<int64_t> argIndices;
-  for (auto [i, buf] : llvm::enumerate(p.buffers)) {
+  for (auto [i, buf] : llvm::enumerate(p.allBuffers())) {
     NamedAttrList e;
     e.append("name", str(buf.name));
-    e.append("role", str(buf.role == BufferRole::Input ? "input" : "output"));
+    e.append("role", str(buf.role == BufferRole::Input    ? "input"
+                         : buf.role == BufferRole::Output ? "output"
+                                                          : "scratch"));
     e.append("dtype", str(dtypeName(buf.type.getElementType())));
     e.append("shape", i64s(buf.type.getShape()));
     buffers.push_back(e.getDictionary(b.getContext()));
     argIndices.push_back(i);
   }
-  NamedAttrList launch;
-  launch.append("entry", str((name + "_kernel").str()));
-  auto grid = p.grid();
-  launch.append("grid", i64s(grid));
-  launch.append("block", i64s({kThreads, 1, 1}));
-  launch.append("shared_bytes", b.getI64IntegerAttr(sharedBytes));
-  launch.append("args", i64s(argIndices));
+  SmallVector<Attribute> launches;
+  for (const KernelSpec &k : kernels) {
+    NamedAttrList launch;
+    launch.append("entry", str((name + "_" + k.suffix + "kernel").str()));
+    launch.append("grid", i64s(k.grid));
+    launch.append("block", i64s({kThreads, 1, 1}));
+    launch.append("shared_bytes", b.getI64IntegerAttr(k.sharedBytes));
+    launch.append("args", i64s(argIndices));
+    launches.push_back(launch.getDictionary(b.getContext()));
+  }
 
   NamedAttrList m;
   m.append("format", str("attn-gpu-kernel/1"));
@@ -119,7 +144,7 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
   m.append("ptx", str((name + ".ptx").str()));
   m.append("attributes", attrs.getDictionary(b.getContext()));
   m.append("buffers", b.getArrayAttr(buffers));
-  m.append("launches", b.getArrayAttr({launch.getDictionary(b.getContext())}));
+  m.append("launches", b.getArrayAttr(launches));
   return m.getDictionary(b.getContext());
 }
 
@@ -186,37 +211,41 @@ struct AttnLowerToGPUPass
     while (true) {
       auto gpuModule = gpu::GPUModuleOp::create(b, loc, name + "_gpu");
       OpBuilder mb = OpBuilder::atBlockBegin(gpuModule.getBody());
+      SmallVector<BufferSpec> buffers = p.allBuffers();
       SmallVector<Type> argTypes;
-      for (const BufferSpec &buf : p.buffers)
+      for (const BufferSpec &buf : buffers)
         argTypes.push_back(buf.type);
-      auto kernel = gpu::GPUFuncOp::create(
-          mb, loc, name + "_kernel", mb.getFunctionType(argTypes, {}));
-      kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                      mb.getUnitAttr());
-      kernel.setKnownBlockSizeAttr(
-          mb.getDenseI32ArrayAttr({(int32_t)kThreads, 1, 1}));
-      OpBuilder kbuilder = OpBuilder::atBlockBegin(&kernel.getBody().front());
-      auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
-                                           gpu::AddressSpace::Workgroup);
-      Value smem = gpu::DynamicSharedMemoryOp::create(
-          kbuilder, loc,
-          MemRefType::get({ShapedType::kDynamic}, kbuilder.getI8Type(),
-                          MemRefLayoutAttrInterface{}, wg));
-      KernelArgs args;
-      for (auto [i, buf] : llvm::enumerate(p.buffers))
-        args[buf.name] = kernel.getArgument(i);
-      KernelBuilder kb(kbuilder, loc, smem);
-      if (p.softmax)
-        emitSoftmaxKernel(kb, p, args);
-      else
-        emitLinearFamilyKernel(kb, p, args);
-      gpu::ReturnOp::create(kbuilder, loc);
-
-      int64_t bytes = kb.sharedBytes();
+      SmallVector<KernelSpec> kernels = kernelsOf(p);
+      int64_t bytes = 0;
+      for (KernelSpec &spec : kernels) {
+        auto kernel = gpu::GPUFuncOp::create(
+            mb, loc, name + "_" + spec.suffix + "kernel",
+            mb.getFunctionType(argTypes, {}));
+        kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                        mb.getUnitAttr());
+        kernel.setKnownBlockSizeAttr(
+            mb.getDenseI32ArrayAttr({(int32_t)kThreads, 1, 1}));
+        OpBuilder kbuilder =
+            OpBuilder::atBlockBegin(&kernel.getBody().front());
+        auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                             gpu::AddressSpace::Workgroup);
+        Value smem = gpu::DynamicSharedMemoryOp::create(
+            kbuilder, loc,
+            MemRefType::get({ShapedType::kDynamic}, kbuilder.getI8Type(),
+                            MemRefLayoutAttrInterface{}, wg));
+        KernelArgs args;
+        for (auto [i, buf] : llvm::enumerate(buffers))
+          args[buf.name] = kernel.getArgument(i);
+        KernelBuilder kb(kbuilder, loc, smem);
+        spec.emit(kb, p, args);
+        gpu::ReturnOp::create(kbuilder, loc);
+        spec.sharedBytes = kb.sharedBytes();
+        bytes = std::max(bytes, spec.sharedBytes);
+      }
       if (bytes <= smemLimit) {
         // The gpu.module takes the function's name once the function is gone.
         gpuModule.setSymName(name);
-        return buildManifest(b, name, targetName, p, bytes);
+        return buildManifest(b, name, targetName, p, kernels);
       }
       gpuModule.erase();
       if (p.chunk <= 16)

@@ -32,21 +32,26 @@ func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
 
 // -----
 
-// The delta rule with a gate, an initial and a final state: the buffers
-// follow the function's arguments, then its results; a Dv of 128 is split
-// over two blocks of 64 columns (the delta rule's triangular solve is not
-// worth repeating in narrower ones); the chunk shrinks to fit shared memory.
+// The delta rule with a gate, an initial and a final state: two kernels. The
+// first, parallel over (chunk, batch * head), solves each chunk's UT
+// transform into the scratch buffers; the second walks the chunks. Buffers
+// follow the function's arguments, then its results, then the scratch; a Dv
+// of 128 is split over two blocks of 64 columns.
 // CHECK-LABEL: module attributes
 // CHECK-SAME: block_v = 64
-// CHECK-SAME: chunk_size = 32
+// CHECK-SAME: chunk_size = 64
 // CHECK-SAME: gate = "scalar"
 // CHECK-SAME: name = "beta", role = "input"
 // CHECK-SAME: name = "g", role = "input"
 // CHECK-SAME: name = "initial_state", role = "input"
 // CHECK-SAME: name = "o", role = "output"
 // CHECK-SAME: name = "final_state", role = "output"
-// CHECK-SAME: grid = [2, 6, 1]
+// CHECK-SAME: {dtype = "bf16", name = "t_beta", role = "scratch", shape = [6, 64, 1, 64]}
+// CHECK-SAME: {dtype = "bf16", name = "t_beta_decay", role = "scratch", shape = [6, 64, 1, 64]}
+// CHECK-SAME: launches = [{args = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], block = [128, 1, 1], entry = "gdn_prep_kernel", grid = [1, 6, 1]
+// CHECK-SAME: {args = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], block = [128, 1, 1], entry = "gdn_kernel", grid = [2, 6, 1]
 // CHECK-SAME: op = "delta_rule"
+// CHECK: gpu.func @gdn_prep_kernel
 // CHECK: gpu.func @gdn_kernel
 func.func @gdn(%q: tensor<2x50x3x128xbf16>, %k: tensor<2x50x3x128xbf16>,
                %v: tensor<2x50x3x128xbf16>, %beta: tensor<2x50x3xbf16>,
