@@ -63,6 +63,8 @@ private:
   void initState();
   void loadChunk(Value t0);
   void cumulativeGate(Value t0);
+  void decayForStateUpdate();
+  void accumulateChunk();
   void emitChunk(Value t0);
   void linearChunk(Value t0);
   void deltaChunk(Value t0);
@@ -291,18 +293,31 @@ void LinearFamilyEmitter::linearChunk(Value t0) {
         Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
         kb.store(x, of.mem, {i, j});
       });
-      kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
-        Value k = kb.toF32(kb.load(ks.mem, {i, d}));
-        k = kb.fmul(k, decayBetween(last, i));
-        kb.store(kb.fromF32(k, bf16), ks.mem, {i, d});
-      });
-      kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
-        Value x = kb.fmul(kb.load(sf.mem, {d, j}), kb.fexp(gateAt(last)));
-        kb.store(x, sf.mem, {d, j});
-      });
+      decayForStateUpdate();
     }
     kb.barrier();
   }
+  accumulateChunk();
+}
+
+void LinearFamilyEmitter::decayForStateUpdate() {
+  // K's rows by e^(b_C - b_i) and the state by e^(b_C), for
+  // S = e^(b_C) S + (diag(e^(b_C - b)) K)^T V.
+  Value last = kb.idx(C - 1);
+  kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
+    Value k = kb.fmul(kb.toF32(kb.load(ks.mem, {i, d})),
+                      decayBetween(last, i));
+    kb.store(kb.fromF32(k, bf16), ks.mem, {i, d});
+  });
+  kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
+    Value x = kb.fmul(kb.load(sf.mem, {d, j}), kb.fexp(gateAt(last)));
+    kb.store(x, sf.mem, {d, j});
+  });
+}
+
+void LinearFamilyEmitter::accumulateChunk() {
+  // o += (masked scores) V' and S += K'^T V' (V' = V, or U for the delta
+  // rule); both only read their operands, so they share one phase.
   emitTileMma(kb, of, {ab}, {vs}, {C, BV, C}, {/*accumulate=*/true});
   emitTileMma(kb, sf, {ks, /*transposed=*/true}, {vs}, {p.Dk, BV, C},
               {/*accumulate=*/true});
@@ -310,7 +325,6 @@ void LinearFamilyEmitter::linearChunk(Value t0) {
 }
 
 void LinearFamilyEmitter::deltaChunk(Value t0) {
-  Value last = kb.idx(C - 1);
   // Q K^T, Q S and K S (into U's tile, which is free until U).
   emitTileMma(kb, qk, {qs}, {ks, /*transposed=*/true}, {C, C, p.Dk});
   emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
@@ -341,22 +355,10 @@ void LinearFamilyEmitter::deltaChunk(Value t0) {
   kb.barrier();
 
   convertTile(kb, uf, vs);
-  if (p.gate == GateKind::Scalar) {
-    kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
-      Value k = kb.fmul(kb.toF32(kb.load(ks.mem, {i, d})),
-                        decayBetween(last, i));
-      kb.store(kb.fromF32(k, bf16), ks.mem, {i, d});
-    });
-    kb.forEachElement(p.Dk, BV, [&](Value d, Value j) {
-      Value x = kb.fmul(kb.load(sf.mem, {d, j}), kb.fexp(gateAt(last)));
-      kb.store(x, sf.mem, {d, j});
-    });
-  }
+  if (p.gate == GateKind::Scalar)
+    decayForStateUpdate();
   kb.barrier();
-  emitTileMma(kb, of, {ab}, {vs}, {C, BV, C}, {/*accumulate=*/true});
-  emitTileMma(kb, sf, {ks, /*transposed=*/true}, {vs}, {p.Dk, BV, C},
-              {/*accumulate=*/true});
-  kb.barrier();
+  accumulateChunk();
 }
 
 void LinearFamilyEmitter::emitPrep() {
