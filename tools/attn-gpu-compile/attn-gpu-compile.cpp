@@ -8,6 +8,7 @@
 //   attn-gpu-compile model.mlir --target=sm_90 -o kernels/
 //
 //===----------------------------------------------------------------------===//
+#include "attn/Conversion/GpuArtifacts.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Transforms/Passes.h"
@@ -26,7 +27,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -53,32 +53,6 @@ static cl::opt<int64_t>
            cl::desc("Value columns per thread block of the linear-family "
                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
            cl::init(0));
-
-/// A manifest attribute as JSON (dictionaries, arrays, strings, integers,
-/// floats and booleans are all it holds).
-static llvm::json::Value toJson(Attribute attr) {
-  if (auto d = dyn_cast<DictionaryAttr>(attr)) {
-    llvm::json::Object o;
-    for (NamedAttribute na : d)
-      o[na.getName().strref()] = toJson(na.getValue());
-    return o;
-  }
-  if (auto a = dyn_cast<ArrayAttr>(attr)) {
-    llvm::json::Array arr;
-    for (Attribute e : a)
-      arr.push_back(toJson(e));
-    return arr;
-  }
-  if (auto s = dyn_cast<StringAttr>(attr))
-    return s.str();
-  if (auto b = dyn_cast<BoolAttr>(attr))
-    return b.getValue();
-  if (auto i = dyn_cast<IntegerAttr>(attr))
-    return i.getInt();
-  if (auto f = dyn_cast<FloatAttr>(attr))
-    return f.getValueAsDouble();
-  return nullptr;
-}
 
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
@@ -133,30 +107,20 @@ int main(int argc, char **argv) {
                  << "': " << ec.message() << "\n";
     return 1;
   }
-  auto manifests =
-      (*module)->getAttrOfType<DictionaryAttr>("attn.gpu_manifests");
-  int written = 0;
-  for (auto binary : module->getOps<gpu::BinaryOp>()) {
-    StringRef name = binary.getSymName();
-    auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
-    Attribute manifest = manifests ? manifests.get(name) : Attribute();
-    if (!manifest) {
-      binary.emitError() << "no launch manifest for kernel module '" << name
-                         << "'";
-      return 1;
-    }
+  FailureOr<SmallVector<attn::GpuKernelArtifact>> artifacts =
+      attn::collectGpuArtifacts(*module);
+  if (failed(artifacts))
+    return 1;
+  for (const attn::GpuKernelArtifact &a : *artifacts) {
     llvm::SmallString<256> ptxPath(outputDir), jsonPath(outputDir);
-    llvm::sys::path::append(ptxPath, name + ".ptx");
-    llvm::sys::path::append(jsonPath, name + ".json");
-    std::string json;
-    llvm::raw_string_ostream os(json);
-    os << llvm::formatv("{0:2}", toJson(manifest)) << "\n";
-    if (failed(writeFile(ptxPath, object.getObject().getValue())) ||
-        failed(writeFile(jsonPath, json)))
+    llvm::sys::path::append(ptxPath, a.name + ".ptx");
+    llvm::sys::path::append(jsonPath, a.name + ".json");
+    if (failed(writeFile(ptxPath, a.ptx)) ||
+        failed(writeFile(jsonPath, a.manifest)))
       return 1;
-    llvm::outs() << name << ": " << ptxPath << ", " << jsonPath << "\n";
-    ++written;
+    llvm::outs() << a.name << ": " << ptxPath << ", " << jsonPath << "\n";
   }
+  size_t written = artifacts->size();
   if (written == 0) {
     llvm::errs() << "attn-gpu-compile: '" << inputFile
                  << "' has no function with an attn op\n";
