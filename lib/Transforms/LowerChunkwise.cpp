@@ -749,13 +749,13 @@ struct LinearFamilyToChunks : OpInterfaceRewritePattern<AttentionOpInterface> {
   LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasRecurrentState() || !isChunkLowered(op) ||
-        failed(checkUngroupedHeads(op)))
+        failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     FailureOr<OpFoldResult> chunk = chunkFor(lb, op);
     if (failed(chunk))
       return failure();
-    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    LinearFamilyProblem p = LinearFamilyProblem::describe(lb, op);
     LinearChunkEmitter e(lb, p, emitScale(lb, op));
     auto [o, state] = e.emit(*chunk);
     replaceWithOutputAndState(rewriter, op, o, state);
@@ -768,7 +768,7 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     auto iface = cast<AttentionOpInterface>(op.getOperation());
-    if (!isChunkLowered(iface) || failed(checkUngroupedHeads(iface)))
+    if (!isChunkLowered(iface) || failed(checkLowerable(iface)))
       return failure();
     std::optional<uint64_t> c = op.getChunkSize();
     if (!c)

@@ -303,7 +303,7 @@ struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(checkUngroupedHeads(op)))
+    if (failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     replaceWithOutputAndState(rewriter, op, emitSoftmax(lb, op),
@@ -317,10 +317,10 @@ struct LinearFamilyToReference
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasRecurrentState() || failed(checkUngroupedHeads(op)))
+    if (!op.hasRecurrentState() || failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    LinearFamilyProblem p = LinearFamilyProblem::describe(lb, op);
     auto [o, state] = p.causal ? emitRecurrence(lb, op, p)
                                : emitNonCausalLinear(lb, p);
     replaceWithOutputAndState(rewriter, op, o, state);
