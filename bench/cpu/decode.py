@@ -8,7 +8,8 @@
 
 at batch sizes 1..64, H heads, head dims D, f32. Per row: the median
 latency of the compiled kernel (Kernel.call on preallocated inputs; results
-allocated per call), of the high-level call (attn.softmax_attention(...),
+allocated per call) in the cost model's form and, for softmax, in the tiled
+(chunkwise) form, of the high-level call (attn.softmax_attention(...),
 which adds writing the op's MLIR text and the kernel-cache lookup), and of
 a numpy + BLAS peer; plus the memory traffic the step must do (KV cache,
 or the state read and written) divided by the kernel time.
@@ -28,7 +29,10 @@ import time
 
 import numpy as np
 
-import attn
+# Compile with this build: no kernels from the on-disk cache (they may come
+# from an earlier build of the same version). ATTN_CACHE_DIR=DIR overrides.
+os.environ.setdefault("ATTN_CACHE_DIR", "")
+import attn  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -56,6 +60,7 @@ def softmax_case(cache, B, H, D):
     q = cache["q"][:B]
     high = lambda: attn.softmax_attention(q, k, v)  # noqa: E731
     plan = attn._ops._plan_softmax_attention(q, k, v)
+    tiled = attn._ops._plan_softmax_attention(q, k, v, form="chunkwise")
 
     def peer():
         # [B, H, D] x [B, Tk, H, D] -> [B, H, Tk], softmax, then back.
@@ -67,7 +72,7 @@ def softmax_case(cache, B, H, D):
         return np.einsum("bht,bthd->bhd", s, v, optimize=True)
 
     traffic = k.nbytes + v.nbytes
-    return high, plan, peer, traffic
+    return high, plan, tiled, peer, traffic
 
 
 def linear_case(op, rng, B, H, D):
@@ -103,7 +108,7 @@ def linear_case(op, rng, B, H, D):
         return scale * np.einsum("bhi,bhij->bhj", qt, S), S
 
     traffic = 2 * s0.nbytes  # the state, read and written
-    return high, plan, peer, traffic
+    return high, plan, None, peer, traffic
 
 
 def kernel_call(plan):
@@ -180,21 +185,27 @@ def main():
                             "v": rng.standard_normal(shape, np.float32),
                             "q": rng.standard_normal((bmax, 1, H, D),
                                                      np.float32)}
-                    high, plan, peer, traffic = softmax_case(cache, B, H, D)
+                    high, plan, tiled, peer, traffic = softmax_case(
+                        cache, B, H, D)
                     T = Tk
                 else:
-                    high, plan, peer, traffic = linear_case(op, rng, B, H, D)
+                    high, plan, tiled, peer, traffic = linear_case(
+                        op, rng, B, H, D)
                     T = 1
                 kernel = kernel_call(plan)  # compiles (not timed)
                 k_ms = median_ms(kernel, args.repeats)
+                t_ms = (median_ms(kernel_call(tiled), args.repeats)
+                        if tiled else None)
                 h_ms = median_ms(high, args.repeats)
                 n_ms = median_ms(peer, args.repeats)
                 gbs = traffic / (k_ms * 1e6)
                 form = chosen_form(plan)
-                rows.append((op, B, T, H, D, form, k_ms, h_ms, n_ms, gbs))
+                rows.append((op, B, T, H, D, form, k_ms, t_ms, h_ms, n_ms,
+                             gbs))
+                tiled_text = f"  tiled {t_ms:9.3f} ms" if tiled else ""
                 print(f"{op:8s} B={B:3d} T={T:6d} D={D:4d} [{form}]: kernel "
-                      f"{k_ms:9.3f} ms  call {h_ms:9.3f} ms  numpy "
-                      f"{n_ms:9.3f} ms  {gbs:6.1f} GB/s", flush=True)
+                      f"{k_ms:9.3f} ms{tiled_text}  call {h_ms:9.3f} ms  "
+                      f"numpy {n_ms:9.3f} ms  {gbs:6.1f} GB/s", flush=True)
             cache = None
     write_table(args.out, rows, skipped, args)
 
@@ -211,18 +222,21 @@ def write_table(path, rows, skipped, args):
         "softmax: one query (Tq = 1) against a KV cache of T keys; linear, "
         "gated (scalar gate), delta (gated delta rule): one step T = 1 from "
         "a state [B, H, D, D], returning o and the new state. *kernel*: the "
-        "compiled function on preallocated inputs; *call*: the high-level "
-        "Python call (MLIR text + kernel-cache lookup + kernel); *GB/s*: the "
-        "bytes the step must touch (K + V, or the state read and written) "
-        "per kernel time.",
+        "compiled function, in the cost model's form, on preallocated "
+        "inputs; *tiled*: the same with form = chunkwise (the tiled online "
+        "softmax, one-query blocks); *call*: the high-level Python call "
+        "(MLIR text + kernel-cache lookup + kernel); *GB/s*: the bytes the "
+        "step must touch (K + V, or the state read and written) per kernel "
+        "time.",
         "",
-        "| op | B | T | H | D | form | kernel ms | call ms | numpy ms | "
-        "numpy / kernel | GB/s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| op | B | T | H | D | form | kernel ms | tiled ms | call ms | "
+        "numpy ms | numpy / kernel | GB/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for op, B, T, H, D, form, k, h, n, gbs in rows:
+    for op, B, T, H, D, form, k, t, h, n, gbs in rows:
+        ts = f"{t:.3f}" if t is not None else "-"
         lines.append(f"| {op} | {B} | {T} | {H} | {D} | {form} | {k:.3f} | "
-                     f"{h:.3f} | {n:.3f} | {n / k:.2f}x | {gbs:.1f} |")
+                     f"{ts} | {h:.3f} | {n:.3f} | {n / k:.2f}x | {gbs:.1f} |")
     if skipped:
         lines += ["", "Not run: " + "; ".join(skipped) + "."]
     with open(path, "w") as f:
