@@ -299,8 +299,9 @@ def test_int64_offsets_accepted(rng):
     check(o, ref.packed(ref.softmax_attention, cu, [q, k, v]))
 
 
-def test_low_level_int32_signature(rng):
-    """The C API and Kernel report int32 arguments."""
+def test_low_level_int32_signature(rng, tmp_path):
+    """The C API and Kernel report int32 arguments, and a saved kernel
+    (shared library + signature file) keeps them."""
     q, k, v = inputs(rng, 20, 2, 2)
     plan = attn._ops._plan_softmax_attention(q, k, v, cu_seqlens=[0, 7, 20])
     kernel = attn.compile(plan.text, plan.pipeline)
@@ -308,3 +309,8 @@ def test_low_level_int32_signature(rng):
     assert ins[3] == ("int32", [3])
     with pytest.raises(ValueError, match=r"'argument #3' must be int32 \(3,\)"):
         kernel(q, k, v, np.array([0, 7, 20], np.int64))
+    kernel.save(tmp_path / "packed.so")
+    loaded = attn.Kernel.load(tmp_path / "packed.so")
+    assert loaded.signature("main") == (ins, outs)
+    cu = np.array([0, 7, 20], np.int32)
+    assert np.array_equal(loaded(q, k, v, cu), kernel(q, k, v, cu))
