@@ -21,12 +21,14 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/// Element types of the buffers a compiled function takes.
+/// Element types of the buffers a compiled function takes: floats, and
+/// int32 for packed-sequence offsets (cu_seqlens).
 typedef enum AttnElementType {
   ATTN_F32 = 0,
   ATTN_F16 = 1,
   ATTN_BF16 = 2,
-  ATTN_UNSUPPORTED = 3
+  ATTN_UNSUPPORTED = 3,
+  ATTN_I32 = 4
 } AttnElementType;
 
 /// A dense, row-major buffer: `rank` sizes, elements of `type` at `data`.
@@ -44,8 +46,8 @@ typedef struct AttnKernel AttnKernel;
 /// (which must end in the LLVM dialect with results as out-parameters, e.g.
 /// "attn-to-llvm{results-to-out-params=true}") and JIT-compiles it. Every
 /// function with a body becomes callable; their signatures (static float
-/// tensors) are recorded before lowering. Returns NULL on failure and sets
-/// `*error` to the diagnostics, with their locations.
+/// tensors, or i32 ones) are recorded before lowering. Returns NULL on
+/// failure and sets `*error` to the diagnostics, with their locations.
 AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
                         char **error);
 void attnKernelDestroy(AttnKernel *kernel);

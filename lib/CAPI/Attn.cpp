@@ -130,6 +130,8 @@ AttnElementType elementTypeOf(Type t) {
     return ATTN_F16;
   if (t.isBF16())
     return ATTN_BF16;
+  if (t.isSignlessInteger(32))
+    return ATTN_I32;
   return ATTN_UNSUPPORTED;
 }
 
@@ -141,6 +143,8 @@ const char *elementTypeName(AttnElementType t) {
     return "f16";
   case ATTN_BF16:
     return "bf16";
+  case ATTN_I32:
+    return "i32";
   default:
     return "unsupported";
   }
@@ -156,7 +160,8 @@ bool recordSignature(func::FuncOp f, FunctionSig &sig, std::string &error) {
     if (!tensor || !tensor.hasStaticShape() || et == ATTN_UNSUPPORTED) {
       llvm::raw_string_ostream os(error);
       os << what << " of @" << f.getSymName() << " has type " << t
-         << "; compiled functions take static f32/f16/bf16 tensors";
+         << "; compiled functions take static f32/f16/bf16 tensors (i32 "
+            "for cu_seqlens)";
       return false;
     }
     sig.args.push_back({et, std::vector<int64_t>(tensor.getShape().begin(),
@@ -224,8 +229,9 @@ bool parseSignatures(llvm::StringRef text, AttnKernel &k) {
     for (llvm::StringRef f : llvm::drop_begin(fields, 2)) {
       auto [typeText, dimsText] = f.split(':');
       int type;
-      if (typeText.getAsInteger(10, type) || type < 0 ||
-          type >= ATTN_UNSUPPORTED)
+      if (typeText.getAsInteger(10, type) ||
+          (type != ATTN_F32 && type != ATTN_F16 && type != ATTN_BF16 &&
+           type != ATTN_I32))
         return false;
       TensorSig t{static_cast<AttnElementType>(type), {}};
       llvm::SmallVector<llvm::StringRef> dims;

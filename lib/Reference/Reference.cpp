@@ -172,8 +172,31 @@ double phi(FeatureMap fm, double x) {
     return x > 0 ? x + 1.0 : std::exp(x); // elu(x) + 1
   case FeatureMap::Relu:
     return x > 0 ? x : 0.0;
+  case FeatureMap::Favor:
+    break; // needs the whole vector: see features()
   }
   return x;
+}
+
+/// phi(x) of a [Dk] vector into `out` ([m] for FAVOR+ with W [m, Dk], else
+/// [Dk]).
+void features(FeatureMap fm, const Array *w, const double *x, int64_t Dk,
+              std::vector<double> &out) {
+  if (fm != FeatureMap::Favor) {
+    for (int64_t i = 0; i < Dk; ++i)
+      out[i] = phi(fm, x[i]);
+    return;
+  }
+  const int64_t m = w->shape[0];
+  double sq = 0.0;
+  for (int64_t i = 0; i < Dk; ++i)
+    sq += x[i] * x[i];
+  for (int64_t r = 0; r < m; ++r) {
+    double wx = 0.0;
+    for (int64_t i = 0; i < Dk; ++i)
+      wx += w->data[r * Dk + i] * x[i];
+    out[r] = std::exp(wx - 0.5 * sq) / std::sqrt(static_cast<double>(m));
+  }
 }
 
 /// o[b,t,h,:] = scale * x^T S for a [Dk] vector x and the state of (b,h).
@@ -268,16 +291,33 @@ Array softmaxAttention(const Array &q, const Array &k, const Array &v,
 
 StateResult linearAttention(const Array &q, const Array &k, const Array &v,
                             const Array *initialState, FeatureMap featureMap,
-                            bool normalize, bool causal, double scale) {
-  const Dims d = checkQKV("linearAttention", q, k, v, initialState);
+                            bool normalize, bool causal, double scale,
+                            const Array *projection) {
+  const std::string op = "linearAttention";
+  bool favor = featureMap == FeatureMap::Favor;
+  if (favor != (projection != nullptr))
+    fail(op, favor ? "the FAVOR+ feature map needs a projection W [m, Dk]"
+                   : "a projection is taken only by the FAVOR+ feature map");
+  const Dims in = checkQKV(op, q, k, v, nullptr);
+  // The state's key dimension is that of phi: m for FAVOR+, else Dk.
+  Dims d = in;
+  if (favor) {
+    checkArray(op, "projection", *projection, 2);
+    if (projection->shape[1] != in.Dk)
+      fail(op, "projection must have shape [m, Dk] with Dk = " +
+                   std::to_string(in.Dk) + ", got " +
+                   shapeStr(projection->shape));
+    d.Dk = projection->shape[0];
+  }
+  if (initialState)
+    checkShape(op, "initial state", *initialState, {d.B, d.Hq, d.Dk, d.Dv});
   StateResult r{Array({d.B, d.T, d.Hq, d.Dv}), initState(d, initialState)};
   std::vector<double> pq(d.Dk), pk(d.Dk), z(d.Dk);
 
   // o_t = scale phi(q_t)^T S, optionally divided by scale phi(q_t).z.
   auto emit = [&](int64_t b, int64_t t, int64_t h, const double *S) {
-    const double *qt = &q.data[at(d, b, t, h, d.Dk)];
-    for (int64_t i = 0; i < d.Dk; ++i)
-      pq[i] = phi(featureMap, qt[i]);
+    features(featureMap, projection, &q.data[at(d, b, t, h, in.Dk)], in.Dk,
+             pq);
     double *ot = &r.o.data[at(d, b, t, h, d.Dv)];
     readOut(d, pq.data(), S, scale, ot);
     if (normalize) {
@@ -297,10 +337,9 @@ StateResult linearAttention(const Array &q, const Array &k, const Array &v,
       // z_0 = 0 even with an initial state: the state carries no normalizer.
       std::fill(z.begin(), z.end(), 0.0);
       for (int64_t t = 0; t < d.T; ++t) {
-        const double *kt = &k.data[atKV(d, b, t, h, d.Dk)];
         const double *vt = &v.data[atKV(d, b, t, h, d.Dv)];
-        for (int64_t i = 0; i < d.Dk; ++i)
-          pk[i] = phi(featureMap, kt[i]);
+        features(featureMap, projection, &k.data[atKV(d, b, t, h, in.Dk)],
+                 in.Dk, pk);
         // S += phi(k_t) v_t^T ; z += phi(k_t)
         for (int64_t i = 0; i < d.Dk; ++i) {
           z[i] += pk[i];

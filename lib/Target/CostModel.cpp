@@ -327,19 +327,21 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
   return finish(est, w, bytes, steps, t);
 }
 
-/// Softmax in FlashAttention tiling: query blocks of C in parallel, each
-/// walking the key/value blocks of C with an online softmax.
+/// Softmax in FlashAttention tiling: query blocks of C (at most Tq: a decode
+/// step is one query row) in parallel, each walking the key/value blocks of C
+/// with an online softmax.
 FormEstimate estimateFlash(const AttentionProblem &p,
                            const TargetDescription &t, int64_t C) {
   Shape s(p);
-  double c = double(C);
-  double nq = blocksOf(s.tq, c), nk = blocksOf(s.tk, c);
+  double c = double(C), cq = std::min(c, s.tq);
+  double nq = blocksOf(s.tq, cq), nk = blocksOf(s.tk, c);
   // Blocks computed: all, or with causal block skipping those on or below
   // the diagonal (aligned bottom-right when Tk > Tq); diagonal blocks are
   // computed whole: query block i needs min(nk, i + 1 + off) key blocks,
   // summed in closed form (a loop over the blocks hung on T near 2^62).
+  // Query blocks shorter than C (Tq < C) are one block that needs all nk.
   double blocks = nq * nk;
-  if (isCausal(p)) {
+  if (isCausal(p) && cq == c) {
     double off = std::max(nk - nq, 0.0);
     // Query blocks below `partial` see fewer than all nk key blocks.
     double partial = std::clamp(nk - 1 - off, 0.0, nq);
@@ -348,19 +350,20 @@ FormEstimate estimateFlash(const AttentionProblem &p,
   }
   double indep = s.bh * nq;
   Work w(t, s.e);
-  w.matmul(blocks * 2 * c * c * s.dk * s.bh, c, c, s.dk, indep); // Q K^T
-  w.matmul(blocks * 2 * c * c * s.dv * s.bh, c, s.dv, c, indep); // P V
-  w.vector(blocks * c * c * kSoftmaxFlopsPerScore * s.bh, indep);
+  w.matmul(blocks * 2 * cq * c * s.dk * s.bh, cq, c, s.dk, indep); // Q K^T
+  w.matmul(blocks * 2 * cq * c * s.dv * s.bh, cq, s.dv, c, indep); // P V
+  w.vector(blocks * cq * c * kSoftmaxFlopsPerScore * s.bh, indep);
   // Online softmax: per block, rescale the output rows and the running sum.
-  w.vector(blocks * c * (s.dv + kExpFlops) * s.bh, indep);
+  w.vector(blocks * cq * (s.dv + kExpFlops) * s.bh, indep);
   // Q read and O written once; K/V read once per query block that needs them.
   double bytes =
-      s.bh * s.e * (nq * c * (s.dk + s.dv) + blocks * c * (s.dk + s.dv));
+      s.bh * s.e * (nq * cq * (s.dk + s.dv) + blocks * c * (s.dk + s.dv));
   FormEstimate est;
   est.form = FormKind::Chunkwise;
   est.chunkSize = C;
   std::ostringstream note;
-  note << "flash tiling, " << countStr(nq) << " query blocks of " << C;
+  note << "flash tiling, " << countStr(nq) << " query blocks of "
+       << countStr(cq);
   est.note = note.str();
   return finish(est, w, bytes, nk, t);
 }

@@ -32,8 +32,18 @@ tgt::AttentionProblem mlir::attn::describeProblem(AttentionOpInterface op) {
   p.seqLenQ = orElse(op.getQuerySeqLen(), 4096);
   p.seqLenK = orElse(op.getKeySeqLen(), p.seqLenQ);
   p.heads = orElse(op.getNumHeads(), 1);
-  p.keyDim = orElse(op.getKeyDim(), 128);
+  // FAVOR+: the products and the state run over the m features.
+  p.keyDim = orElse(op.getStateKeyDim(), 128);
   p.valueDim = orElse(op.getValueDim(), 128);
+  // Packed sequences: each of the N sequences is a problem of its own (its
+  // own (sequence, head) iteration after attn-parallelize-heads), of the
+  // average length.
+  if (op.hasPackedSequences()) {
+    int64_t n = orElse(op.getNumSequences(), 1);
+    p.batch = n;
+    p.seqLenQ = std::max<int64_t>(1, (p.seqLenQ + n - 1) / n);
+    p.seqLenK = std::max<int64_t>(1, (p.seqLenK + n - 1) / n);
+  }
   p.causal = op.isCausal();
   p.elementBytes = op.getInputElementType().getIntOrFloatBitWidth() / 8;
   Operation *raw = op.getOperation();
@@ -174,8 +184,21 @@ struct AttnSelectFormPass
       reason = "forced by the pass option";
     } else {
       std::vector<tgt::FormEstimate> ranked = tgt::rankForms(problem, target);
-      op.setForm(fromFormKind(ranked.front().form));
+      const tgt::FormEstimate *best = &ranked.front();
       reason = "cheapest estimate";
+      // Packed sequences: their lengths are run-time data and the estimate
+      // used their average; a form quadratic in the length would be a trap
+      // for one long sequence among short ones.
+      if (op.hasPackedSequences()) {
+        auto linear = llvm::find_if(ranked, [](const tgt::FormEstimate &e) {
+          return e.form != tgt::FormKind::Quadratic;
+        });
+        if (linear != ranked.end()) {
+          best = &*linear;
+          reason = "cheapest estimate linear in each packed sequence's length";
+        }
+      }
+      op.setForm(fromFormKind(best->form));
     }
     if (explain) {
       InFlightDiagnostic remark = op->emitRemark()

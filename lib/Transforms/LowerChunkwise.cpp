@@ -513,8 +513,9 @@ std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
 // Softmax attention, tiled with an online softmax
 //===----------------------------------------------------------------------===//
 
+/// Query blocks of `queryBlock` rows, key blocks of `keyBlock` keys.
 Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
-                       int64_t blockSize) {
+                       int64_t queryBlock, int64_t keyBlock) {
   OpBuilder &b = lb.builder();
   Location loc = lb.getLoc();
   Value scale = emitScale(lb, op);
@@ -522,21 +523,22 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
   Value q = op.getQ(), k = op.getK(), v = op.getV();
   OpFoldResult B = lb.size(q, 0), Tq = lb.size(q, 1), H = lb.size(q, 2),
                Tk = lb.size(k, 1), Dv = lb.size(v, 3);
-  OpFoldResult C = b.getIndexAttr(blockSize);
+  OpFoldResult CQ = b.getIndexAttr(queryBlock), C = b.getIndexAttr(keyBlock);
   AffineExpr d0;
   bindDims(b.getContext(), d0);
-  auto blocks = [&](OpFoldResult t) {
-    return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(blockSize),
+  auto blocks = [&](OpFoldResult t, int64_t size) {
+    return affine::makeComposedFoldedAffineApply(b, loc, d0.ceilDiv(size),
                                                  {t});
   };
-  OpFoldResult NQ = blocks(Tq), NK = blocks(Tk);
-  OpFoldResult Tqp = mulIdx(b, loc, NQ, C), Tkp = mulIdx(b, loc, NK, C);
+  OpFoldResult NQ = blocks(Tq, queryBlock), NK = blocks(Tk, keyBlock);
+  OpFoldResult Tqp = mulIdx(b, loc, NQ, CQ), Tkp = mulIdx(b, loc, NK, C);
   Value qp = lb.padWithZeros(q, 1, Tqp), kp = lb.padWithZeros(k, 1, Tkp),
         vp = lb.padWithZeros(v, 1, Tkp);
   Value tkV = getValueOrCreateConstantIndexOp(b, loc, Tk);
   Value offset =
       arith::SubIOp::create(b, loc, tkV, getValueOrCreateConstantIndexOp(b, loc, Tq));
   Value cV = getValueOrCreateConstantIndexOp(b, loc, C);
+  Value cqV = getValueOrCreateConstantIndexOp(b, loc, CQ);
   Value nkV = getValueOrCreateConstantIndexOp(b, loc, NK);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -550,13 +552,13 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
       ValueRange{lb.empty({B, H, Tqp, Dv})},
       [&](OpBuilder &ob, Location ol, Value qb, ValueRange oIter) {
         LinalgBuilder qlb(ob, ol);
-        Value qStart = arith::MulIOp::create(ob, ol, qb, cV);
-        Value qBlk = qlb.sliceRange(qp, 1, qStart, C);
-        // Causal: the last query of the block sees keys < qStart + C + off.
+        Value qStart = arith::MulIOp::create(ob, ol, qb, cqV);
+        Value qBlk = qlb.sliceRange(qp, 1, qStart, CQ);
+        // Causal: the last query of the block sees keys < qStart + CQ + off.
         Value kbEnd = nkV;
         if (causal) {
           Value lastKey = arith::AddIOp::create(
-              ob, ol, arith::AddIOp::create(ob, ol, qStart, cV), offset);
+              ob, ol, arith::AddIOp::create(ob, ol, qStart, cqV), offset);
           Value needed = arith::CeilDivUIOp::create(ob, ol, lastKey, cV);
           kbEnd = arith::MinUIOp::create(ob, ol, needed, nkV);
         }
@@ -572,9 +574,9 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
               ob, ol, arith::SubIOp::create(ob, ol, firstEnd, windowV), cV);
           kbBegin = select(ob, ol, past, first, zero);
         }
-        SmallVector<Value> inits{qlb.filled({B, H, C}, kNegInf),
-                                 qlb.filled({B, H, C}, 0.0),
-                                 qlb.filled({B, H, C, Dv}, 0.0)};
+        SmallVector<Value> inits{qlb.filled({B, H, CQ}, kNegInf),
+                                 qlb.filled({B, H, CQ}, 0.0),
+                                 qlb.filled({B, H, CQ, Dv}, 0.0)};
         auto inner = scf::ForOp::create(
             ob, ol, kbBegin, kbEnd, one, inits,
             [&](OpBuilder &ib, Location il, Value kb, ValueRange it) {
@@ -587,7 +589,7 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
                         r4 = klb.proj(4, {0, 1, 2});
               // x[t,s] = scale q_t . k_s, -inf where masked or padded.
               Value dots = klb.generic(
-                  {qBlk, kBlk}, klb.filled({B, H, C, C}, 0.0),
+                  {qBlk, kBlk}, klb.filled({B, H, CQ, C}, 0.0),
                   {klb.proj(5, {0, 2, 1, 4}), klb.proj(5, {0, 3, 1, 4}),
                    klb.proj(5, {0, 1, 2, 3})},
                   {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
@@ -623,7 +625,7 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
               // Every loop-carried value is updated in place after its last
               // read, so bufferization keeps one buffer per value.
               Value blockMax = klb.generic(
-                  {logits}, klb.filled({B, H, C}, kNegInf), {s4, r4}, {3},
+                  {logits}, klb.filled({B, H, CQ}, kNegInf), {s4, r4}, {3},
                   [&](OpBuilder &bb, Location l, ValueRange a) {
                     return arith::MaximumFOp::create(bb, l, a[1], a[0]);
                   });
@@ -749,13 +751,13 @@ struct LinearFamilyToChunks : OpInterfaceRewritePattern<AttentionOpInterface> {
   LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasRecurrentState() || !isChunkLowered(op) ||
-        failed(checkUngroupedHeads(op)))
+        failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     FailureOr<OpFoldResult> chunk = chunkFor(lb, op);
     if (failed(chunk))
       return failure();
-    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    LinearFamilyProblem p = LinearFamilyProblem::describe(lb, op);
     LinearChunkEmitter e(lb, p, emitScale(lb, op));
     auto [o, state] = e.emit(*chunk);
     replaceWithOutputAndState(rewriter, op, o, state);
@@ -768,23 +770,25 @@ struct SoftmaxToTiles : OpRewritePattern<SoftmaxAttentionOp> {
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     auto iface = cast<AttentionOpInterface>(op.getOperation());
-    if (!isChunkLowered(iface) || failed(checkUngroupedHeads(iface)))
+    if (!isChunkLowered(iface) || failed(checkLowerable(iface)))
       return failure();
     std::optional<uint64_t> c = op.getChunkSize();
     if (!c)
       return op->emitOpError()
              << "has form 'chunkwise' but no 'chunk_size'; run "
                 "--attn-select-chunk or set chunk_size";
-    // Blocks longer than both static sequences would only add padding.
+    // Blocks longer than a static sequence would only add padding: a
+    // decode step (Tq = 1) is one query against key blocks of C.
     int64_t block = static_cast<int64_t>(*c);
     int64_t tq = op.getQuerySeqLen(), tk = op.getKeySeqLen();
-    if (!ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk))
-      block = std::min(block, std::max(tq, tk));
-    if (failed(checkPaddedLength(op, "query length", tq, block)) ||
-        failed(checkPaddedLength(op, "key length", tk, block)))
+    int64_t qBlock = ShapedType::isDynamic(tq) ? block : std::min(block, tq);
+    int64_t kBlock = ShapedType::isDynamic(tk) ? block : std::min(block, tk);
+    if (failed(checkPaddedLength(op, "query length", tq, qBlock)) ||
+        failed(checkPaddedLength(op, "key length", tk, kBlock)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    replaceWithOutputAndState(rewriter, op, emitTiledSoftmax(lb, op, block),
+    replaceWithOutputAndState(rewriter, op,
+                              emitTiledSoftmax(lb, op, qBlock, kBlock),
                               /*finalState=*/nullptr);
     return success();
   }

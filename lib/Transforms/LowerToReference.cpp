@@ -277,23 +277,31 @@ Value emitSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op) {
                                      LinalgBuilder::constF32(bb, l, 0.0), e);
     return e;
   };
-  Value rowSum = lb.generic(
-      {scores, rowMax}, lb.filled({B, H, Tq}, 0.0), {s4, row4, row4}, {3},
+  // e = exp(scale * score - m), 0 where masked; l = sum_s e; w = e / l.
+  // Each is computed once per score (not once per output column), and the
+  // weighted sum below runs with the contiguous v columns innermost (decode:
+  // Tq = 1 against a long cache is bound by reading v).
+  Value e = lb.map({scores, rowMax}, scores, lb.f32(), {s4, row4},
+                   [&](OpBuilder &bb, Location l, ValueRange a) {
+                     return prob(bb, l, a[0], a[1], 2, 3);
+                   });
+  Value rowSum = lb.generic({e}, lb.filled({B, H, Tq}, 0.0), {s4, row4}, {3},
+                            [&](OpBuilder &bb, Location l, ValueRange a) {
+                              return arith::AddFOp::create(bb, l, a[1], a[0]);
+                            });
+  Value w = lb.map({e, rowSum}, e, lb.f32(), {s4, row4},
+                   [&](OpBuilder &bb, Location l, ValueRange a) {
+                     return arith::DivFOp::create(bb, l, a[0], a[1]);
+                   });
+  // Dims (b, t, h, j, s): o[b,t,h,j] = sum_s w[b,h,t,s] v[b,s,h,j].
+  Value acc = lb.contraction(
+      {w, v}, lb.filled({B, Tq, H, Dv}, 0.0),
+      {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 4, 2, 3}),
+       lb.proj(5, {0, 1, 2, 3})},
       [&](OpBuilder &bb, Location l, ValueRange a) {
-        return arith::AddFOp::create(bb, l, a[2],
-                                     prob(bb, l, a[0], a[1], 2, 3));
-      });
-  // Dims (b, t, h, j, s): o[b,t,h,j] = sum_s p[b,h,t,s] / l[b,h,t] v[b,s,h,j].
-  Value acc = lb.generic(
-      {scores, rowMax, rowSum, v}, lb.filled({B, Tq, H, Dv}, 0.0),
-      {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 2, 1}), lb.proj(5, {0, 2, 1}),
-       lb.proj(5, {0, 4, 2, 3}), lb.proj(5, {0, 1, 2, 3})},
-      {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
-        Value p = prob(bb, l, a[0], a[1], 1, 4);
-        Value w = arith::DivFOp::create(bb, l, p, a[2]);
-        Value pv = arith::MulFOp::create(bb, l, w,
-                                         LinalgBuilder::toF32(bb, l, a[3]));
-        return arith::AddFOp::create(bb, l, a[4], pv);
+        Value pv = arith::MulFOp::create(bb, l, a[0],
+                                         LinalgBuilder::toF32(bb, l, a[1]));
+        return arith::AddFOp::create(bb, l, a[2], pv);
       });
   Type outType = outputElementType(op);
   return lb.convertElements(acc, outType);
@@ -303,7 +311,7 @@ struct SoftmaxToReference : OpRewritePattern<SoftmaxAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SoftmaxAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (failed(checkUngroupedHeads(op)))
+    if (failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
     replaceWithOutputAndState(rewriter, op, emitSoftmax(lb, op),
@@ -317,10 +325,10 @@ struct LinearFamilyToReference
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
   LogicalResult matchAndRewrite(AttentionOpInterface op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasRecurrentState() || failed(checkUngroupedHeads(op)))
+    if (!op.hasRecurrentState() || failed(checkLowerable(op)))
       return failure();
     LinalgBuilder lb(rewriter, op.getLoc());
-    LinearFamilyProblem p = LinearFamilyProblem::describe(op);
+    LinearFamilyProblem p = LinearFamilyProblem::describe(lb, op);
     auto [o, state] = p.causal ? emitRecurrence(lb, op, p)
                                : emitNonCausalLinear(lb, p);
     replaceWithOutputAndState(rewriter, op, o, state);

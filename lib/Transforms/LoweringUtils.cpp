@@ -17,6 +17,10 @@ Value mlir::attn::applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMa
   case FeatureMap::Relu:
     return arith::MaximumFOp::create(b, loc, x,
                                      LinalgBuilder::constF32(b, loc, 0.0));
+  case FeatureMap::Favor:
+    // The features depend on the whole vector x: LinearFamilyProblem
+    // computes them up front (emitFavorFeatures), leaving identity here.
+    llvm_unreachable("FAVOR+ features are materialized by describe()");
   case FeatureMap::EluPlusOne: {
     // elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise.
     Value zero = LinalgBuilder::constF32(b, loc, 0.0);
@@ -72,8 +76,45 @@ Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scal
                 });
 }
 
-LinearFamilyProblem
-LinearFamilyProblem::describe(AttentionOpInterface op) {
+Value mlir::attn::emitFavorFeatures(LinalgBuilder &lb, Value x, Value w) {
+  OpBuilder &b = lb.builder();
+  Location loc = lb.getLoc();
+  OpFoldResult B = lb.size(x, 0), T = lb.size(x, 1), H = lb.size(x, 2),
+               M = lb.size(w, 0);
+  auto mulAdd = [](OpBuilder &bb, Location l, ValueRange a) {
+    Value p = arith::MulFOp::create(bb, l, LinalgBuilder::toF32(bb, l, a[0]),
+                                    LinalgBuilder::toF32(bb, l, a[1]));
+    return arith::AddFOp::create(bb, l, a.back(), p);
+  };
+  // Dims (b, t, h, r, i): wx[b,t,h,r] = sum_i W[r,i] x[b,t,h,i].
+  Value wx = lb.contraction(
+      {w, x}, lb.filled({B, T, H, M}, 0.0),
+      {lb.proj(5, {3, 4}), lb.proj(5, {0, 1, 2, 4}), lb.proj(5, {0, 1, 2, 3})},
+      mulAdd);
+  // Dims (b, t, h, i): sq[b,t,h] = sum_i x[b,t,h,i]^2.
+  Value sq = lb.generic({x, x}, lb.filled({B, T, H}, 0.0),
+                        {lb.proj(4, {0, 1, 2, 3}), lb.proj(4, {0, 1, 2, 3}),
+                         lb.proj(4, {0, 1, 2})},
+                        {3}, mulAdd);
+  // 1 / sqrt(m), at run time when m is dynamic.
+  Value mIdx = getValueOrCreateConstantIndexOp(b, loc, M);
+  Value mF = arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), mIdx));
+  Value norm = math::RsqrtOp::create(b, loc, mF);
+  return lb.map({wx, sq}, wx, lb.f32(),
+                {lb.proj(4, {0, 1, 2, 3}), lb.proj(4, {0, 1, 2})},
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  Value half = LinalgBuilder::constF32(bb, l, 0.5);
+                  Value e = arith::SubFOp::create(
+                      bb, l, a[0], arith::MulFOp::create(bb, l, half, a[1]));
+                  return arith::MulFOp::create(
+                      bb, l, math::ExpOp::create(bb, l, e), norm);
+                });
+}
+
+LinearFamilyProblem LinearFamilyProblem::describe(LinalgBuilder &lb,
+                                                  AttentionOpInterface op) {
   LinearFamilyProblem p;
   p.op = op;
   p.q = op.getQ();
@@ -84,6 +125,12 @@ LinearFamilyProblem::describe(AttentionOpInterface op) {
   if (auto linear = dyn_cast<LinearAttentionOp>(op.getOperation())) {
     p.featureMap = linear.getFeatureMap();
     p.normalize = linear.getNormalize();
+    if (Value w = linear.getProjection()) {
+      // q used as k (self-attention on one tensor) gets its features once.
+      p.q = emitFavorFeatures(lb, p.q, w);
+      p.k = op.getK() == op.getQ() ? p.q : emitFavorFeatures(lb, p.k, w);
+      p.featureMap = FeatureMap::Identity;
+    }
   } else if (auto gated = dyn_cast<GatedLinearAttentionOp>(op.getOperation())) {
     p.gate = gated.getG();
   } else if (auto delta = dyn_cast<DeltaRuleOp>(op.getOperation())) {
@@ -102,7 +149,12 @@ Value mlir::attn::initialStateOrZeros(LinalgBuilder &lb,
                    0.0);
 }
 
-LogicalResult mlir::attn::checkUngroupedHeads(AttentionOpInterface op) {
+LogicalResult mlir::attn::checkLowerable(AttentionOpInterface op) {
+  if (op.hasPackedSequences())
+    return op->emitOpError()
+           << "has packed sequences (cu_seqlens): run "
+              "--attn-parallelize-heads first (the attn pipelines do), which "
+              "gives each sequence an op of its own";
   if (!op.hasGroupedHeads())
     return success();
   // A dynamic head count may hide grouped heads: '?' in the message.

@@ -43,8 +43,11 @@ struct LinearFamilyProblem {
   Value gate; // [B,T,H] (scalar) or [B,T,H,Dk] (vector) log-decay, or null
   Value beta; // [B,T,H] for the delta rule, or null
 
-  /// The description of a linear-family op (null `op` for softmax).
-  static LinearFamilyProblem describe(AttentionOpInterface op);
+  /// The description of a linear-family op (null `op` for softmax). A
+  /// FAVOR+ feature map is applied here, with `lb`: q and k become the f32
+  /// features phi(q), phi(k) [B, T, H, m] and the feature map identity.
+  static LinearFamilyProblem describe(LinalgBuilder &lb,
+                                      AttentionOpInterface op);
   bool vectorGate() const {
     return gate && cast<ShapedType>(gate.getType()).getRank() == 4;
   }
@@ -54,10 +57,15 @@ struct LinearFamilyProblem {
 /// place: a copy of the initial state (never the argument itself), or zeros.
 Value initialStateOrZeros(LinalgBuilder &lb, const LinearFamilyProblem &p);
 
-/// Fails with a diagnostic when `op` has grouped heads (Hq != Hkv): the
-/// lowerings see one k/v head per query head; attn-parallelize-heads slices
-/// each query head's k/v head first (the attn pipelines run it).
-LogicalResult checkUngroupedHeads(AttentionOpInterface op);
+/// FAVOR+ random features of x [B, T, H, Dk] with W [m, Dk]:
+/// exp(W x - |x|^2 / 2) / sqrt(m) as an f32 tensor [B, T, H, m].
+Value emitFavorFeatures(LinalgBuilder &lb, Value x, Value w);
+
+/// Fails with a diagnostic when `op` has grouped heads (Hq != Hkv) or
+/// packed sequences (cu_seqlens): the lowerings see one k/v head per query
+/// head and one sequence; attn-parallelize-heads splits both first (the attn
+/// pipelines run it).
+LogicalResult checkLowerable(AttentionOpInterface op);
 
 /// Replaces `op`'s results with {o, final state}, cast to the result types
 /// where their static sizes differ; the final state is dropped when the op

@@ -684,12 +684,14 @@ struct RaiseAttention : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value o;
     if (chain->softmax) {
       o = SoftmaxAttentionOp::create(rewriter, loc, oType, q, k, v,
+                                     /*cu_seqlens=*/Value(),
                                      /*causal=*/false, /*window=*/IntegerAttr(),
                                      scale, FormAttr(), IntegerAttr());
     } else {
       o = LinearAttentionOp::create(
               rewriter, loc, oType, /*final_state=*/Type(), q, k, v,
-              /*initial_state=*/Value(), chain->featureMap,
+              /*projection=*/Value(), /*initial_state=*/Value(),
+              /*cu_seqlens=*/Value(), chain->featureMap,
               /*normalize=*/false, /*causal=*/false, scale, FormAttr(),
               IntegerAttr())
               .getO();

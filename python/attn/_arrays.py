@@ -8,9 +8,11 @@ try:  # numpy has no bfloat16; ml_dtypes provides one.
 except ImportError:  # pragma: no cover - ml_dtypes is a dependency
     BFLOAT16 = None
 
-# numpy dtype -> (MLIR element type, C API dtype name)
+# numpy dtype -> (MLIR element type, C API dtype name); int32 is for
+# packed-sequence offsets (cu_seqlens).
 _DTYPES = {np.dtype(np.float32): ("f32", "float32"),
-           np.dtype(np.float16): ("f16", "float16")}
+           np.dtype(np.float16): ("f16", "float16"),
+           np.dtype(np.int32): ("i32", "int32")}
 if BFLOAT16 is not None:
     _DTYPES[BFLOAT16] = ("bf16", "bfloat16")
 
@@ -52,13 +54,13 @@ def as_array(x, name):
 
 
 def element_type(a, name):
-    """The MLIR element type of array `a`, or TypeError."""
-    try:
-        return _DTYPES[a.dtype][0]
-    except KeyError:
+    """The MLIR float element type of array `a`, or TypeError."""
+    et = _DTYPES.get(a.dtype, ("",))[0]
+    if not et.startswith(("f", "bf")):
         raise TypeError(
             f"'{name}' has dtype {a.dtype}; expected float32, float16 or "
-            "bfloat16") from None
+            "bfloat16")
+    return et
 
 
 def buffer(a):

@@ -12,7 +12,8 @@ from ._kernel import compile, pipeline_for, transform
 
 FORMS = ("auto", "recurrent", "quadratic", "chunkwise", "reassociated")
 FEATURE_MAPS = {"identity": "identity", "elu+1": "elu_plus_one",
-                "elu_plus_one": "elu_plus_one", "relu": "relu"}
+                "elu_plus_one": "elu_plus_one", "relu": "relu",
+                "favor+": "favor", "favor": "favor"}
 TARGETS = ("cpu", "x86-avx512", "x86-avx2")
 
 
@@ -90,6 +91,52 @@ def _state(call, initial_state, q, v):
     return " initial_state(%initial_state)"
 
 
+def _cu_seqlens(call, cu_seqlens, q, k):
+    """Packed sequences (as flash-linear-attention and FlashAttention take
+    them): int offsets [N + 1] into the T axis of q (and k) with B = 1.
+    Returns (operand text, N); the offsets are passed as int32."""
+    if cu_seqlens is None:
+        return "", None
+    if isinstance(cu_seqlens, (list, tuple)):
+        cu_seqlens = np.asarray(cu_seqlens, dtype=np.int64)
+    a = as_array(cu_seqlens, "cu_seqlens")
+    if a.dtype.kind not in "iu":
+        raise TypeError(
+            f"'cu_seqlens' must hold integer offsets, got dtype {a.dtype}")
+    if a.ndim != 1 or a.shape[0] < 2:
+        raise ValueError(
+            f"'cu_seqlens' must have shape [N + 1] with N >= 1 sequences, got "
+            f"shape {tuple(a.shape)}")
+    if q.shape[0] != 1:
+        raise ValueError(
+            f"'cu_seqlens' (packed sequences) needs batch size B = 1, got "
+            f"B = {q.shape[0]}")
+    T = q.shape[1]
+    if k.shape[1] != T:
+        raise ValueError(
+            f"'cu_seqlens' packs queries and keys alike: q has T = {T} but k "
+            f"has T = {k.shape[1]}")
+    if a[0] != 0 or a[-1] != T:
+        raise ValueError(
+            f"'cu_seqlens' must start at 0 and end at T = {T}, got "
+            f"{int(a[0])} ... {int(a[-1])}")
+    steps = np.diff(a.astype(np.int64))
+    if (steps < 0).any():
+        i = int(np.argmax(steps < 0)) + 1
+        raise ValueError(
+            f"'cu_seqlens' must be non-decreasing, got {int(a[i - 1])} then "
+            f"{int(a[i])} at index {i}")
+    a = np.ascontiguousarray(a, dtype=np.int32)
+    call.args.append(("cu_seqlens", a, _tensor(a.shape, "i32")))
+    return " cu_seqlens(%cu_seqlens)", a.shape[0] - 1
+
+
+def _state_shape(q, v, n_seqs, key_dim=None):
+    """[B, H, Dk, Dv], or [N, H, Dk, Dv] for N packed sequences."""
+    return (q.shape[0] if n_seqs is None else n_seqs, q.shape[2],
+            q.shape[3] if key_dim is None else key_dim, v.shape[3])
+
+
 class _Plan:
     """One op call ready to compile and run: its MLIR text and pipeline,
     the arrays in argument order, and whether to return torch tensors."""
@@ -131,9 +178,11 @@ def _per_step(call, name, x, et, allow_vector=False):
 
 
 def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
-                            form="auto", chunk_size=None, target="cpu"):
+                            cu_seqlens=None, form="auto", chunk_size=None,
+                            target="cpu"):
     call = _Call("softmax_attention")
     qa, ka, va, et = _qkv(call, q, k, v)
+    packed, _ = _cu_seqlens(call, cu_seqlens, qa, ka)
     if not causal:
         call.attrs.append("causal = false")
     if window is not None:
@@ -147,20 +196,35 @@ def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
         call.attrs.append(f"window = {window}")
     pipeline = _options(call, scale, form, chunk_size, target)
     out_shape = (qa.shape[0], qa.shape[1], qa.shape[2], va.shape[3])
-    return _Plan(call, "%q, %k, %v", out_shape, et, False, None, pipeline)
+    return _Plan(call, "%q, %k, %v" + packed, out_shape, et, False, None,
+                 pipeline)
 
 
 def _plan_linear_attention(q, k, v, *, causal=True, scale=None,
-                     feature_map="identity", normalize=False,
+                     feature_map="identity", normalize=False, projection=None,
                      initial_state=None, output_final_state=False,
-                     form="auto", chunk_size=None, target="cpu"):
+                     cu_seqlens=None, form="auto", chunk_size=None,
+                     target="cpu"):
     call = _Call("linear_attention")
     qa, ka, va, et = _qkv(call, q, k, v)
     if feature_map not in FEATURE_MAPS:
         raise ValueError(
             f"'feature_map' must be one of {', '.join(FEATURE_MAPS)}; got "
             f"{feature_map!r}")
-    operands = "%q, %k, %v" + _state(call, initial_state, qa, va)
+    favor = FEATURE_MAPS[feature_map] == "favor"
+    if favor != (projection is not None):
+        raise ValueError(
+            "feature_map='favor+' needs projection=W [m, Dk]" if favor else
+            "'projection' is used only by feature_map='favor+'")
+    operands = "%q, %k, %v"
+    key_dim = None
+    if favor:
+        w, _ = call.array("projection", projection, 2, "[m, Dk]", {"f32", et})
+        operands += " projection(%projection)"
+        key_dim = w.shape[0]
+    operands += _state(call, initial_state, qa, va)
+    packed, n_seqs = _cu_seqlens(call, cu_seqlens, qa, ka)
+    operands += packed
     if not causal:
         call.attrs.append("causal = false")
     if FEATURE_MAPS[feature_map] != "identity":
@@ -170,26 +234,27 @@ def _plan_linear_attention(q, k, v, *, causal=True, scale=None,
         call.attrs.append("normalize")
     pipeline = _options(call, scale, form, chunk_size, target)
     return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
-                output_final_state,
-                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+                 output_final_state, _state_shape(qa, va, n_seqs, key_dim),
+                 pipeline)
 
 
 def _plan_gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
-                           output_final_state=False, form="auto",
-                           chunk_size=None, target="cpu"):
+                           output_final_state=False, cu_seqlens=None,
+                           form="auto", chunk_size=None, target="cpu"):
     call = _Call("gated_linear_attention")
     qa, ka, va, et = _qkv(call, q, k, v)
     _per_step(call, "g", g, et, allow_vector=True)
     operands = "%q, %k, %v, %g" + _state(call, initial_state, qa, va)
+    packed, n_seqs = _cu_seqlens(call, cu_seqlens, qa, ka)
+    operands += packed
     pipeline = _options(call, scale, form, chunk_size, target)
     return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
-                output_final_state,
-                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+                 output_final_state, _state_shape(qa, va, n_seqs), pipeline)
 
 
 def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
-               output_final_state=False, form="auto", chunk_size=None,
-               target="cpu"):
+               output_final_state=False, cu_seqlens=None, form="auto",
+               chunk_size=None, target="cpu"):
     call = _Call("delta_rule")
     qa, ka, va, et = _qkv(call, q, k, v)
     _per_step(call, "beta", beta, et)
@@ -198,60 +263,71 @@ def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
         _per_step(call, "g", g, et)
         operands += " gate(%g)"
     operands += _state(call, initial_state, qa, va)
+    packed, n_seqs = _cu_seqlens(call, cu_seqlens, qa, ka)
+    operands += packed
     pipeline = _options(call, scale, form, chunk_size, target)
     return _Plan(call, operands, qa.shape[:3] + (va.shape[3],), et,
-                output_final_state,
-                (qa.shape[0], qa.shape[2], qa.shape[3], va.shape[3]), pipeline)
+                 output_final_state, _state_shape(qa, va, n_seqs), pipeline)
 
 
 def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
-                      form="auto", chunk_size=None, target="cpu"):
+                      cu_seqlens=None, form="auto", chunk_size=None,
+                      target="cpu"):
     """o_t = sum_s softmax_s(scale q_t.k_s + mask) v_s. q: [B, Tq, Hq, Dk],
     k: [B, Tk, Hkv, Dk], v: [B, Tk, Hkv, Dv] (Hq a multiple of Hkv:
     grouped-query attention); with causal, the queries are the last Tq of
     the Tk positions (decode against a KV cache: Tq = 1); `window` W keeps
-    each query to its last W keys (sliding-window attention). Returns
-    o [B, Tq, Hq, Dv]."""
+    each query to its last W keys (sliding-window attention). `cu_seqlens`
+    (int offsets [N + 1], B = 1, Tq = Tk) packs N sequences into T: no query
+    sees another sequence's keys. Returns o [B, Tq, Hq, Dv]."""
     return _plan_softmax_attention(q, k, v, causal=causal, scale=scale,
-                                   window=window, form=form,
-                                   chunk_size=chunk_size, target=target).run()
+                                   window=window, cu_seqlens=cu_seqlens,
+                                   form=form, chunk_size=chunk_size,
+                                   target=target).run()
 
 
 def linear_attention(q, k, v, *, causal=True, scale=None,
-                     feature_map="identity", normalize=False,
+                     feature_map="identity", normalize=False, projection=None,
                      initial_state=None, output_final_state=False,
-                     form="auto", chunk_size=None, target="cpu"):
+                     cu_seqlens=None, form="auto", chunk_size=None,
+                     target="cpu"):
     """S_t = S_{t-1} + phi(k_t) v_t^T, o_t = scale phi(q_t)^T S_t (divided by
-    scale phi(q_t).z_t with normalize). feature_map: identity, elu+1, relu.
-    Returns o, or (o, final_state [B, H, Dk, Dv] float32)."""
+    scale phi(q_t).z_t with normalize). feature_map: identity, elu+1, relu,
+    or favor+ (Performer: phi(x) = exp(W x - |x|^2 / 2) / sqrt(m) with
+    projection=W [m, Dk]; the state is then [B, H, m, Dv]). `cu_seqlens`
+    (int offsets [N + 1], B = 1) packs N sequences into T, each starting from
+    initial_state[n] ([N, H, Dk, Dv]) and ending in final_state[n].
+    Returns o, or (o, final_state float32)."""
     return _plan_linear_attention(
         q, k, v, causal=causal, scale=scale, feature_map=feature_map,
-        normalize=normalize, initial_state=initial_state,
-        output_final_state=output_final_state, form=form,
-        chunk_size=chunk_size, target=target).run()
+        normalize=normalize, projection=projection,
+        initial_state=initial_state, output_final_state=output_final_state,
+        cu_seqlens=cu_seqlens, form=form, chunk_size=chunk_size,
+        target=target).run()
 
 
 def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
-                           output_final_state=False, form="auto",
-                           chunk_size=None, target="cpu"):
+                           output_final_state=False, cu_seqlens=None,
+                           form="auto", chunk_size=None, target="cpu"):
     """S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T, o_t = scale q_t^T S_t; g is
-    a log-decay, [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate)."""
+    a log-decay, [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate).
+    `cu_seqlens` packs sequences as for linear_attention."""
     return _plan_gated_linear_attention(
         q, k, v, g, scale=scale, initial_state=initial_state,
-        output_final_state=output_final_state, form=form,
-        chunk_size=chunk_size, target=target).run()
+        output_final_state=output_final_state, cu_seqlens=cu_seqlens,
+        form=form, chunk_size=chunk_size, target=target).run()
 
 
 def delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
-               output_final_state=False, form="auto", chunk_size=None,
-               target="cpu"):
+               output_final_state=False, cu_seqlens=None, form="auto",
+               chunk_size=None, target="cpu"):
     """S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,
     o_t = scale q_t^T S_t; beta [B, T, H]; g [B, T, H] (gated delta rule)
-    or None."""
+    or None. `cu_seqlens` packs sequences as for linear_attention."""
     return _plan_delta_rule(
         q, k, v, beta, g=g, scale=scale, initial_state=initial_state,
-        output_final_state=output_final_state, form=form,
-        chunk_size=chunk_size, target=target).run()
+        output_final_state=output_final_state, cu_seqlens=cu_seqlens,
+        form=form, chunk_size=chunk_size, target=target).run()
 
 
 _PLANNERS = {

@@ -37,6 +37,8 @@ const char *dtypeName(AttnElementType t) {
     return "float16";
   case ATTN_BF16:
     return "bfloat16";
+  case ATTN_I32:
+    return "int32";
   default:
     return "unsupported";
   }
@@ -49,6 +51,8 @@ AttnElementType parseDtype(const std::string &name) {
     return ATTN_F16;
   if (name == "bfloat16")
     return ATTN_BF16;
+  if (name == "int32")
+    return ATTN_I32;
   return ATTN_UNSUPPORTED;
 }
 

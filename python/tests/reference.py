@@ -38,6 +38,8 @@ def softmax_attention(q, k, v, causal=True, scale=None, window=0):
     k, v = _repeat_kv(q, k, v)
     B, Tq, H, Dk = q.shape
     Tk = k.shape[1]
+    if Tq == 0 or Tk == 0:  # an empty (packed) sequence: nothing to see
+        return np.zeros((B, Tq, H, v.shape[3]))
     scale = 1 / np.sqrt(Dk) if scale is None else scale
     s = np.einsum("bthd,bshd->bhts", q, k) * scale
     visible = np.ones((Tq, Tk), dtype=bool)
@@ -56,7 +58,13 @@ def softmax_attention(q, k, v, causal=True, scale=None, window=0):
     return np.einsum("bhts,bshd->bthd", p, v)
 
 
-def _phi(x, feature_map):
+def _phi(x, feature_map, projection=None):
+    if feature_map in ("favor", "favor+"):
+        # FAVOR+ (Performer): exp(W x - |x|^2 / 2) / sqrt(m), W [m, Dk].
+        w = np.asarray(projection, dtype=np.float64)
+        wx = np.einsum("rd,bthd->bthr", w, x)
+        sq = 0.5 * (x * x).sum(-1, keepdims=True)
+        return np.exp(wx - sq) / np.sqrt(w.shape[0])
     if feature_map == "identity":
         return x
     if feature_map in ("elu+1", "elu_plus_one"):
@@ -79,11 +87,12 @@ def _recurrence(q, k, v, s0, step, scale):
 
 
 def linear_attention(q, k, v, causal=True, scale=None, feature_map="identity",
-                     normalize=False, initial_state=None):
+                     normalize=False, initial_state=None, projection=None):
     q, k, v, s0 = _f64(q), _f64(k), _f64(v), _f64(initial_state)
     k, v = _repeat_kv(q, k, v)
     scale = 1 / np.sqrt(q.shape[3]) if scale is None else scale
-    pq, pk = _phi(q, feature_map), _phi(k, feature_map)
+    pq = _phi(q, feature_map, projection)
+    pk = _phi(k, feature_map, projection)
     if not causal:
         S = (0 if s0 is None else s0) + np.einsum("bthi,bthj->bhij", pk, v)
         o = scale * np.einsum("bthi,bhij->bthj", pq, S)
@@ -126,6 +135,32 @@ def delta_rule(q, k, v, beta, g=None, scale=None, initial_state=None):
         return S + np.einsum("bhi,bhj->bhij", kt, bt * (vt - kS))
 
     return _recurrence(q, k, v, s0, step, scale)
+
+
+def packed(op, cu_seqlens, per_step, initial_state=None, **kwargs):
+    """The packed (variable-length) form of `op` by its definition: every
+    array in `per_step` (q, k, v, then g/beta as the op takes them
+    positionally) is [1, T, ...]; sequence n is positions
+    [cu[n], cu[n + 1]), run through `op` on its own with initial_state[n]
+    ([N, ...]) when given. Returns o concatenated along T, and for the
+    linear family (o, final states stacked to [N, ...])."""
+    cu = [int(c) for c in cu_seqlens]
+    T = per_step[0].shape[1]
+    if cu[0] != 0 or cu[-1] != T or any(b < a for a, b in zip(cu, cu[1:])):
+        raise ValueError(f"bad cu_seqlens {cu} for T = {T}")
+    outs, states = [], []
+    for n in range(len(cu) - 1):
+        args = [x[:, cu[n]:cu[n + 1]] for x in per_step]
+        if initial_state is not None:
+            kwargs["initial_state"] = initial_state[n:n + 1]
+        r = op(*args, **kwargs)
+        if isinstance(r, tuple):
+            outs.append(r[0])
+            states.append(r[1])
+        else:
+            outs.append(r)
+    o = np.concatenate(outs, axis=1)
+    return (o, np.concatenate(states, axis=0)) if states else o
 
 
 def rel_err(out, ref):

@@ -55,7 +55,7 @@
 // RUN: not attn-run %t/unranked.mlir 2>&1 | FileCheck %s --check-prefix=UNRANKED
 // UNRANKED: attn-run: error: argument #0 of @unranked has type tensor<*xf32>; attn-run needs ranked tensors of static shape
 // RUN: not attn-run %t/i8result.mlir 2>&1 | FileCheck %s --check-prefix=I8
-// I8: attn-run: error: result #0 of @i8result: element type i8 is not supported (f32, f16, bf16)
+// I8: attn-run: error: result #0 of @i8result: element type i8 is not supported (f32, f16, bf16; i32 for cu_seqlens)
 // RUN: not attn-run %t/huge.mlir 2>&1 | FileCheck %s --check-prefix=HUGE
 // HUGE: attn-run: error: argument #0 of @huge has type tensor<4294967296x4294967296xf32>, more than the 1 TiB attn-run can allocate on the host
 
@@ -84,7 +84,7 @@
 // TRUNCATED: attn-run: error: '{{.*}}short.npy': truncated data: shape (1, 5, 2, 16) of float32 needs 640 bytes, the file has 632
 // RUN: %python -c "import sys; d = open(sys.argv[1], 'rb').read().replace(b'<f4', b'<i4'); open(sys.argv[2], 'wb').write(d)" %t/q.npy %t/int.npy
 // RUN: not attn-run %t/ok.mlir --input=%t/int.npy --input=%t/out/arg1.npy --input=%t/out/arg2.npy 2>&1 | FileCheck %s --check-prefix=INT32
-// INT32: attn-run: error: input #0 ({{.*}}int.npy) is int32; a float array is expected
+// INT32: attn-run: error: input #0 ({{.*}}int.npy) is int32 but argument #0 of @ok is tensor<1x5x2x16xf32>; a float array is expected
 // RUN: not attn-run %t/ok.mlir --input=%t --input=%t/out/arg1.npy --input=%t/out/arg2.npy 2>&1 | FileCheck %s --check-prefix=DIR
 // DIR: attn-run: error: '{{.*}}': is a directory, not a .npy file
 

@@ -14,7 +14,7 @@
 // DYNAMIC: attn-run: error: argument #0 of @dyn has type tensor<1x?x2x16xf32>; attn-run needs ranked tensors of static shape
 
 // RUN: not attn-run %t/int.mlir 2>&1 | FileCheck %s --check-prefix=INT
-// INT: attn-run: error: argument #0 of @int: element type i32 is not supported (f32, f16, bf16)
+// INT: attn-run: error: argument #0 of @int: element type i16 is not supported (f32, f16, bf16; i32 for cu_seqlens)
 
 // RUN: not attn-run %t/twoops.mlir --check 2>&1 | FileCheck %s --check-prefix=TWOOPS
 // TWOOPS: attn-run: error: --check needs @twoops to be one attn op on its arguments: the function body must be exactly one attn op and a return
@@ -63,8 +63,8 @@ func.func @dyn(%q: tensor<1x?x2x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<1x
 }
 
 //--- int.mlir
-func.func @int(%x: tensor<4xi32>) -> tensor<4xi32> {
-  return %x : tensor<4xi32>
+func.func @int(%x: tensor<4xi16>) -> tensor<4xi16> {
+  return %x : tensor<4xi16>
 }
 
 //--- twoops.mlir

@@ -42,22 +42,6 @@ Array randomArray(std::vector<int64_t> shape, std::mt19937 &rng,
   return a;
 }
 
-/// Elements [t0, t1) of the time axis (axis 1) of a [B,T,...] array.
-Array sliceTime(const Array &a, int64_t t0, int64_t t1) {
-  std::vector<int64_t> shape = a.shape;
-  int64_t inner = 1;
-  for (size_t i = 2; i < shape.size(); ++i)
-    inner *= shape[i];
-  shape[1] = t1 - t0;
-  Array r(shape);
-  for (int64_t b = 0; b < a.shape[0]; ++b)
-    for (int64_t t = t0; t < t1; ++t)
-      for (int64_t i = 0; i < inner; ++i)
-        r.data[(b * (t1 - t0) + (t - t0)) * inner + i] =
-            a.data[(b * a.shape[1] + t) * inner + i];
-  return r;
-}
-
 /// The (b,h) slice of a [B,T,H,...] array as a [1,T,1,...] array.
 Array sliceBH(const Array &a, int64_t b, int64_t h) {
   std::vector<int64_t> shape = a.shape;

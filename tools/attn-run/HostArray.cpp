@@ -4,6 +4,8 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace attn::run;
@@ -20,7 +22,9 @@ int64_t HostArray::numElements() const {
   return n;
 }
 
-size_t HostArray::elementSize() const { return kind == ElemKind::F32 ? 4 : 2; }
+size_t HostArray::elementSize() const {
+  return kind == ElemKind::F32 || kind == ElemKind::I32 ? 4 : 2;
+}
 
 static const llvm::fltSemantics &semantics(ElemKind kind) {
   switch (kind) {
@@ -30,11 +34,18 @@ static const llvm::fltSemantics &semantics(ElemKind kind) {
     return llvm::APFloat::IEEEhalf();
   case ElemKind::BF16:
     return llvm::APFloat::BFloat();
+  case ElemKind::I32:
+    break;
   }
-  llvm_unreachable("unknown element kind");
+  llvm_unreachable("not a float element kind");
 }
 
 double HostArray::get(int64_t i) const {
+  if (kind == ElemKind::I32) {
+    int32_t x;
+    std::memcpy(&x, bytes.data() + 4 * i, 4);
+    return x;
+  }
   if (kind == ElemKind::F32) {
     float f;
     std::memcpy(&f, bytes.data() + 4 * i, 4);
@@ -50,6 +61,13 @@ double HostArray::get(int64_t i) const {
 }
 
 void HostArray::set(int64_t i, double x) {
+  if (kind == ElemKind::I32) {
+    // Saturating (a double outside int32 would be undefined behaviour).
+    double c = std::isnan(x) ? 0.0 : std::clamp(x, -2147483648.0, 2147483647.0);
+    int32_t v = static_cast<int32_t>(c);
+    std::memcpy(bytes.data() + 4 * i, &v, 4);
+    return;
+  }
   if (kind == ElemKind::F32) {
     float f = static_cast<float>(x);
     std::memcpy(bytes.data() + 4 * i, &f, 4);
@@ -77,9 +95,12 @@ bool attn::run::elemKindOf(mlir::Type type, ElemKind &kind,
     kind = ElemKind::F16;
   else if (type.isBF16())
     kind = ElemKind::BF16;
+  else if (type.isSignlessInteger(32))
+    kind = ElemKind::I32;
   else {
     llvm::raw_string_ostream os(error);
-    os << "element type " << type << " is not supported (f32, f16, bf16)";
+    os << "element type " << type
+       << " is not supported (f32, f16, bf16; i32 for cu_seqlens)";
     return false;
   }
   return true;
@@ -93,6 +114,8 @@ const char *attn::run::elemKindName(ElemKind kind) {
     return "f16";
   case ElemKind::BF16:
     return "bf16";
+  case ElemKind::I32:
+    return "i32";
   }
   return "?";
 }

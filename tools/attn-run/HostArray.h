@@ -10,10 +10,11 @@
 
 namespace attn::run {
 
-enum class ElemKind { F32, F16, BF16 };
+enum class ElemKind { F32, F16, BF16, I32 };
 
 /// A dense row-major array in one of the element types functions take,
-/// stored as the raw bits the compiled code reads and writes.
+/// stored as the raw bits the compiled code reads and writes (i32 for
+/// packed-sequence offsets, floats for everything else).
 struct HostArray {
   ElemKind kind = ElemKind::F32;
   std::vector<int64_t> shape;
@@ -26,7 +27,8 @@ struct HostArray {
   void *data() { return bytes.data(); }
 
   double get(int64_t i) const;
-  /// Stores `value` rounded to nearest even in the element type.
+  /// Stores `value` rounded to nearest even in the element type (i32:
+  /// truncated toward zero).
   void set(int64_t i, double value);
   std::vector<double> toDoubles() const;
 };

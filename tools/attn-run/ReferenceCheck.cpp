@@ -24,6 +24,10 @@ const char *roleName(Role role) {
     return "beta";
   case Role::InitialState:
     return "initial_state";
+  case Role::CuSeqlens:
+    return "cu_seqlens";
+  case Role::Projection:
+    return "projection";
   case Role::Other:
     break;
   }
@@ -38,6 +42,8 @@ static ref::FeatureMap toReference(mlir::attn::FeatureMap fm) {
     return ref::FeatureMap::EluPlusOne;
   case mlir::attn::FeatureMap::Relu:
     return ref::FeatureMap::Relu;
+  case mlir::attn::FeatureMap::Favor:
+    return ref::FeatureMap::Favor;
   }
   return ref::FeatureMap::Identity;
 }
@@ -76,7 +82,9 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
   };
   if (!bind(op.getQ(), Role::Q) || !bind(op.getK(), Role::K) ||
       !bind(op.getV(), Role::V) ||
-      !bind(op.getInitialStateOrNull(), Role::InitialState))
+      !bind(op.getInitialStateOrNull(), Role::InitialState) ||
+      !bind(op.getCuSeqlensOrNull(), Role::CuSeqlens) ||
+      !bind(op.getProjectionOrNull(), Role::Projection))
     return std::nullopt;
 
   bool ok = llvm::TypeSwitch<Operation *, bool>(op)
@@ -135,7 +143,8 @@ std::vector<ref::Array>
 computeReference(const OpBinding &binding,
                             std::vector<HostArray> &inputs) {
   const ref::Array *q = nullptr, *k = nullptr, *v = nullptr, *g = nullptr,
-                   *beta = nullptr, *init = nullptr;
+                   *beta = nullptr, *init = nullptr, *cu = nullptr,
+                   *w = nullptr;
   std::vector<ref::Array> arrays;
   arrays.reserve(inputs.size());
   for (HostArray &in : inputs)
@@ -161,26 +170,49 @@ computeReference(const OpBinding &binding,
     case Role::InitialState:
       init = a;
       break;
+    case Role::CuSeqlens:
+      cu = a;
+      break;
+    case Role::Projection:
+      w = a;
+      break;
     case Role::Other:
       break;
     }
   }
+  // The op on (q, k, v, g, beta) with an initial state.
+  auto run = [&](const std::vector<const ref::Array *> &in,
+                 const ref::Array *s0) {
+    ref::StateResult r;
+    switch (binding.kind) {
+    case OpKind::Softmax:
+      r.o = ref::softmaxAttention(*in[0], *in[1], *in[2], binding.causal,
+                                  binding.scale, binding.window);
+      break;
+    case OpKind::Linear:
+      r = ref::linearAttention(*in[0], *in[1], *in[2], s0, binding.featureMap,
+                               binding.normalize, binding.causal,
+                               binding.scale, w);
+      break;
+    case OpKind::Gated:
+      r = ref::gatedLinearAttention(*in[0], *in[1], *in[2], *in[3], s0,
+                                    binding.scale);
+      break;
+    case OpKind::Delta:
+      r = ref::deltaRule(*in[0], *in[1], *in[2], *in[4], in[3], s0,
+                         binding.scale);
+      break;
+    }
+    return r;
+  };
+  std::vector<const ref::Array *> perStep{q, k, v, g, beta};
   ref::StateResult r;
-  switch (binding.kind) {
-  case OpKind::Softmax:
-    r.o = ref::softmaxAttention(*q, *k, *v, binding.causal, binding.scale,
-                                binding.window);
-    break;
-  case OpKind::Linear:
-    r = ref::linearAttention(*q, *k, *v, init, binding.featureMap,
-                             binding.normalize, binding.causal, binding.scale);
-    break;
-  case OpKind::Gated:
-    r = ref::gatedLinearAttention(*q, *k, *v, *g, init, binding.scale);
-    break;
-  case OpKind::Delta:
-    r = ref::deltaRule(*q, *k, *v, *beta, g, init, binding.scale);
-    break;
+  if (cu) {
+    // Packed sequences, by definition: each one on its own.
+    std::vector<int64_t> offsets(cu->data.begin(), cu->data.end());
+    r = ref::packedSequences(offsets, perStep, init, run);
+  } else {
+    r = run(perStep, init);
   }
   std::vector<ref::Array> out;
   for (const std::string &name : binding.resultNames)

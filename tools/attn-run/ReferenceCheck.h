@@ -21,7 +21,17 @@
 
 namespace attn::run {
 
-enum class Role { Other, Q, K, V, Gate, Beta, InitialState };
+enum class Role {
+  Other,
+  Q,
+  K,
+  V,
+  Gate,
+  Beta,
+  InitialState,
+  CuSeqlens,  // int32 [N + 1] packed-sequence offsets
+  Projection, // the FAVOR+ random projection W [m, Dk]
+};
 const char *roleName(Role role);
 
 enum class OpKind { Softmax, Linear, Gated, Delta };

@@ -7,7 +7,9 @@
 // Lowers the module (by default with attn-to-cpu: the cost model's form and
 // chunk selection, heads in parallel), JIT-compiles it, feeds each function seeded
 // random inputs (drawn per role: keys of the delta rule L2-normalized, beta
-// in (0, 1), gates as log-decays) or .npy files, writes the results as .npy
+// in (0, 1), gates as log-decays, FAVOR+ projections Gaussian, cu_seqlens
+// random valid packed-sequence offsets with a length-1 sequence) or .npy
+// files (int32 for cu_seqlens), writes the results as .npy
 // and, with --check, compares them with the independent float64 reference,
 // printing the relative error of every result.
 //
@@ -41,6 +43,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <cmath>
 #include <random>
 
@@ -159,7 +162,7 @@ bool describe(Type type, const std::string &what, ElemKind &kind,
   // Every argument and result lives in host memory: refuse sizes that no
   // machine has (and whose element count would overflow) before allocating.
   constexpr uint64_t kMaxBytes = uint64_t(1) << 40;
-  uint64_t bytes = kind == ElemKind::F32 ? 4 : 2;
+  uint64_t bytes = kind == ElemKind::F32 || kind == ElemKind::I32 ? 4 : 2;
   for (int64_t d : t.getShape())
     if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes) ||
         bytes > kMaxBytes) {
@@ -194,9 +197,50 @@ std::optional<double> constantBeta() {
   return parseNumber(betaOpt);
 }
 
-/// Draws argument values for `role`.
+/// Random valid packed-sequence offsets: N sequences over T positions,
+/// starting at 0, ending at T, non-decreasing, every sequence non-empty
+/// when T >= N, and one of them of length 1 (when N > 1 and T >= N): the
+/// case where a sequence is a single decode-like step.
+std::vector<int64_t> randomCuSeqlens(int64_t n, int64_t t,
+                                     std::mt19937_64 &rng) {
+  std::vector<int64_t> lengths;
+  if (n == 1) {
+    lengths = {t};
+  } else if (t < n) {
+    // Some sequences must be empty: T single positions spread over N.
+    lengths.assign(n, 0);
+    std::uniform_int_distribution<int64_t> which(0, n - 1);
+    for (int64_t i = 0; i < t; ++i)
+      ++lengths[which(rng)];
+  } else {
+    // N - 1 lengths >= 1 summing to T - 1 (distinct cut points in
+    // 1 .. T - 2), then a length-1 sequence at a random place.
+    int64_t rest = t - 1;
+    std::vector<int64_t> points(rest - 1);
+    std::iota(points.begin(), points.end(), 1);
+    std::shuffle(points.begin(), points.end(), rng);
+    std::vector<int64_t> cuts(points.begin(), points.begin() + (n - 2));
+    std::sort(cuts.begin(), cuts.end());
+    int64_t prev = 0;
+    for (int64_t c : cuts) {
+      lengths.push_back(c - prev);
+      prev = c;
+    }
+    lengths.push_back(rest - prev);
+    std::uniform_int_distribution<int64_t> where(0, n - 1);
+    lengths.insert(lengths.begin() + where(rng), 1);
+  }
+  std::vector<int64_t> cu{0};
+  for (int64_t len : lengths)
+    cu.push_back(cu.back() + len);
+  return cu;
+}
+
+/// Draws argument values for `role` (not cu_seqlens: see prepare()).
 void fillRandom(HostArray &a, Role role, OpKind kind, std::mt19937_64 &rng) {
   std::uniform_real_distribution<double> sym(-1.0, 1.0), unit(0.0, 1.0);
+  // FAVOR+ projections are Gaussian random features (Performer).
+  std::normal_distribution<double> normal(0.0, 1.0);
   bool strong = gateStrength == "strong";
   std::uniform_real_distribution<double> gate(strong ? -6.0 : -0.1,
                                               strong ? -0.5 : 0.0);
@@ -205,8 +249,10 @@ void fillRandom(HostArray &a, Role role, OpKind kind, std::mt19937_64 &rng) {
   std::vector<double> x(n);
   for (double &e : x) {
     // Draw even for a constant, so that the other inputs stay the same.
-    double r = role == Role::Beta ? unit(rng) : role == Role::Gate ? gate(rng)
-                                                                    : sym(rng);
+    double r = role == Role::Beta         ? unit(rng)
+               : role == Role::Gate       ? gate(rng)
+               : role == Role::Projection ? normal(rng)
+                                          : sym(rng);
     e = role == Role::Beta && betaValue   ? *betaValue
         : role == Role::Gate && gateValue ? *gateValue
                                           : r;
@@ -229,8 +275,9 @@ void fillRandom(HostArray &a, Role role, OpKind kind, std::mt19937_64 &rng) {
 
 bool writeArray(const HostArray &a, const std::string &path,
                 std::string &error) {
-  npy::DType dt = a.kind == ElemKind::F16 ? npy::DType::F16
-                                                : npy::DType::F32;
+  npy::DType dt = a.kind == ElemKind::F16   ? npy::DType::F16
+                  : a.kind == ElemKind::I32 ? npy::DType::I32
+                                            : npy::DType::F32;
   return npy::writeNpy(path, npy::fromDoubles(dt, a.shape,
                                                           a.toDoubles()),
                              error);
@@ -244,6 +291,8 @@ double defaultTolerance(ElemKind kind) {
     return 2e-3;
   case ElemKind::BF16:
     return 1e-2;
+  case ElemKind::I32:
+    break;
   }
   return 1e-5;
 }
@@ -270,6 +319,38 @@ std::string defaultPipeline() {
   if (explainOpt)
     s += " explain=true";
   return s + "}";
+}
+
+Role roleOf(const FunctionRun &run, size_t i) {
+  return run.binding ? run.binding->argRoles[i] : Role::Other;
+}
+
+/// T, the packed axis: dimension 1 of q.
+int64_t sequenceLength(const FunctionRun &run) {
+  for (size_t i = 0; i < run.args.size(); ++i)
+    if (roleOf(run, i) == Role::Q)
+      return run.args[i].shape[1];
+  return 0;
+}
+
+/// Given offsets must describe sequences covering T in order: the compiled
+/// code clamps bad ones (it never reads out of bounds), but its answer
+/// would not be the packed op the user means.
+bool checkCuSeqlensInput(const FunctionRun &run, std::string &error) {
+  for (size_t i = 0; i < run.args.size(); ++i) {
+    if (roleOf(run, i) != Role::CuSeqlens)
+      continue;
+    std::vector<double> values = run.args[i].toDoubles();
+    std::vector<int64_t> cu(values.begin(), values.end());
+    try {
+      ref::checkCuSeqlens(cu, sequenceLength(run));
+    } catch (const std::invalid_argument &e) {
+      error = "input #" + std::to_string(i) + " (" + inputs[i] +
+              ") is not valid 'cu_seqlens' of @" + run.name + ": " + e.what();
+      return false;
+    }
+  }
+  return true;
 }
 
 /// Checks the signature, binds the attn op, and fills the inputs. Runs
@@ -339,21 +420,35 @@ bool prepare(func::FuncOp func, FunctionRun &run, std::string &error) {
                 run.argTypes[i];
         return false;
       }
-      if (a.dtype == npy::DType::I32) {
-        error = "input #" + std::to_string(i) + " (" + inputs[i] +
-                ") is int32; a float array is expected";
+      bool wantInt = run.args[i].kind == ElemKind::I32;
+      if ((a.dtype == npy::DType::I32) != wantInt) {
+        error = "input #" + std::to_string(i) + " (" + inputs[i] + ") is " +
+                npy::dtypeName(a.dtype) + " but argument #" +
+                std::to_string(i) + " of @" + run.name + " is " +
+                run.argTypes[i] +
+                (wantInt ? "; an int32 array is expected"
+                         : "; a float array is expected");
         return false;
       }
       std::vector<double> values = a.toDoubles();
       for (int64_t j = 0, e = run.args[i].numElements(); j < e; ++j)
         run.args[i].set(j, values[j]);
     }
-    return true;
+    return checkCuSeqlensInput(run, error);
   }
   std::mt19937_64 rng(seed);
   for (size_t i = 0; i < run.args.size(); ++i)
-    fillRandom(run.args[i], run.binding ? run.binding->argRoles[i] : Role::Other,
+    fillRandom(run.args[i], roleOf(run, i),
                run.binding ? run.binding->kind : OpKind::Softmax, rng);
+  // cu_seqlens after the rest, so that the other inputs stay those of the
+  // same seed without packed sequences.
+  for (size_t i = 0; i < run.args.size(); ++i)
+    if (roleOf(run, i) == Role::CuSeqlens) {
+      int64_t n = run.args[i].shape[0] - 1;
+      std::vector<int64_t> cu = randomCuSeqlens(n, sequenceLength(run), rng);
+      for (int64_t j = 0; j <= n; ++j)
+        run.args[i].set(j, static_cast<double>(cu[j]));
+    }
   return true;
 }
 

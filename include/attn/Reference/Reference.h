@@ -19,6 +19,7 @@
 #define ATTN_REFERENCE_REFERENCE_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ struct Array {
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }
 };
 
-enum class FeatureMap { Identity, EluPlusOne, Relu };
+/// phi of linear attention. Favor is FAVOR+ (Performer):
+/// phi(x) = exp(W x - |x|^2 / 2) / sqrt(m) with a projection W [m, Dk].
+enum class FeatureMap { Identity, EluPlusOne, Relu, Favor };
 
 /// Outputs of the linear-family ops: o [B,T,Hq,Dv] and final state
 /// [B,Hq,Dk,Dv].
@@ -60,9 +63,12 @@ Array softmaxAttention(const Array &q, const Array &k, const Array &v,
 /// S_t = S_{t-1} + phi(k_t) v_t^T; o_t = scale phi(q_t)^T S_t; normalized:
 /// divided by scale phi(q_t).z_t with z_t = z_{t-1} + phi(k_t), z_0 = 0.
 /// Non-causal: every o_t uses the final S (and z). `initialState` may be null.
+/// FeatureMap::Favor needs `projection` W [m, Dk] (and only it takes one);
+/// phi(x) then has m entries and the states are [B,Hq,m,Dv].
 StateResult linearAttention(const Array &q, const Array &k, const Array &v,
                             const Array *initialState, FeatureMap featureMap,
-                            bool normalize, bool causal, double scale);
+                            bool normalize, bool causal, double scale,
+                            const Array *projection = nullptr);
 
 /// S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T; o_t = scale q_t^T S_t.
 /// g is [B,T,Hq] (scalar gate) or [B,T,Hq,Dk] (vector gate).
@@ -76,6 +82,33 @@ StateResult gatedLinearAttention(const Array &q, const Array &k,
 StateResult deltaRule(const Array &q, const Array &k, const Array &v,
                       const Array &beta, const Array *g,
                       const Array *initialState, double scale);
+
+//===----------------------------------------------------------------------===//
+// Packed sequences (variable length)
+//===----------------------------------------------------------------------===//
+
+/// Checks packed-sequence offsets for a length-T axis: N + 1 >= 2 entries,
+/// cu[0] = 0, non-decreasing, cu[N] = T. Throws std::invalid_argument.
+void checkCuSeqlens(const std::vector<int64_t> &cuSeqlens, int64_t T);
+
+/// Positions [begin, end) of dimension 1 (T) of an array of rank >= 2.
+Array sliceTime(const Array &a, int64_t begin, int64_t end);
+
+/// One op on one sequence: its per-step inputs sliced to the sequence
+/// ([1, len, ...], null entries stay null) and its initial state ([1, ...],
+/// or null). Returns its o and final state (empty for softmax).
+using SequenceFn = std::function<StateResult(
+    const std::vector<const Array *> &inputs, const Array *initialState)>;
+
+/// The packed (variable-length) form of an op, by definition: every input
+/// in `perStep` has B = 1 and T positions holding N sequences, sequence n
+/// at [cu[n], cu[n+1]); `fn` runs on each sequence separately with row n of
+/// `initialState` ([N, ...], may be null), and the outputs are concatenated
+/// along T, the final states stacked to [N, ...]. Empty sequences give no
+/// output and their initial state (zeros if none) as final state.
+StateResult packedSequences(const std::vector<int64_t> &cuSeqlens,
+                            const std::vector<const Array *> &perStep,
+                            const Array *initialState, const SequenceFn &fn);
 
 /// ||out - ref||_2 / ||ref||_2 (||out - ref||_2 when ref is all zeros).
 /// Shapes must match; returns +inf on a mismatch or a NaN anywhere.

@@ -79,14 +79,24 @@ def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
     Hq heads) is resolved here: query head h reads the slice of k/v head
     h / (Hq / Hkv), so repeated k/v heads are never materialized; the
     lowerings after this pass require one k/v head per query head.
+
+    Packed sequences (`cu_seqlens`, B = 1) are resolved here too: the loop
+    runs over (sequence, head) pairs, and the body's op, without
+    `cu_seqlens`, reads the sequence's dynamic-length slice of T (offsets
+    clamped into [0, T], so malformed offsets cannot read out of bounds) and
+    its row of the initial and final states. No chunk, score or state of a
+    lowering can then span two sequences. Positions of T that no sequence
+    covers are zeros in the output.
   }];
   let options = [
     Option<"groupedOnly", "grouped-only", "bool", /*default=*/"false",
-           "Only rewrite ops with grouped heads (the single-threaded "
+           "Only rewrite the ops the lowerings cannot take as they are: "
+           "grouped heads or packed sequences (the single-threaded "
            "pipelines)">
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

@@ -589,3 +589,164 @@ func.func @window_noncausal(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> 
       : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
   return %o : tensor<1x64x2x16xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Packed sequences (cu_seqlens)
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @cu_seqlens_rank(%q: tensor<1x64x2x16xf32>, %cu: tensor<1x4xi32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' must be a rank-1 tensor [N + 1] of offsets, got 'tensor<1x4xi32>'}}
+  %o = attn.softmax_attention %q, %q, %q cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x4xi32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_i64(%q: tensor<1x64x2x16xf32>, %cu: tensor<4xi64>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' element type must be i32, got 'i64'}}
+  %o = attn.linear_attention %q, %q, %q cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<4xi64>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_float(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>, %cu: tensor<4xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' element type must be i32, got 'f32'}}
+  %o = attn.gated_linear_attention %q, %q, %q, %g cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>, tensor<4xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_one_offset(%q: tensor<1x64x2x16xf32>, %b: tensor<1x64x2xf32>, %cu: tensor<1xi32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' must hold N + 1 >= 2 offsets (N >= 1 sequences), got 1}}
+  %o = attn.delta_rule %q, %q, %q, %b cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>, tensor<1xi32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_empty(%q: tensor<1x64x2x16xf32>, %cu: tensor<0xi32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' has a zero-sized dimension: 'tensor<0xi32>'}}
+  %o = attn.linear_attention %q, %q, %q cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<0xi32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_batch(%q: tensor<2x64x2x16xf32>, %cu: tensor<4xi32>) -> tensor<2x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' (packed sequences) needs the batch size B to be a static 1, got 2}}
+  %o = attn.softmax_attention %q, %q, %q cu_seqlens(%cu)
+      : (tensor<2x64x2x16xf32>, tensor<2x64x2x16xf32>, tensor<2x64x2x16xf32>, tensor<4xi32>) -> tensor<2x64x2x16xf32>
+  return %o : tensor<2x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_dynamic_batch(%q: tensor<?x64x2x16xf32>, %cu: tensor<4xi32>) -> tensor<?x64x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' (packed sequences) needs the batch size B to be a static 1, got ?}}
+  %o = attn.linear_attention %q, %q, %q cu_seqlens(%cu)
+      : (tensor<?x64x2x16xf32>, tensor<?x64x2x16xf32>, tensor<?x64x2x16xf32>, tensor<4xi32>) -> tensor<?x64x2x16xf32>
+  return %o : tensor<?x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_decode(%q: tensor<1x1x2x16xf32>, %k: tensor<1x64x2x16xf32>, %cu: tensor<2xi32>) -> tensor<1x1x2x16xf32> {
+  // expected-error @+1 {{'cu_seqlens' packs queries and keys alike and needs Tq = Tk, got Tq = 1, Tk = 64}}
+  %o = attn.softmax_attention %q, %k, %k cu_seqlens(%cu)
+      : (tensor<1x1x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<2xi32>) -> tensor<1x1x2x16xf32>
+  return %o : tensor<1x1x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_state_rows(%q: tensor<1x64x2x16xf32>, %s0: tensor<1x2x16x16xf32>, %cu: tensor<4xi32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'initial_state' must have shape [N, H, Dk, Dv] = [3, 2, 16, 16], got [1, 2, 16, 16]}}
+  %o = attn.linear_attention %q, %q, %q initial_state(%s0) cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x2x16x16xf32>, tensor<4xi32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_final_state_rows(%q: tensor<1x64x2x16xf32>, %g: tensor<1x64x2xf32>, %cu: tensor<5xi32>) -> (tensor<1x64x2x16xf32>, tensor<3x2x16x16xf32>) {
+  // expected-error @+1 {{'final_state' must have shape [N, H, Dk, Dv] = [4, 2, 16, 16], got [3, 2, 16, 16]}}
+  %o, %s = attn.gated_linear_attention %q, %q, %q, %g cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>, tensor<5xi32>) -> (tensor<1x64x2x16xf32>, tensor<3x2x16x16xf32>)
+  return %o, %s : tensor<1x64x2x16xf32>, tensor<3x2x16x16xf32>
+}
+
+// -----
+
+func.func @cu_seqlens_state_rank(%q: tensor<1x64x2x16xf32>, %b: tensor<1x64x2xf32>, %s0: tensor<2x16x16xf32>, %cu: tensor<3xi32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'initial_state' must be a rank-4 tensor [N, H, Dk, Dv], got 'tensor<2x16x16xf32>'}}
+  %o = attn.delta_rule %q, %q, %q, %b initial_state(%s0) cu_seqlens(%cu)
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>, tensor<2x16x16xf32>, tensor<3xi32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// FAVOR+ projection
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @favor_without_projection(%q: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{feature_map 'favor' (FAVOR+) needs the random projection W [m, Dk]: add projection(%w)}}
+  %o = attn.linear_attention %q, %q, %q {feature_map = #attn.feature_map<favor>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @projection_without_favor(%q: tensor<1x64x2x16xf32>, %w: tensor<32x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'projection' is used only by feature_map 'favor', got feature_map 'relu'}}
+  %o = attn.linear_attention %q, %q, %q projection(%w) {feature_map = #attn.feature_map<relu>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<32x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @projection_rank(%q: tensor<1x64x2x16xf32>, %w: tensor<2x32x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'projection' must be a rank-2 tensor [m, Dk], got 'tensor<2x32x16xf32>'}}
+  %o = attn.linear_attention %q, %q, %q projection(%w) {feature_map = #attn.feature_map<favor>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<2x32x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @projection_key_dim(%q: tensor<1x64x2x16xf32>, %w: tensor<32x8xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{key head dim (Dk) mismatch: 'projection' has 8 but 'q' has 16}}
+  %o = attn.linear_attention %q, %q, %q projection(%w) {feature_map = #attn.feature_map<favor>}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<32x8xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}
+
+// -----
+
+func.func @projection_type(%q: tensor<1x64x2x16xbf16>, %w: tensor<32x16xf16>) -> tensor<1x64x2x16xbf16> {
+  // expected-error @+1 {{'projection' element type must be f32 or the element type of 'q', got 'f16'}}
+  %o = attn.linear_attention %q, %q, %q projection(%w) {feature_map = #attn.feature_map<favor>}
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<32x16xf16>) -> tensor<1x64x2x16xbf16>
+  return %o : tensor<1x64x2x16xbf16>
+}
+
+// -----
+
+func.func @favor_state_key_dim(%q: tensor<1x64x2x16xf32>, %w: tensor<32x16xf32>, %s0: tensor<1x2x16x16xf32>) -> tensor<1x64x2x16xf32> {
+  // expected-error @+1 {{'initial_state' must have shape [B, H, Dk, Dv] = [1, 2, 32, 16], got [1, 2, 16, 16]}}
+  %o = attn.linear_attention %q, %q, %q projection(%w) initial_state(%s0) {feature_map = #attn.feature_map<favor>, normalize}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<32x16xf32>, tensor<1x2x16x16xf32>) -> tensor<1x64x2x16xf32>
+  return %o : tensor<1x64x2x16xf32>
+}

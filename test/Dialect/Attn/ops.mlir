@@ -489,3 +489,58 @@ func.func @delta_dynamic(%q: tensor<?x?x2x16xf32>, %k: tensor<?x?x2x16xf32>,
       -> (tensor<?x?x2x16xf32>, tensor<?x2x16x16xf32>)
   return %o, %s : tensor<?x?x2x16xf32>, tensor<?x2x16x16xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Packed sequences (cu_seqlens) and the FAVOR+ projection
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func.func @softmax_packed
+// CHECK-SAME:    (%[[Q:[^:]+]]: tensor<1x64x8x16xf32>, %[[K:[^:]+]]: tensor<1x64x2x16xf32>, %[[CU:[^:]+]]: tensor<5xi32>)
+func.func @softmax_packed(%q: tensor<1x64x8x16xf32>, %k: tensor<1x64x2x16xf32>,
+                          %cu: tensor<5xi32>) -> tensor<1x64x8x16xf32> {
+  // CHECK: attn.softmax_attention %[[Q]], %[[K]], %[[K]] cu_seqlens(%[[CU]]) {window = 8 : i64} : (tensor<1x64x8x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<5xi32>) -> tensor<1x64x8x16xf32>
+  %o = attn.softmax_attention %q, %k, %k cu_seqlens(%cu) {window = 8}
+      : (tensor<1x64x8x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+         tensor<5xi32>) -> tensor<1x64x8x16xf32>
+  return %o : tensor<1x64x8x16xf32>
+}
+
+// CHECK-LABEL: func.func @linear_packed_favor
+// CHECK-SAME:    (%[[Q:[^:]+]]: tensor<1x64x2x16xf32>, %[[W:[^:]+]]: tensor<32x16xf32>, %[[S0:[^:]+]]: tensor<3x2x32x16xf32>, %[[CU:[^:]+]]: tensor<4xi32>)
+func.func @linear_packed_favor(%q: tensor<1x64x2x16xf32>, %w: tensor<32x16xf32>,
+                               %s0: tensor<3x2x32x16xf32>, %cu: tensor<4xi32>)
+    -> (tensor<1x64x2x16xf32>, tensor<3x2x32x16xf32>) {
+  // CHECK: attn.linear_attention %[[Q]], %[[Q]], %[[Q]] projection(%[[W]]) initial_state(%[[S0]]) cu_seqlens(%[[CU]]) {feature_map = #attn.feature_map<favor>, normalize} : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<32x16xf32>, tensor<3x2x32x16xf32>, tensor<4xi32>) -> (tensor<1x64x2x16xf32>, tensor<3x2x32x16xf32>)
+  %o, %s = attn.linear_attention %q, %q, %q projection(%w) initial_state(%s0)
+      cu_seqlens(%cu) {feature_map = #attn.feature_map<favor>, normalize}
+      : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+         tensor<32x16xf32>, tensor<3x2x32x16xf32>, tensor<4xi32>)
+      -> (tensor<1x64x2x16xf32>, tensor<3x2x32x16xf32>)
+  return %o, %s : tensor<1x64x2x16xf32>, tensor<3x2x32x16xf32>
+}
+
+// CHECK-LABEL: func.func @gated_packed
+// CHECK-SAME:    (%[[Q:[^:]+]]: tensor<1x?x2x16xf32>, %[[G:[^:]+]]: tensor<1x?x2x16xf32>, %[[CU:[^:]+]]: tensor<?xi32>)
+func.func @gated_packed(%q: tensor<1x?x2x16xf32>, %g: tensor<1x?x2x16xf32>,
+                        %cu: tensor<?xi32>)
+    -> (tensor<1x?x2x16xf32>, tensor<?x2x16x16xf32>) {
+  // CHECK: attn.gated_linear_attention %[[Q]], %[[Q]], %[[Q]], %[[G]] cu_seqlens(%[[CU]]) : (tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<?xi32>) -> (tensor<1x?x2x16xf32>, tensor<?x2x16x16xf32>)
+  %o, %s = attn.gated_linear_attention %q, %q, %q, %g cu_seqlens(%cu)
+      : (tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>,
+         tensor<1x?x2x16xf32>, tensor<?xi32>)
+      -> (tensor<1x?x2x16xf32>, tensor<?x2x16x16xf32>)
+  return %o, %s : tensor<1x?x2x16xf32>, tensor<?x2x16x16xf32>
+}
+
+// CHECK-LABEL: func.func @delta_packed
+// CHECK-SAME:    (%[[Q:[^:]+]]: tensor<1x64x2x16xbf16>, %[[B:[^:]+]]: tensor<1x64x2xf32>, %[[G:[^:]+]]: tensor<1x64x2xf32>, %[[S0:[^:]+]]: tensor<2x2x16x16xf32>, %[[CU:[^:]+]]: tensor<3xi32>)
+func.func @delta_packed(%q: tensor<1x64x2x16xbf16>, %b: tensor<1x64x2xf32>,
+                        %g: tensor<1x64x2xf32>, %s0: tensor<2x2x16x16xf32>,
+                        %cu: tensor<3xi32>) -> tensor<1x64x2x16xbf16> {
+  // CHECK: attn.delta_rule %[[Q]], %[[Q]], %[[Q]], %[[B]] gate(%[[G]]) initial_state(%[[S0]]) cu_seqlens(%[[CU]]) : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2xf32>, tensor<1x64x2xf32>, tensor<2x2x16x16xf32>, tensor<3xi32>) -> tensor<1x64x2x16xbf16>
+  %o = attn.delta_rule %q, %q, %q, %b gate(%g) initial_state(%s0) cu_seqlens(%cu)
+      : (tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>, tensor<1x64x2x16xbf16>,
+         tensor<1x64x2xf32>, tensor<1x64x2xf32>, tensor<2x2x16x16xf32>,
+         tensor<3xi32>) -> tensor<1x64x2x16xbf16>
+  return %o : tensor<1x64x2x16xbf16>
+}

@@ -107,19 +107,70 @@ public:
   Operation *op;
 };
 
-/// Checks a [B, H, Dk, Dv] f32 state (initial or final).
+/// Checks a [B, H, Dk, Dv] f32 state (initial or final); `batch` is B, or
+/// N with packed sequences, and `keyDim` Dk, or m with a FAVOR+ projection.
 LogicalResult verifyState(Checker &c, StringRef name, Value state,
-                          const Named &q, const Named &v) {
+                          const Named &q, const Named &v, int64_t batch,
+                          int64_t keyDim, bool packed) {
   if (!state)
     return success();
-  FailureOr<Named> s = c.tensor(name, state, 4, "[B, H, Dk, Dv]");
+  StringRef layout = packed ? "[N, H, Dk, Dv]" : "[B, H, Dk, Dv]";
+  FailureOr<Named> s = c.tensor(name, state, 4, layout);
   if (failed(s))
     return failure();
   Type f32 = Float32Type::get(state.getContext());
   if (failed(c.elementType(*s, {f32}, "f32")))
     return failure();
-  return c.shape(*s, {q.dim(0), q.dim(2), q.dim(3), v.dim(3)},
-                 "[B, H, Dk, Dv]");
+  return c.shape(*s, {batch, q.dim(2), keyDim, v.dim(3)}, layout);
+}
+
+/// Checks the packed-sequence offsets: int32 [N + 1], N >= 1, with B = 1
+/// (and Tq = Tk for softmax attention).
+LogicalResult verifyCuSeqlens(Checker &c, AttentionOpInterface op,
+                              const Named &q, const Named &k) {
+  Value cu = op.getCuSeqlensOrNull();
+  if (!cu)
+    return success();
+  FailureOr<Named> t = c.tensor("cu_seqlens", cu, 1, "[N + 1] of offsets");
+  if (failed(t))
+    return failure();
+  if (!t->type.getElementType().isSignlessInteger(32))
+    return op->emitOpError() << "'cu_seqlens' element type must be i32, got "
+                             << t->type.getElementType();
+  if (t->dim(0) == 1)
+    return op->emitOpError() << "'cu_seqlens' must hold N + 1 >= 2 offsets "
+                                "(N >= 1 sequences), got 1";
+  if (q.dim(0) != 1)
+    return op->emitOpError()
+           << "'cu_seqlens' (packed sequences) needs the batch size B to be "
+              "a static 1, got "
+           << sizeStr(q.dim(0));
+  int64_t tq = q.dim(1), tk = k.dim(1);
+  if (!op.hasRecurrentState() && !ShapedType::isDynamic(tq) &&
+      !ShapedType::isDynamic(tk) && tq != tk)
+    return op->emitOpError()
+           << "'cu_seqlens' packs queries and keys alike and needs Tq = Tk, "
+              "got Tq = "
+           << tq << ", Tk = " << tk;
+  return success();
+}
+
+/// Checks the FAVOR+ projection W [m, Dk] (f32 or q's element type).
+LogicalResult verifyProjection(Checker &c, AttentionOpInterface op,
+                               const Named &q) {
+  Value w = op.getProjectionOrNull();
+  if (!w)
+    return success();
+  FailureOr<Named> t = c.tensor("projection", w, 2, "[m, Dk]");
+  if (failed(t))
+    return failure();
+  Type f32 = Float32Type::get(w.getContext());
+  Type inType = q.type.getElementType();
+  if (failed(c.elementType(*t, {f32, inType},
+                           inType == f32 ? "f32"
+                                         : "f32 or the element type of 'q'")))
+    return failure();
+  return c.sameDim("key head dim (Dk)", *t, 1, q, 3);
 }
 
 /// Checks a per-(b, t, h) operand (beta or scalar gate) or a [B, T, H, Dk]
@@ -259,9 +310,16 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
              << formatDouble(s);
   }
 
+  if (failed(verifyCuSeqlens(c, op, *q, *k)) ||
+      failed(verifyProjection(c, op, *q)))
+    return failure();
+  bool packed = op.hasPackedSequences();
+  int64_t batch = packed ? op.getNumSequences() : q->dim(0);
+  int64_t keyDim = op.getStateKeyDim();
   if (failed(verifyState(c, "initial_state", op.getInitialStateOrNull(), *q,
-                         *v)) ||
-      failed(verifyState(c, "final_state", op.getFinalStateOrNull(), *q, *v)))
+                         *v, batch, keyDim, packed)) ||
+      failed(verifyState(c, "final_state", op.getFinalStateOrNull(), *q, *v,
+                         batch, keyDim, packed)))
     return failure();
   return verifyFormAttrs(op);
 }
@@ -280,7 +338,17 @@ LogicalResult SoftmaxAttentionOp::verify() {
                             "causal = true";
   return success();
 }
-LogicalResult LinearAttentionOp::verify() { return success(); }
+LogicalResult LinearAttentionOp::verify() {
+  bool favor = getFeatureMap() == FeatureMap::Favor;
+  if (favor && !getProjection())
+    return emitOpError() << "feature_map 'favor' (FAVOR+) needs the random "
+                            "projection W [m, Dk]: add projection(%w)";
+  if (!favor && getProjection())
+    return emitOpError() << "'projection' is used only by feature_map "
+                            "'favor', got feature_map '"
+                         << stringifyFeatureMap(getFeatureMap()) << "'";
+  return success();
+}
 
 LogicalResult GatedLinearAttentionOp::verify() {
   Checker c(getOperation());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a float32 .npy file for attn-run --input, with the standard library
+"""Writes a float32 (or int32) .npy file for attn-run --input, with the standard library
 only (no numpy needed by the tests).
 
     make_npy.py OUT.npy SHAPE SPEC
@@ -12,6 +12,8 @@ SHAPE is comma-separated (1,64,2,16). SPEC is one of
     spiky:X:EVERY:LO:HI:SEED  uniform in [LO, HI), except every EVERY-th time
                               step (dimension 1) is X (a strong decay among
                               weak ones)
+    int32:A,B,...             these int32 values (packed-sequence offsets,
+                              cu_seqlens); SHAPE must hold as many
 """
 import math
 import random
@@ -25,7 +27,13 @@ def main():
     n = math.prod(shape)
     inner = math.prod(shape[2:]) if len(shape) > 2 else 1
     kind, *args = spec.split(":")
-    if kind == "const":
+    descr, fmt = "<f4", "f"
+    if kind == "int32":
+        values = [int(x) for x in args[0].split(",")]
+        if len(values) != n:
+            sys.exit(f"make_npy.py: {len(values)} values for shape {shape}")
+        descr, fmt = "<i4", "i"
+    elif kind == "const":
         values = [float(args[0])] * n
     elif kind in ("uniform", "spiky", "unit"):
         if kind == "uniform":
@@ -50,12 +58,13 @@ def main():
         sys.exit(f"make_npy.py: unknown spec '{spec}'")
 
     dims = f"({shape[0]},)" if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % dims
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (
+        descr, dims)
     header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
     with open(out, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
         f.write(header.encode("latin1"))
-        f.write(struct.pack(f"<{n}f", *values))
+        f.write(struct.pack(f"<{n}{fmt}", *values))
 
 
 if __name__ == "__main__":

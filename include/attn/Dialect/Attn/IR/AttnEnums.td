@@ -9,7 +9,10 @@ def Attn_FeatureMap : I32EnumAttr<"FeatureMap",
     "feature map phi applied to q and k by linear attention", [
       I32EnumAttrCase<"Identity", 0, "identity">,
       I32EnumAttrCase<"EluPlusOne", 1, "elu_plus_one">,
-      I32EnumAttrCase<"Relu", 2, "relu">
+      I32EnumAttrCase<"Relu", 2, "relu">,
+      // FAVOR+ (Performer): exp(W x - |x|^2 / 2) / sqrt(m) with the
+      // projection W [m, Dk] an operand of the op.
+      I32EnumAttrCase<"Favor", 3, "favor">
     ]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;

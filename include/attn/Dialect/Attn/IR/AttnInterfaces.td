@@ -22,6 +22,11 @@ def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
     InterfaceMethod<"The final-state result [B, H, Dk, Dv] or null.",
       "::mlir::Value", "getFinalStateOrNull", (ins), [{}],
       [{ return nullptr; }]>,
+    InterfaceMethod<"The packed-sequence offsets cu_seqlens, int32 [N + 1], "
+      "or null.", "::mlir::Value", "getCuSeqlensOrNull">,
+    InterfaceMethod<"The FAVOR+ projection W [m, Dk] of the feature map, or "
+      "null.", "::mlir::Value", "getProjectionOrNull", (ins), [{}],
+      [{ return nullptr; }]>,
     InterfaceMethod<"Whether position t only sees positions s <= t.",
       "bool", "isCausal">,
     InterfaceMethod<"True for the linear family (a recurrent state exists).",
@@ -55,6 +60,24 @@ def Attn_AttentionOpInterface : OpInterface<"AttentionOpInterface"> {
              hq != hkv;
     }
     int64_t getKeyDim() { return dimOf($_op.getQ(), 3); }
+    /// The key dimension of the state [B, H, Dk, Dv]: Dk, or the number m
+    /// of random features of a FAVOR+ projection.
+    int64_t getStateKeyDim() {
+      if (::mlir::Value w = $_op.getProjectionOrNull())
+        return dimOf(w, 0);
+      return getKeyDim();
+    }
+    /// Whether T holds several packed sequences (a cu_seqlens operand).
+    bool hasPackedSequences() { return $_op.getCuSeqlensOrNull() != nullptr; }
+    /// N, the number of packed sequences (dynamic if unknown); 1 without
+    /// cu_seqlens.
+    int64_t getNumSequences() {
+      ::mlir::Value cu = $_op.getCuSeqlensOrNull();
+      if (!cu)
+        return 1;
+      int64_t n = dimOf(cu, 0);
+      return ShapedType::isDynamic(n) ? n : n - 1;
+    }
     int64_t getValueDim() { return dimOf($_op.getV(), 3); }
     /// The scale attribute, or 1/sqrt(Dk); nullopt when neither is known
     /// statically (no attribute and a dynamic Dk).

@@ -33,6 +33,11 @@ def Attn_SoftmaxAttentionOp : Attn_Op<"softmax_attention",
     multiple of Hkv (grouped-query attention: query head h reads k/v head
     h / (Hq / Hkv)).
 
+    With `cu_seqlens` (int32 [N + 1] offsets, B = 1, Tq = Tk), the T
+    positions hold N packed sequences, sequence n at
+    [cu_seqlens[n], cu_seqlens[n + 1]); no query sees a key of another
+    sequence, and causality and the window count from each sequence's start.
+
     ```mlir
     %o = attn.softmax_attention %q, %k, %v {causal = false, scale = 0.125}
         : (tensor<2x128x8x64xbf16>, tensor<2x128x8x64xbf16>,
@@ -41,31 +46,41 @@ def Attn_SoftmaxAttentionOp : Attn_Op<"softmax_attention",
   }];
   let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                             AnyRankedTensor:$v,
+                            Optional<AnyRankedTensor>:$cu_seqlens,
                             DefaultValuedAttr<BoolAttr, "true">:$causal,
                             OptionalAttr<I64Attr>:$window),
                        Attn_CommonAttrs);
   let results = (outs AnyRankedTensor:$o);
   let assemblyFormat = [{
-    $q `,` $k `,` $v attr-dict `:` functional-type(operands, results)
+    $q `,` $k `,` $v (`cu_seqlens` `(` $cu_seqlens^ `)`)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     bool isCausal() { return getCausal(); }
     bool hasRecurrentState() { return false; }
+    ::mlir::Value getCuSeqlensOrNull() { return getCuSeqlens(); }
   }];
 }
 
 def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
-    [Pure, Attn_AttentionOpInterface]> {
+    [Pure, AttrSizedOperandSegments, Attn_AttentionOpInterface]> {
   let summary = "(kernelized) linear attention";
   let description = [{
     `S_t = S_{t-1} + phi(k_t) v_t^T`, `o_t = scale * phi(q_t)^T S_t`. With
     `normalize`, o_t is divided by `scale * phi(q_t) . z_t` where
     `z_t = z_{t-1} + phi(k_t)`, z_0 = 0. Non-causal (`causal = false`): every
     o_t uses the state after the whole sequence. phi is the `feature_map`:
-    identity, elu_plus_one (elu(x) + 1) or relu. The optional initial state
-    and final-state result are [B, Hq, Dk, Dv] f32. k and v may have fewer
-    heads than q (grouped-query attention, as for softmax attention).
+    identity, elu_plus_one (elu(x) + 1), relu, or favor: the FAVOR+ random
+    features of Performer, phi(x) = exp(W x - |x|^2 / 2) / sqrt(m) with the
+    `projection` W [m, Dk] (f32 or q's type) an operand, so that phi(x) has m
+    entries and the state is [B, Hq, m, Dv]. The optional initial state and
+    final-state result are [B, Hq, Dk, Dv] f32 (Dk = m for favor). k and v
+    may have fewer heads than q (grouped-query attention, as for softmax
+    attention). With `cu_seqlens` (int32 [N + 1] offsets, B = 1), the T
+    positions hold N packed sequences: the state starts afresh (from
+    initial_state[n], [N, Hq, Dk, Dv]) at each sequence's start, and the
+    final state is one per sequence.
 
     ```mlir
     %o, %s = attn.linear_attention %q, %k, %v initial_state(%s0)
@@ -76,7 +91,9 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
   }];
   let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                             AnyRankedTensor:$v,
+                            Optional<AnyRankedTensor>:$projection,
                             Optional<AnyRankedTensor>:$initial_state,
+                            Optional<AnyRankedTensor>:$cu_seqlens,
                             DefaultValuedAttr<Attn_FeatureMapAttr,
                                 "::mlir::attn::FeatureMap::Identity">:$feature_map,
                             UnitAttr:$normalize,
@@ -85,7 +102,9 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
   let results = (outs AnyRankedTensor:$o,
                       Optional<AnyRankedTensor>:$final_state);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`initial_state` `(` $initial_state^ `)`)? attr-dict `:`
+    $q `,` $k `,` $v (`projection` `(` $projection^ `)`)?
+    (`initial_state` `(` $initial_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -93,17 +112,20 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention",
     bool isCausal() { return getCausal(); }
     ::mlir::Value getInitialStateOrNull() { return getInitialState(); }
     ::mlir::Value getFinalStateOrNull() { return getFinalState(); }
+    ::mlir::Value getCuSeqlensOrNull() { return getCuSeqlens(); }
+    ::mlir::Value getProjectionOrNull() { return getProjection(); }
   }];
 }
 
 def Attn_GatedLinearAttentionOp : Attn_Op<"gated_linear_attention",
-    [Pure, Attn_AttentionOpInterface]> {
+    [Pure, AttrSizedOperandSegments, Attn_AttentionOpInterface]> {
   let summary = "gated linear attention (scalar or vector log-decay)";
   let description = [{
     `S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T`, `o_t = scale * q_t^T S_t`.
     g is a log-decay (<= 0 for a decay): [B, T, H] for a scalar gate per
     (b, t, h) (RetNet, Mamba-2, Lightning) or [B, T, H, Dk] for a vector gate
-    (GLA), which decays row i of S by exp(g_t[i]).
+    (GLA), which decays row i of S by exp(g_t[i]). `cu_seqlens` packs
+    sequences as for attn.linear_attention.
 
     ```mlir
     %o = attn.gated_linear_attention %q, %k, %v, %g
@@ -113,12 +135,14 @@ def Attn_GatedLinearAttentionOp : Attn_Op<"gated_linear_attention",
   }];
   let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                             AnyRankedTensor:$v, AnyRankedTensor:$g,
-                            Optional<AnyRankedTensor>:$initial_state),
+                            Optional<AnyRankedTensor>:$initial_state,
+                            Optional<AnyRankedTensor>:$cu_seqlens),
                        Attn_CommonAttrs);
   let results = (outs AnyRankedTensor:$o,
                       Optional<AnyRankedTensor>:$final_state);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `,` $g (`initial_state` `(` $initial_state^ `)`)? attr-dict
+    $q `,` $k `,` $v `,` $g (`initial_state` `(` $initial_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -127,6 +151,7 @@ def Attn_GatedLinearAttentionOp : Attn_Op<"gated_linear_attention",
     ::mlir::attn::GateKind getGateKind();
     ::mlir::Value getInitialStateOrNull() { return getInitialState(); }
     ::mlir::Value getFinalStateOrNull() { return getFinalState(); }
+    ::mlir::Value getCuSeqlensOrNull() { return getCuSeqlens(); }
   }];
 }
 
@@ -138,6 +163,7 @@ def Attn_DeltaRuleOp : Attn_Op<"delta_rule",
     `o_t = scale * q_t^T S_t`, beta: [B, T, H]. With a scalar log-decay gate
     g [B, T, H] it is the gated delta rule:
     `S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T`.
+    `cu_seqlens` packs sequences as for attn.linear_attention.
 
     ```mlir
     %o, %s = attn.delta_rule %q, %k, %v, %beta gate(%g)
@@ -149,18 +175,21 @@ def Attn_DeltaRuleOp : Attn_Op<"delta_rule",
   let arguments = !con((ins AnyRankedTensor:$q, AnyRankedTensor:$k,
                             AnyRankedTensor:$v, AnyRankedTensor:$beta,
                             Optional<AnyRankedTensor>:$g,
-                            Optional<AnyRankedTensor>:$initial_state),
+                            Optional<AnyRankedTensor>:$initial_state,
+                            Optional<AnyRankedTensor>:$cu_seqlens),
                        Attn_CommonAttrs);
   let results = (outs AnyRankedTensor:$o,
                       Optional<AnyRankedTensor>:$final_state);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $beta (`gate` `(` $g^ `)`)?
-    (`initial_state` `(` $initial_state^ `)`)? attr-dict `:`
+    (`initial_state` `(` $initial_state^ `)`)?
+    (`cu_seqlens` `(` $cu_seqlens^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     bool isCausal() { return true; }
+    ::mlir::Value getCuSeqlensOrNull() { return getCuSeqlens(); }
     ::mlir::attn::GateKind getGateKind() {
       return getG() ? ::mlir::attn::GateKind::Scalar
                     : ::mlir::attn::GateKind::None;
