@@ -44,6 +44,12 @@ FailureOr<GpuProblem> GpuProblem::describe(AttentionOpInterface op,
   p.gate = op.getGateKind();
   p.causal = op.isCausal();
 
+  if (op.getCuSeqlensOrNull())
+    return op.emitOpError() << "packed sequences (cu_seqlens) are not "
+                               "supported by the GPU kernels yet";
+  if (op.getProjectionOrNull())
+    return op.emitOpError()
+           << "the favor feature map is not supported by the GPU kernels yet";
   for (Value v : operation->getOperands())
     if (!cast<ShapedType>(v.getType()).hasStaticShape())
       return op.emitOpError()

@@ -63,3 +63,28 @@ func.func @two_ops(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>,
 
 // RUN: not attn-opt %s -attn-lower-to-gpu=block-v=48 2>&1 | FileCheck %s --check-prefix=BLOCKV
 // BLOCKV: error: attn-lower-to-gpu: block-v must be 0, 16, 32 or 64, got 48
+
+// -----
+
+func.func @packed(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>,
+                  %v: tensor<1x64x2x64xbf16>, %cu: tensor<3xi32>)
+    -> tensor<1x64x2x64xbf16> {
+  // expected-error @below {{packed sequences (cu_seqlens) are not supported by the GPU kernels yet}}
+  %o = attn.linear_attention %q, %k, %v cu_seqlens(%cu)
+      : (tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>,
+         tensor<1x64x2x64xbf16>, tensor<3xi32>) -> tensor<1x64x2x64xbf16>
+  return %o : tensor<1x64x2x64xbf16>
+}
+
+// -----
+
+func.func @favor(%q: tensor<1x64x2x64xf32>, %k: tensor<1x64x2x64xf32>,
+                 %v: tensor<1x64x2x64xf32>, %w: tensor<32x64xf32>)
+    -> tensor<1x64x2x64xf32> {
+  // expected-error @below {{the favor feature map is not supported by the GPU kernels yet}}
+  %o = attn.linear_attention %q, %k, %v projection(%w)
+      {feature_map = #attn.feature_map<favor>}
+      : (tensor<1x64x2x64xf32>, tensor<1x64x2x64xf32>,
+         tensor<1x64x2x64xf32>, tensor<32x64xf32>) -> tensor<1x64x2x64xf32>
+  return %o : tensor<1x64x2x64xf32>
+}
