@@ -85,6 +85,15 @@ int attnKernelSave(AttnKernel *kernel, const char *path, char **error);
 /// when the library or its signature file is missing or malformed.
 AttnKernel *attnKernelLoad(const char *path, char **error);
 
+/// Compiles every function of `mlirText` that holds one attn op on its
+/// arguments into a GPU kernel for `target` ("sm_80" or "sm_90") through
+/// the attn-to-gpu pipeline, and returns a JSON array with one object per
+/// function: {"name": ..., "ptx": PTX text, "manifest": the launch manifest
+/// of docs/gpu-runtime.md}. NULL on failure; diagnostics in `*diagnostics`
+/// when it is not NULL. Free the result with attnFreeString. Needs no GPU.
+char *attnCompileGPU(const char *mlirText, const char *target,
+                     char **diagnostics);
+
 /// Runs `pipeline` on `mlirText` and returns the resulting IR (NULL on
 /// failure). Diagnostics (errors, and remarks such as the ones the
 /// `explain` options emit) are returned in `*diagnostics` when it is not

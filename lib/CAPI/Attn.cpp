@@ -1,6 +1,8 @@
 //===- Attn.cpp - C API of the attn compiler --------------------------------===//
 #include "attn-c/Attn.h"
 
+#include "attn/Conversion/GpuArtifacts.h"
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Runtime/JitModule.h"
 #include "attn/Transforms/Passes.h"
@@ -14,7 +16,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -37,6 +41,8 @@ void registerEverythingOnce() {
     registerAllPasses();
     attn::registerAttnPasses();
     attn::registerAttnPipelines();
+    attn::registerAttnConversionPasses();
+    attn::registerAttnGPUPipeline();
   });
 }
 
@@ -461,6 +467,53 @@ char *attnTransform(const char *mlirText, const char *pipeline,
   llvm::raw_string_ostream os(text);
   module->print(os);
   return finish(copyString(text));
+}
+
+char *attnCompileGPU(const char *mlirText, const char *target,
+                     char **diagnostics) {
+  registerEverythingOnce();
+  std::unique_ptr<MLIRContext> context = makeContext();
+  // gpu-module-to-binary goes through LLVM IR with the GPU and NVVM
+  // dialects' translations.
+  DialectRegistry gpuTranslations;
+  registerAllToLLVMIRTranslations(gpuTranslations);
+  context->appendDialectRegistry(gpuTranslations);
+  DiagnosticCollector diags(*context);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      mlirText, ParserConfig(context.get()), "<input>");
+  auto finish = [&](char *result) {
+    setString(diagnostics, diags.text());
+    return result;
+  };
+  if (!module)
+    return finish(nullptr);
+  PassManager pm(context.get());
+  attn::AttnToGPUOptions options;
+  options.target = target;
+  attn::buildAttnToGPUPipeline(pm, options);
+  if (failed(pm.run(*module)))
+    return finish(nullptr);
+  FailureOr<SmallVector<attn::GpuKernelArtifact>> artifacts =
+      attn::collectGpuArtifacts(*module);
+  if (failed(artifacts))
+    return finish(nullptr);
+  llvm::json::Array kernels;
+  for (const attn::GpuKernelArtifact &a : *artifacts) {
+    llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(a.manifest);
+    if (!manifest) {
+      setString(diagnostics, "internal error: malformed manifest of '" +
+                                 a.name +
+                                 "': " + llvm::toString(manifest.takeError()));
+      return nullptr;
+    }
+    kernels.push_back(llvm::json::Object{{"name", a.name},
+                                         {"ptx", a.ptx},
+                                         {"manifest", std::move(*manifest)}});
+  }
+  std::string json;
+  llvm::raw_string_ostream os(json);
+  os << llvm::json::Value(std::move(kernels));
+  return finish(copyString(json));
 }
 
 void attnFreeString(char *string) { std::free(string); }

@@ -13,8 +13,8 @@ options, target). `attn.compile` gives the low-level entry point for MLIR
 written by hand, and `attn.explain` shows the cost model's view.
 """
 from ._errors import CompileError
-from ._kernel import (Kernel, compile, pipeline_for, transform, cache_info,
-                      clear_cache, cache_dir)
+from ._kernel import (Kernel, compile, compile_gpu, pipeline_for, transform,
+                      cache_info, clear_cache, cache_dir)
 from ._ops import (
     softmax_attention,
     linear_attention,
@@ -33,6 +33,7 @@ __all__ = [
     "CompileError",
     "Kernel",
     "compile",
+    "compile_gpu",
     "pipeline_for",
     "transform",
     "cache_info",

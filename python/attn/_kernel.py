@@ -1,6 +1,7 @@
 """Low-level entry point: compile MLIR text, call its functions on arrays."""
 import collections
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -208,6 +209,41 @@ def clear_cache(disk=False):
         for name in os.listdir(directory):
             if name.endswith((".so", ".sig")):
                 os.remove(os.path.join(directory, name))
+
+
+def compile_gpu(text, target="sm_90", out_dir=None):
+    """Compiles every function of `text` that holds one attn op on its
+    arguments to a tensor-core GPU kernel (PTX) for `target` ("sm_80" or
+    "sm_90"); needs no GPU. Writes NAME.ptx and NAME.json (the launch
+    manifest) per function into `out_dir` (default: a folder of the kernel
+    cache, named by a hash of text and target) and returns {name: manifest
+    path}; `attn.cuda.load(path)` runs one on torch CUDA tensors. Raises
+    CompileError with the compiler's diagnostics when it fails."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str of MLIR, got {type(text).__name__}")
+    if target not in ("sm_80", "sm_90"):
+        raise ValueError(f"target must be 'sm_80' or 'sm_90', got {target!r}")
+    result, diagnostics = _attn.compile_gpu(text, target)
+    if result is None:
+        raise CompileError(diagnostics)
+    kernels = json.loads(result)
+    if out_dir is None:
+        base = cache_dir() or tempfile.gettempdir()
+        digest = hashlib.sha256(
+            (_attn.version() + target + text).encode()).hexdigest()[:16]
+        out_dir = os.path.join(base, "gpu", digest)
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {}
+    for k in kernels:
+        ptx = os.path.join(out_dir, k["name"] + ".ptx")
+        manifest = os.path.join(out_dir, k["name"] + ".json")
+        with open(ptx, "w") as f:
+            f.write(k["ptx"])
+        with open(manifest, "w") as f:
+            json.dump(k["manifest"], f, indent=2)
+            f.write("\n")
+        paths[k["name"]] = manifest
+    return paths
 
 
 def transform(text, pipeline):

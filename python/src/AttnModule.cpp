@@ -154,6 +154,17 @@ std::tuple<nb::object, std::string> transform(const std::string &text,
   return {nb::str(take(ir).c_str()), diag};
 }
 
+/// (JSON array of {name, ptx, manifest} or None, diagnostics text).
+std::tuple<nb::object, std::string> compileGPU(const std::string &text,
+                                               const std::string &target) {
+  char *diagnostics = nullptr;
+  char *json = attnCompileGPU(text.c_str(), target.c_str(), &diagnostics);
+  std::string diag = take(diagnostics);
+  if (!json)
+    return {nb::none(), diag};
+  return {nb::str(take(json).c_str()), diag};
+}
+
 } // namespace
 
 NB_MODULE(_attn, m) {
@@ -173,5 +184,8 @@ NB_MODULE(_attn, m) {
       .def("call", &Kernel::call, nb::arg("func"), nb::arg("buffers"));
   m.def("transform", &transform, nb::arg("text"), nb::arg("pipeline"),
         "Runs a pass pipeline on MLIR text: (IR or None, diagnostics).");
+  m.def("compile_gpu", &compileGPU, nb::arg("text"), nb::arg("target"),
+        "Compiles attn functions to GPU kernels: (JSON or None, "
+        "diagnostics).");
   m.def("version", [] { return std::string(attnVersion()); });
 }
