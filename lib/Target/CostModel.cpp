@@ -46,6 +46,9 @@ namespace {
 constexpr double kExpFlops = 10;
 /// Softmax per score: scale, running max, subtract, exp, running sum.
 constexpr double kSoftmaxFlopsPerScore = 4 + kExpFlops;
+/// Score-matrix transfers of the unfused softmax of the quadratic form on a
+/// CPU: max (read), exp (read, write), sum (read).
+constexpr double kCpuSoftmaxPasses = 4;
 
 bool isDelta(OpFamily f) {
   return f == OpFamily::Delta || f == OpFamily::GatedDelta;
@@ -278,7 +281,16 @@ FormEstimate estimateQuadratic(const AttentionProblem &p,
     w.matmul(frac * 2 * s.tq * s.tk * s.dv * s.bh, s.tq, s.dv, s.tk, s.bh);
     bytes = s.bh * ioBytes(p, s, s.tq, s.tk);
     double softmaxFlops = frac * s.tq * s.tk * kSoftmaxFlopsPerScore * s.bh;
-    if (spills) {
+    if (t.kind == TargetKind::CPU && !spills) {
+      // The CPU lowering of this form is the definitional one: the softmax
+      // runs as its own passes over the f32 score matrix (max: read; exp:
+      // read and write; sum: read), not fused with the matmuls. Measured on
+      // the 2-core x86 machine, it is 1.8-4.7x slower than the tiled form at
+      // T = 64..256 and for a decode step against a 32k cache; without these
+      // transfers the model rated it faster (bench/cpu/decode-results.md).
+      bytes += s.bh * kCpuSoftmaxPasses * scoreBytes;
+      w.vector(softmaxFlops, s.bh);
+    } else if (spills) {
       // S is written by Q K^T and P read by P V; in between, the softmax is a
       // pass of its own that streams S from memory and writes P over it.
       bytes += s.bh * 2 * scoreBytes;
