@@ -20,7 +20,8 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 /// loops (from attn-parallelize-heads) become OpenMP worksharing loops.
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
                                        bool resultsToOutParams,
-                                       bool parallel = false) {
+                                       bool parallel = false,
+                                       unsigned unrollJam = 4) {
   pm.addPass(createCanonicalizerPass());
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
@@ -31,6 +32,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   // The heads' loop: OpenMP when parallel, a sequential loop otherwise.
   addUpstream(pm, parallel ? "scf-forall-to-parallel" : "scf-forall-to-for");
+  // Contractions to register-blocked affine loops; the rest to plain loops.
+  pm.addPass(createAttnCPUUnrollJam({unrollJam}));
   addUpstream(pm, "convert-linalg-to-loops");
   // convert-scf-to-openmp wraps each iteration in a memref.alloca_scope;
   // canonicalization inlines the scopes that hold no alloca before SCF
@@ -76,7 +79,8 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   // What is left (recurrent, reassociated, softmax quadratic) is the
   // definitional form.
   pm.addPass(createAttnLowerToReference());
-  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);
+  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/false,
+                             opts.unrollJam);
 }
 
 void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
@@ -87,7 +91,8 @@ void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
   pm.addPass(createAttnParallelizeHeads());
   pm.addPass(createAttnLowerChunkwise());
   pm.addPass(createAttnLowerToReference());
-  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/true);
+  addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/true,
+                             opts.unrollJam);
 }
 
 void mlir::attn::registerAttnPipelines() {

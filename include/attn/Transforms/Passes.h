@@ -85,6 +85,11 @@ struct AttnToLLVMOptions : public PassPipelineOptions<AttnToLLVMOptions>,
       llvm::cl::desc("Turn memref results into caller-allocated out "
                      "parameters (needs static shapes)"),
       llvm::cl::init(false)};
+  PassOptions::Option<unsigned> unrollJam{
+      *this, "unroll-jam",
+      llvm::cl::desc("Unroll-and-jam factor of the contractions "
+                     "(attn-cpu-unroll-jam; 1: none)"),
+      llvm::cl::init(4)};
 };
 
 /// attn -> form and chunk selection -> chunkwise / reference lowerings ->

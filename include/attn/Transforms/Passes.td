@@ -66,6 +66,26 @@ def AttnSelectChunk : Pass<"attn-select-chunk"> {
   ];
 }
 
+def AttnCPUUnrollJam : Pass<"attn-cpu-unroll-jam"> {
+  let summary = "Register-block the contractions of bufferized linalg code";
+  let description = [{
+    Lowers every bufferized linalg.generic with one reduction dimension (the
+    contractions of the attn lowerings) to affine loops and unroll-and-jams
+    by `factor` the innermost parallel loop, other than the innermost loop,
+    whose static extent is at least `factor`. The jammed copies share their
+    operand loads: in C[i, j] += A[i, k] B[k, j] with j innermost (which LLVM
+    vectorizes), four rows of C are updated from one load of B's row. On the
+    2-core x86 machine this makes a 64^3 contraction 1.85x faster (63 -> 117
+    GFLOP/s on one core). Other linalg ops, and contractions with dynamic
+    sizes, are left alone.
+  }];
+  let options = [
+    Option<"factor", "factor", "unsigned", /*default=*/"4",
+           "Unroll-and-jam factor (1 leaves the loops alone)">
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect"];
+}
+
 def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   let summary = "Run every (batch, head) of an attn op as a parallel iteration";
   let description = [{
