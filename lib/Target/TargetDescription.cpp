@@ -61,7 +61,7 @@ TargetDescription makeSm80() {
   t.peakMatmulGflops = 312000;    // dense bf16 tensor core
   t.peakVectorGflops = 19500;     // f32 FMA (non-tensor)
   t.memBandwidthGBs = 1555;       // HBM2, 40 GB part
-  t.smemBytesPerUnit = 164 * 1024; // max shared memory per block on sm_80
+  t.smemBytesPerUnit = 163 * 1024; // max dynamic shared memory per block (A100)
   t.mmaM = 16;                    // mma.sync.m16n8k16 (bf16)
   t.mmaN = 8;
   t.mmaK = 16;
