@@ -23,9 +23,7 @@ importable (tools/setup.sh does that).
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -34,18 +32,10 @@ import numpy as np
 os.environ.setdefault("ATTN_CACHE_DIR", "")
 import attn  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import median_ms  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def median_ms(fn, repeats, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 #===----------------------------------------------------------------------===#

@@ -11,7 +11,6 @@ Needs the attn package importable (tools/setup.sh does that).
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -19,21 +18,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy_impls as npi  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 import attn  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def median_ms(fn, repeats, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def sgemm_gflops(n=1024, repeats=5):

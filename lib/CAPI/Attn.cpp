@@ -58,6 +58,13 @@ std::unique_ptr<MLIRContext> makeContext() {
   return context;
 }
 
+/// Parses `mlirText` in a fresh context (with the GPU translations, which
+/// gpu-module-to-binary needs) and hands the module and a pass manager to
+/// `body`; the collected diagnostics go to `*diagnostics` unless `body` set
+/// them itself (a null result with none collected).
+char *runOnModule(const char *mlirText, char **diagnostics,
+                  llvm::function_ref<char *(ModuleOp, PassManager &)> body);
+
 char *copyString(const std::string &s) {
   char *out = static_cast<char *>(std::malloc(s.size() + 1));
   std::memcpy(out, s.c_str(), s.size() + 1);
@@ -260,6 +267,28 @@ bool parseSignatures(llvm::StringRef text, AttnKernel &k) {
 
 } // namespace
 
+namespace {
+char *runOnModule(const char *mlirText, char **diagnostics,
+                  llvm::function_ref<char *(ModuleOp, PassManager &)> body) {
+  registerEverythingOnce();
+  std::unique_ptr<MLIRContext> context = makeContext();
+  DialectRegistry gpuTranslations;
+  registerAllToLLVMIRTranslations(gpuTranslations);
+  context->appendDialectRegistry(gpuTranslations);
+  DiagnosticCollector diags(*context);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      mlirText, ParserConfig(context.get()), "<input>");
+  char *result = nullptr;
+  if (module) {
+    PassManager pm(context.get());
+    result = body(*module, pm);
+  }
+  if (!diags.text().empty() || result)
+    setString(diagnostics, diags.text());
+  return result;
+}
+} // namespace
+
 extern "C" {
 
 AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
@@ -442,78 +471,58 @@ int attnKernelCall(AttnKernel *kernel, const char *func,
 
 char *attnTransform(const char *mlirText, const char *pipeline,
                     char **diagnostics) {
-  registerEverythingOnce();
-  std::unique_ptr<MLIRContext> context = makeContext();
-  DiagnosticCollector diags(*context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      mlirText, ParserConfig(context.get()), "<input>");
-  auto finish = [&](char *result) {
-    setString(diagnostics, diags.text());
-    return result;
-  };
-  if (!module)
-    return finish(nullptr);
-  PassManager pm(context.get());
-  std::string pipelineError;
-  llvm::raw_string_ostream pipelineErrors(pipelineError);
-  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
-    setString(diagnostics, "invalid pipeline '" + std::string(pipeline) +
-                               "': " + pipelineError);
-    return nullptr;
-  }
-  if (failed(pm.run(*module)))
-    return finish(nullptr);
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  module->print(os);
-  return finish(copyString(text));
+  return runOnModule(
+      mlirText, diagnostics,
+      [&](ModuleOp module, PassManager &pm) -> char * {
+        std::string pipelineError;
+        llvm::raw_string_ostream pipelineErrors(pipelineError);
+        if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
+          setString(diagnostics, "invalid pipeline '" +
+                                     std::string(pipeline) +
+                                     "': " + pipelineError);
+          return nullptr;
+        }
+        if (failed(pm.run(module)))
+          return nullptr;
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        module->print(os);
+        return copyString(text);
+      });
 }
 
 char *attnCompileGPU(const char *mlirText, const char *target,
                      char **diagnostics) {
-  registerEverythingOnce();
-  std::unique_ptr<MLIRContext> context = makeContext();
-  // gpu-module-to-binary goes through LLVM IR with the GPU and NVVM
-  // dialects' translations.
-  DialectRegistry gpuTranslations;
-  registerAllToLLVMIRTranslations(gpuTranslations);
-  context->appendDialectRegistry(gpuTranslations);
-  DiagnosticCollector diags(*context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      mlirText, ParserConfig(context.get()), "<input>");
-  auto finish = [&](char *result) {
-    setString(diagnostics, diags.text());
-    return result;
-  };
-  if (!module)
-    return finish(nullptr);
-  PassManager pm(context.get());
-  attn::AttnToGPUOptions options;
-  options.target = target;
-  attn::buildAttnToGPUPipeline(pm, options);
-  if (failed(pm.run(*module)))
-    return finish(nullptr);
-  FailureOr<SmallVector<attn::GpuKernelArtifact>> artifacts =
-      attn::collectGpuArtifacts(*module);
-  if (failed(artifacts))
-    return finish(nullptr);
-  llvm::json::Array kernels;
-  for (const attn::GpuKernelArtifact &a : *artifacts) {
-    llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(a.manifest);
-    if (!manifest) {
-      setString(diagnostics, "internal error: malformed manifest of '" +
-                                 a.name +
-                                 "': " + llvm::toString(manifest.takeError()));
-      return nullptr;
-    }
-    kernels.push_back(llvm::json::Object{{"name", a.name},
-                                         {"ptx", a.ptx},
-                                         {"manifest", std::move(*manifest)}});
-  }
-  std::string json;
-  llvm::raw_string_ostream os(json);
-  os << llvm::json::Value(std::move(kernels));
-  return finish(copyString(json));
+  return runOnModule(
+      mlirText, diagnostics,
+      [&](ModuleOp module, PassManager &pm) -> char * {
+        attn::AttnToGPUOptions options;
+        options.target = target;
+        attn::buildAttnToGPUPipeline(pm, options);
+        if (failed(pm.run(module)))
+          return nullptr;
+        FailureOr<SmallVector<attn::GpuKernelArtifact>> artifacts =
+            attn::collectGpuArtifacts(module);
+        if (failed(artifacts))
+          return nullptr;
+        llvm::json::Array kernels;
+        for (const attn::GpuKernelArtifact &a : *artifacts) {
+          llvm::Expected<llvm::json::Value> manifest =
+              llvm::json::parse(a.manifest);
+          if (!manifest) {
+            module.emitError() << "internal error: malformed manifest of '"
+                               << a.name
+                               << "': " << llvm::toString(manifest.takeError());
+            return nullptr;
+          }
+          kernels.push_back(llvm::json::Object{
+              {"name", a.name}, {"ptx", a.ptx}, {"manifest", *manifest}});
+        }
+        std::string json;
+        llvm::raw_string_ostream os(json);
+        os << llvm::json::Value(std::move(kernels));
+        return copyString(json);
+      });
 }
 
 void attnFreeString(char *string) { std::free(string); }
