@@ -23,7 +23,6 @@ prints the table last.
 import argparse
 import datetime
 import glob
-import importlib.util
 import math
 import os
 import platform
@@ -35,12 +34,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
-def load_module(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# The device checker's loader (attn.cuda and the reference by file path,
+# without the MLIR extension).
+sys.path.insert(0, os.path.join(ROOT, "test", "GPU"))
+from check_kernels import load_module  # noqa: E402
 
 
 # --- cases ------------------------------------------------------------------

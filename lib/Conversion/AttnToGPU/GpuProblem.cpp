@@ -1,5 +1,6 @@
 //===- GpuProblem.cpp - what a GPU kernel of one attn op computes ---------===//
 #include "GpuProblem.h"
+#include "Kernels.h"
 
 #include <cmath>
 
@@ -148,7 +149,7 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
 
 std::array<int64_t, 3> GpuProblem::grid() const {
   if (softmax)
-    return {(Tq + 63) / 64, B * Hq, 1};
+    return {(Tq + kSoftmaxBlockRows - 1) / kSoftmaxBlockRows, B * Hq, 1};
   return {(Dv + blockV - 1) / blockV, B * Hq, 1};
 }
 

@@ -26,6 +26,10 @@ void emitLinearFamilyKernel(KernelBuilder &kb, const GpuProblem &p,
 void emitDeltaPrepKernel(KernelBuilder &kb, const GpuProblem &p,
                          const KernelArgs &args);
 
+/// Query rows of a softmax thread block (16 per warp) and keys per block.
+inline constexpr int64_t kSoftmaxBlockRows = 16 * kWarps;
+inline constexpr int64_t kSoftmaxBlockKeys = 64;
+
 /// FlashAttention-2 style softmax attention: one thread block per (query
 /// block, batch, head) walks the visible key blocks with an online softmax.
 void emitSoftmaxKernel(KernelBuilder &kb, const GpuProblem &p,
@@ -36,6 +40,11 @@ void emitSoftmaxKernel(KernelBuilder &kb, const GpuProblem &p,
 void loadRowsToTile(KernelBuilder &kb, SmemTile dst, Value src, Value b,
                     Value t0, Value h, Value d0, int64_t T,
                     function_ref<Value(Value)> transform = nullptr);
+
+/// Rows t0.. of a per-step [B, T, H] tensor (gates, beta) into column 0 of an
+/// f32 tile, rows past T zero; one thread a row.
+void loadRowScalarsToTile(KernelBuilder &kb, SmemTile dst, Value src, Value b,
+                          Value t0, Value h, int64_t T);
 
 /// rows t0.. (those < T) of the f32 tile into [B, T, H, D] (columns d0..),
 /// each element mapped by `transform(value, row)` and rounded to dst's type.

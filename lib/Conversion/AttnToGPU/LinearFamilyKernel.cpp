@@ -66,6 +66,8 @@ private:
   void initState();
   void loadChunk(Value t0);
   void cumulativeGate(Value t0);
+  void maskScores(SmemTile scores);
+  void decayOutputRows();
   void decayForStateUpdate();
   void accumulateChunk();
   void emitChunk(Value t0);
@@ -178,13 +180,7 @@ void LinearFamilyEmitter::cumulativeGate(Value t0) {
     });
     return;
   }
-  kb.forEachRow(C, [&](Value i) {
-    Value t = kb.add(t0, i);
-    Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
-    Value x = kb.toF32(kb.load(g, {bIdx, tc, hIdx}));
-    kb.store(kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0)), gcum.mem,
-             {i, zero});
-  });
+  loadRowScalarsToTile(kb, gcum, g, bIdx, t0, hIdx, p.Tq);
   kb.barrier();
   // Warp 0 scans: lane l owns k consecutive gates, sums them, and a shuffle
   // scan over the lanes' totals gives each lane its offset.
@@ -286,21 +282,31 @@ void LinearFamilyEmitter::linearChunk(Value t0) {
     emitTileMma(kb, af, {qs}, {ks, /*transposed=*/true}, {C, C, p.Dk});
     emitTileMma(kb, of, {qs}, {sb}, {C, BV, p.Dk});
     kb.barrier();
-    kb.forEachElement(C, C, [&](Value i, Value j) {
-      Value x = kb.fmul(kb.load(af.mem, {i, j}), decayBetween(i, j));
-      x = kb.select(kb.le(j, i), x, kb.f32(0.0));
-      kb.store(kb.fromF32(x, bf16), ab.mem, {i, j});
-    });
+    maskScores(af);
     if (p.gate == GateKind::Scalar) {
-      kb.forEachElement(C, BV, [&](Value i, Value j) {
-        Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
-        kb.store(x, of.mem, {i, j});
-      });
+      decayOutputRows();
       decayForStateUpdate();
     }
     kb.barrier();
   }
   accumulateChunk();
+}
+
+void LinearFamilyEmitter::maskScores(SmemTile scores) {
+  // ab = (scores (.) D) in bf16, D_ij = e^(b_i - b_j) for j <= i, else 0.
+  kb.forEachElement(C, C, [&](Value i, Value j) {
+    Value x = kb.fmul(kb.load(scores.mem, {i, j}), decayBetween(i, j));
+    x = kb.select(kb.le(j, i), x, kb.f32(0.0));
+    kb.store(kb.fromF32(x, bf16), ab.mem, {i, j});
+  });
+}
+
+void LinearFamilyEmitter::decayOutputRows() {
+  // o's inter-chunk part Q S decays by e^(b_i) in row i.
+  kb.forEachElement(C, BV, [&](Value i, Value j) {
+    Value x = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
+    kb.store(x, of.mem, {i, j});
+  });
 }
 
 void LinearFamilyEmitter::decayForStateUpdate() {
@@ -335,20 +341,14 @@ void LinearFamilyEmitter::deltaChunk(Value t0) {
   kb.barrier();
 
   // The masked, decayed Q K^T; -K S in bf16; o's inter-chunk part e^b Q S.
-  kb.forEachElement(C, C, [&](Value i, Value j) {
-    Value s = kb.fmul(kb.load(qk.mem, {i, j}), decayBetween(i, j));
-    s = kb.select(kb.le(j, i), s, kb.f32(0.0));
-    kb.store(kb.fromF32(s, bf16), ab.mem, {i, j});
-  });
+  maskScores(qk);
   kb.forEachElement(C, BV, [&](Value i, Value j) {
     Value x = arith::NegFOp::create(kb.b(), kb.loc(),
                                     kb.load(uf.mem, {i, j}));
     kb.store(kb.fromF32(x, bf16), xneg.mem, {i, j});
-    if (p.gate == GateKind::Scalar) {
-      Value o = kb.fmul(kb.load(of.mem, {i, j}), kb.fexp(gateAt(i)));
-      kb.store(o, of.mem, {i, j});
-    }
   });
+  if (p.gate == GateKind::Scalar)
+    decayOutputRows();
   kb.barrier();
 
   // U = T diag(beta) V - T diag(beta e^b) (K S): the same C x BV tiles for
@@ -391,14 +391,7 @@ void LinearFamilyEmitter::emitPrep() {
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
   if (p.gate != GateKind::None)
     cumulativeGate(t0);
-  Value beta = args.lookup("beta");
-  kb.forEachRow(C, [&](Value i) {
-    Value t = kb.add(t0, i);
-    Value tc = kb.minIdx(t, kb.idx(p.Tq - 1));
-    Value x = kb.toF32(kb.load(beta, {bIdx, tc, hIdx}));
-    x = kb.select(kb.lt(t, kb.idx(p.Tq)), x, kb.f32(0.0));
-    kb.store(x, betas.mem, {i, zero});
-  });
+  loadRowScalarsToTile(kb, betas, args.lookup("beta"), bIdx, t0, hIdx, p.Tq);
   kb.barrier();
 
   emitTileMma(kb, af, {ks}, {ks, /*transposed=*/true}, {C, C, p.Dk});

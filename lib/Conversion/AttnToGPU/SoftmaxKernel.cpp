@@ -60,7 +60,7 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                                                 const KernelArgs &args) {
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
-  const int64_t BM = 16 * kWarps, BN = 64;
+  const int64_t BM = kSoftmaxBlockRows, BN = kSoftmaxBlockKeys;
   const int64_t nS = BN / 8, nO = p.Dv / 8;
   Type bf16 = b.getBF16Type();
   Value zero = kb.idx(0);

@@ -54,6 +54,19 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
   });
 }
 
+void mlir::attn::gpu_codegen::loadRowScalarsToTile(KernelBuilder &kb,
+                                                   SmemTile dst, Value src,
+                                                   Value b, Value t0, Value h,
+                                                   int64_t T) {
+  kb.forEachRow(dst.rows, [&](Value i) {
+    Value t = kb.add(t0, i);
+    Value tc = kb.minIdx(t, kb.idx(T - 1));
+    Value x = kb.toF32(kb.load(src, {b, tc, h}));
+    kb.store(kb.select(kb.lt(t, kb.idx(T)), x, kb.f32(0.0)), dst.mem,
+             {i, kb.idx(0)});
+  });
+}
+
 void mlir::attn::gpu_codegen::storeRowsFromTile(
     KernelBuilder &kb, SmemTile src, Value dst, Value b, Value t0, Value h,
     Value d0, int64_t T, function_ref<Value(Value, Value)> transform) {
