@@ -91,6 +91,12 @@ Value select(OpBuilder &b, Location loc, Value c, Value x, Value y) {
 Value cst(OpBuilder &b, Location loc, double v) {
   return LinalgBuilder::constF32(b, loc, v);
 }
+/// The body of a contraction: out + x * y, in f32.
+Value mulAcc(OpBuilder &b, Location loc, ValueRange a) {
+  return add(b, loc, a[2],
+             mul(b, loc, LinalgBuilder::toF32(b, loc, a[0]),
+                 LinalgBuilder::toF32(b, loc, a[1])));
+}
 /// a * b (+ c) on OpFoldResults, folded when static.
 OpFoldResult mulIdx(OpBuilder &b, Location loc, OpFoldResult x,
                     OpFoldResult y) {
@@ -247,11 +253,7 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
   Value kk = lb.generic({c.k, c.k}, lb.filled({B, H, C, C}, 0.0),
                         {m(5, {0, 2, 1, 4}), m(5, {0, 3, 1, 4}),
                          m(5, {0, 1, 2, 3})},
-                        {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
-                          Value x = LinalgBuilder::toF32(bb, l, a[0]);
-                          Value y = LinalgBuilder::toF32(bb, l, a[1]);
-                          return add(bb, l, a[2], mul(bb, l, x, y));
-                        });
+                        {4}, mulAcc);
   SmallVector<Value> lins{kk, c.beta};
   SmallVector<AffineMap> lmaps{m(4, {0, 1, 2, 3}), m(4, {0, 2, 1})};
   if (gated) {
@@ -311,71 +313,71 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
       });
   Value inv = solve.getResult(0);
 
-  // U0[t,j] = sum_s A[t,s] beta_s v_s[j]; dims (b, h, t, j, s).
-  Value u0 = lb.contraction(
-      {inv, c.beta, c.v}, lb.filled({B, H, C, Dv}, 0.0),
-      {m(5, {0, 1, 2, 4}), m(5, {0, 4, 1}), m(5, {0, 4, 1, 3}),
-       m(5, {0, 1, 2, 3})},
-      [&](OpBuilder &bb, Location l, ValueRange a) {
-        Value w = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
-        return add(bb, l, a[3], mul(bb, l, w, LinalgBuilder::toF32(bb, l, a[2])));
-      });
-  // W[t,i] = sum_s A[t,s] beta_s exp(b_s) k_s[i]; dims (b, h, t, i, s).
-  SmallVector<Value> wins{inv, c.beta, c.k};
-  SmallVector<AffineMap> wmaps{m(5, {0, 1, 2, 4}), m(5, {0, 4, 1}),
-                               m(5, {0, 4, 1, 3})};
+  // The right-hand sides scaled first, so that the products are plain
+  // contractions: bv[s,j] = beta_s v_s[j], bk[s,i] = beta_s exp(b_s) k_s[i].
+  // Dims (b, h, s, x).
+  Value bv = lb.map({c.beta, c.v}, {B, H, C, Dv}, lb.f32(),
+                    {m(4, {0, 2, 1}), m(4, {0, 2, 1, 3})},
+                    [&](OpBuilder &bb, Location l, ValueRange a) {
+                      return mul(bb, l, LinalgBuilder::toF32(bb, l, a[0]),
+                                 LinalgBuilder::toF32(bb, l, a[1]));
+                    });
+  SmallVector<Value> kins{c.beta, c.k};
+  SmallVector<AffineMap> kmaps{m(4, {0, 2, 1}), m(4, {0, 2, 1, 3})};
   if (gated) {
-    wins.push_back(c.cum);
-    wmaps.push_back(m(5, {0, 1, 4}));
+    kins.push_back(c.cum);
+    kmaps.push_back(m(4, {0, 1, 2}));
   }
-  wmaps.push_back(m(5, {0, 1, 2, 3}));
-  Value w = lb.contraction(
-      wins, lb.filled({B, H, C, Dk}, 0.0), wmaps,
-      [&](OpBuilder &bb, Location l, ValueRange a) {
-        Value x = mul(bb, l, a[0], LinalgBuilder::toF32(bb, l, a[1]));
-        x = mul(bb, l, x, LinalgBuilder::toF32(bb, l, a[2]));
-        if (gated)
-          x = mul(bb, l, x, exp(bb, l, a[3]));
-        return add(bb, l, a.back(), x);
-      });
+  Value bk = lb.map(kins, {B, H, C, Dk}, lb.f32(), kmaps,
+                    [&](OpBuilder &bb, Location l, ValueRange a) {
+                      Value x = mul(bb, l, LinalgBuilder::toF32(bb, l, a[0]),
+                                    LinalgBuilder::toF32(bb, l, a[1]));
+                      return gated ? mul(bb, l, x, exp(bb, l, a[2])) : x;
+                    });
+  // U0 = A bv, W = A bk; dims (b, h, t, j, s).
+  auto timesA = [&](Value rhs, OpFoldResult cols) {
+    return lb.contraction(
+        {inv, rhs}, lb.filled({B, H, C, cols}, 0.0),
+        {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}), m(5, {0, 1, 2, 3})}, mulAcc);
+  };
+  Value u0 = timesA(bv, Dv);
+  Value w = timesA(bk, Dk);
   // u = U0 - W S; dims (b, h, t, j, i).
   return lb.contraction({w, s}, u0,
                         {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}),
                          m(5, {0, 1, 2, 3})},
                         [&](OpBuilder &bb, Location l, ValueRange a) {
-                      return sub(bb, l, a[2], mul(bb, l, a[0], a[1]));
-                    });
+                          return sub(bb, l, a[2], mul(bb, l, a[0], a[1]));
+                        });
 }
 
 /// num[t,j] = exp(b_t) phi(q_t)^T S[:, j] + sum_s P[t,s] u_s[j].
 Value LinearChunkEmitter::emitOutputNumerator(const Chunk &c, Value s,
                                               Value scores, Value u) {
-  bool vec = p.vectorGate();
-  // Dims (b, h, t, j, i).
-  SmallVector<Value> ins{c.q, s};
-  SmallVector<AffineMap> maps{m(5, {0, 2, 1, 4}), m(5, {0, 1, 4, 3})};
+  // With a gate, q_t is scaled by exp(b_t) first (per key dimension for a
+  // vector gate), so that both products are plain contractions.
+  Value q = c.q;
+  AffineMap qMap = m(5, {0, 2, 1, 4}); // dims (b, h, t, j, i)
   if (c.cum) {
-    ins.push_back(c.cum);
-    maps.push_back(vec ? m(5, {0, 1, 2, 4}) : m(5, {0, 1, 2}));
+    bool vec = p.vectorGate();
+    // Dims (b, h, t, i).
+    q = lb.map({c.q, c.cum}, {B, H, C, Dk}, lb.f32(),
+               {m(4, {0, 2, 1, 3}), vec ? m(4, {0, 1, 2, 3}) : m(4, {0, 1, 2})},
+               [&](OpBuilder &b, Location l, ValueRange a) {
+                 return mul(b, l, phi(b, l, a[0]), exp(b, l, a[1]));
+               });
+    qMap = m(5, {0, 1, 2, 4});
   }
-  maps.push_back(m(5, {0, 1, 2, 3}));
-  Value inter = lb.contraction(ins, lb.filled({B, H, C, Dv}, 0.0), maps,
-                               [&](OpBuilder &b, Location l, ValueRange a) {
-                             Value x = mul(b, l, phi(b, l, a[0]), a[1]);
-                             if (c.cum)
-                               x = mul(b, l, x, exp(b, l, a[2]));
-                             return add(b, l, a.back(), x);
-                           });
+  Value inter = lb.contraction({q, s}, lb.filled({B, H, C, Dv}, 0.0),
+                               {qMap, m(5, {0, 1, 4, 3}), m(5, {0, 1, 2, 3})},
+                               mulAcc);
   // Dims (b, h, t, j, s); u is [B, H, C, Dv] or, for plain v, [B, C, H, Dv].
   bool uIsV = u == c.v;
   return lb.contraction({scores, u}, inter,
                         {m(5, {0, 1, 2, 4}),
                          uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
                          m(5, {0, 1, 2, 3})},
-                        [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value uu = LinalgBuilder::toF32(b, l, a[1]);
-                      return add(b, l, a[2], mul(b, l, a[0], uu));
-                    });
+                        mulAcc);
 }
 
 /// den[t] = phi(q_t) . z + sum_s P[t,s] (normalized linear attention).
@@ -397,7 +399,10 @@ Value LinearChunkEmitter::emitDenominator(const Chunk &c, Value z,
 Value LinearChunkEmitter::emitStateUpdate(const Chunk &c, Value s, Value u) {
   bool vec = p.vectorGate();
   Value decayed = s;
-  Value kdec;
+  // The keys as read by the product: k [B, C, H, Dk] itself, or
+  // kdec[b,h,s,i] = exp(b_C - b_s) k_s[i]. Dims (b, h, i, j, s).
+  Value kdec = c.k;
+  AffineMap kMap = m(5, {0, 4, 1, 2});
   if (c.gate) {
     // In place on the loop-carried state, so that bufferization keeps one
     // state buffer for the whole loop.
@@ -407,7 +412,7 @@ Value LinearChunkEmitter::emitStateUpdate(const Chunk &c, Value s, Value u) {
                          {}, [&](OpBuilder &b, Location l, ValueRange a) {
                            return mul(b, l, a[1], exp(b, l, a[0]));
                          });
-    // kdec[s,i] = exp(b_C - b_s) k_s[i]; dims (b, h, s, i).
+    // Dims (b, h, s, i).
     kdec = lb.map({c.k, c.last, c.cum}, {B, H, C, Dk}, lb.f32(),
                   {m(4, {0, 2, 1, 3}), vec ? m(4, {0, 1, 3}) : m(4, {0, 1}),
                    vec ? m(4, {0, 1, 2, 3}) : m(4, {0, 1, 2})},
@@ -415,22 +420,13 @@ Value LinearChunkEmitter::emitStateUpdate(const Chunk &c, Value s, Value u) {
                     Value kk = LinalgBuilder::toF32(b, l, a[0]);
                     return mul(b, l, kk, exp(b, l, sub(b, l, a[1], a[2])));
                   });
-  } else {
-    kdec = lb.map({c.k}, {B, H, C, Dk}, lb.f32(), {m(4, {0, 2, 1, 3})},
-                  [&](OpBuilder &b, Location l, ValueRange a) {
-                    return phi(b, l, a[0]);
-                  });
+    kMap = m(5, {0, 1, 4, 2});
   }
-  // Dims (b, h, i, j, s).
   bool uIsV = u == c.v;
   return lb.contraction({kdec, u}, decayed,
-                        {m(5, {0, 1, 4, 2}),
-                         uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
+                        {kMap, uIsV ? m(5, {0, 4, 1, 3}) : m(5, {0, 1, 4, 3}),
                          m(5, {0, 1, 2, 3})},
-                        [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value uu = LinalgBuilder::toF32(b, l, a[1]);
-                      return add(b, l, a[2], mul(b, l, a[0], uu));
-                    });
+                        mulAcc);
 }
 
 /// z' = z + sum_s phi(k_s).
@@ -461,9 +457,12 @@ std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
   Value q = pad(p.q), k = pad(p.k), v = pad(p.v), g = pad(p.gate),
         beta = pad(p.beta);
 
+  // The output is carried in its final layout and type, [B, Tp, H, Dv], and
+  // each chunk writes its rows in place: no pass over o after the loop.
+  Type outType = outputElementType(p.op);
   SmallVector<Value> inits;
   inits.push_back(initialStateOrZeros(lb, p));
-  inits.push_back(lb.empty({B, H, Tp, Dv}));
+  inits.push_back(lb.empty({B, Tp, H, Dv}, outType));
   if (p.normalize)
     inits.push_back(lb.filled({B, H, Dk}, 0.0));
 
@@ -489,24 +488,20 @@ std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
         Value den;
         if (p.normalize)
           den = e.emitDenominator(c, iter[2], scores);
-        Value oc = emitOutput(cb, num, den, scale, cb.f32());
+        // num [B, H, C, Dv] and den [B, H, C] into o's rows [B, C, H, Dv].
+        Value oc = emitOutputInto(cb, num, cb.proj(4, {0, 2, 1, 3}), den,
+                                  cb.proj(4, {0, 2, 1}), scale, slice(o));
         SmallVector<Value> yields{e.emitStateUpdate(c, s, u),
-                                  cb.insertRange(oc, o, 2, start)};
+                                  cb.insertRange(oc, o, 1, start)};
         if (p.normalize)
           yields.push_back(e.emitNormalizerUpdate(c, iter[2]));
         scf::YieldOp::create(nb, nl, yields);
       });
 
-  // [B, H, Tp, Dv] f32 -> [B, T, H, Dv] in the output type.
   Value o = loop.getResult(1);
   if (padded)
-    o = lb.sliceRange(o, 2, b.getIndexAttr(0), T);
-  Type outType = outputElementType(p.op);
-  Value out = lb.map({o}, {B, T, H, Dv}, outType, {m(4, {0, 2, 1, 3})},
-                     [&](OpBuilder &bb, Location l, ValueRange a) {
-                       return LinalgBuilder::fromF32(bb, l, a[0], outType);
-                     });
-  return {out, loop.getResult(0)};
+    o = lb.sliceRange(o, 1, b.getIndexAttr(0), T);
+  return {o, loop.getResult(0)};
 }
 
 //===----------------------------------------------------------------------===//
@@ -758,6 +753,7 @@ struct LinearFamilyToChunks : OpInterfaceRewritePattern<AttentionOpInterface> {
     if (failed(chunk))
       return failure();
     LinearFamilyProblem p = LinearFamilyProblem::describe(lb, op);
+    materializeFeatures(lb, p);
     LinearChunkEmitter e(lb, p, emitScale(lb, op));
     auto [o, state] = e.emit(*chunk);
     replaceWithOutputAndState(rewriter, op, o, state);

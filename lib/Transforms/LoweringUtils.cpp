@@ -50,8 +50,8 @@ Value mlir::attn::emitScale(LinalgBuilder &lb, AttentionOpInterface op) {
 
 /// o = scale * num, or with normalization (scale * num) / (scale * den). num
 /// has rank r, den (if any) the same shape without the last dimension.
-Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
-                 Type outType) {
+Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den,
+                             Value scale, Type outType) {
   unsigned r = cast<ShapedType>(num.getType()).getRank();
   SmallVector<unsigned> all, lead;
   for (unsigned i = 0; i < r; ++i) {
@@ -59,21 +59,31 @@ Value mlir::attn::emitOutput(LinalgBuilder &lb, Value num, Value den, Value scal
     if (i + 1 < r)
       lead.push_back(i);
   }
+  return emitOutputInto(lb, num, lb.proj(r, all), den, lb.proj(r, lead),
+                        scale, lb.empty(lb.sizes(num), outType));
+}
+
+Value mlir::attn::emitOutputInto(LinalgBuilder &lb, Value num, AffineMap numMap,
+                                 Value den, AffineMap denMap, Value scale,
+                                 Value dest) {
   SmallVector<Value> ins{num};
-  SmallVector<AffineMap> maps{lb.proj(r, all)};
+  SmallVector<AffineMap> maps{numMap};
   if (den) {
     ins.push_back(den);
-    maps.push_back(lb.proj(r, lead));
+    maps.push_back(denMap);
   }
-  return lb.map(ins, num, outType, maps,
-                [&](OpBuilder &b, Location loc, ValueRange a) {
-                  Value o = arith::MulFOp::create(b, loc, scale, a[0]);
-                  if (den) {
-                    Value d = arith::MulFOp::create(b, loc, scale, a[1]);
-                    o = arith::DivFOp::create(b, loc, o, d);
-                  }
-                  return LinalgBuilder::fromF32(b, loc, o, outType);
-                });
+  unsigned r = cast<ShapedType>(dest.getType()).getRank();
+  maps.push_back(lb.builder().getMultiDimIdentityMap(r));
+  Type outType = cast<ShapedType>(dest.getType()).getElementType();
+  return lb.generic(ins, dest, maps, {},
+                    [&](OpBuilder &b, Location loc, ValueRange a) {
+                      Value o = arith::MulFOp::create(b, loc, scale, a[0]);
+                      if (den) {
+                        Value d = arith::MulFOp::create(b, loc, scale, a[1]);
+                        o = arith::DivFOp::create(b, loc, o, d);
+                      }
+                      return LinalgBuilder::fromF32(b, loc, o, outType);
+                    });
 }
 
 Value mlir::attn::emitFavorFeatures(LinalgBuilder &lb, Value x, Value w) {
@@ -138,6 +148,25 @@ LinearFamilyProblem LinearFamilyProblem::describe(LinalgBuilder &lb,
     p.beta = delta.getBeta();
   }
   return p;
+}
+
+void mlir::attn::materializeFeatures(LinalgBuilder &lb,
+                                     LinearFamilyProblem &p) {
+  if (p.featureMap == FeatureMap::Identity)
+    return;
+  FeatureMap fm = p.featureMap;
+  auto features = [&](Value x) {
+    unsigned r = cast<ShapedType>(x.getType()).getRank();
+    AffineMap id = lb.builder().getMultiDimIdentityMap(r);
+    return lb.map({x}, x, lb.f32(), {id},
+                  [&](OpBuilder &b, Location l, ValueRange a) {
+                    return featureOf(b, l, a[0], fm);
+                  });
+  };
+  bool shared = p.k == p.q;
+  p.q = features(p.q);
+  p.k = shared ? p.q : features(p.k);
+  p.featureMap = FeatureMap::Identity;
 }
 
 Value mlir::attn::initialStateOrZeros(LinalgBuilder &lb,

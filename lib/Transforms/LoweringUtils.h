@@ -26,6 +26,12 @@ Value emitScale(LinalgBuilder &lb, AttentionOpInterface op);
 Value emitOutput(LinalgBuilder &lb, Value num, Value den, Value scale,
                  Type outType);
 
+/// The same written into `dest` (whose element type is the output's): the
+/// iteration space is dest's, num and den are read through `numMap` and
+/// `denMap` (a layout change on the way out costs no extra pass).
+Value emitOutputInto(LinalgBuilder &lb, Value num, AffineMap numMap, Value den,
+                     AffineMap denMap, Value scale, Value dest);
+
 /// The element type of the op's output o.
 inline Type outputElementType(AttentionOpInterface op) {
   return cast<ShapedType>(op.getO().getType()).getElementType();
@@ -52,6 +58,11 @@ struct LinearFamilyProblem {
     return gate && cast<ShapedType>(gate.getType()).getRank() == 4;
   }
 };
+
+/// Replaces q and k by their features phi(q), phi(k) (f32, computed once
+/// for the whole sequence) and the feature map by identity, so that the
+/// products of a lowering are plain contractions.
+void materializeFeatures(LinalgBuilder &lb, LinearFamilyProblem &p);
 
 /// The f32 state [B, H, Dk, Dv] a lowering starts from and updates in
 /// place: a copy of the initial state (never the argument itself), or zeros.

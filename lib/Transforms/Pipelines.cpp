@@ -21,10 +21,19 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
                                        bool resultsToOutParams,
                                        bool parallel = false,
-                                       unsigned unrollJam = 4) {
+                                       unsigned unrollJam = 4,
+                                       StringRef target = "x86-avx512") {
   pm.addPass(createCanonicalizerPass());
+  // A result computed into a tensor.empty and then inserted into a larger
+  // tensor (each head's output into the whole output) is computed in place.
+  addUpstream(pm, "eliminate-empty-tensors");
   addUpstream(pm, "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map}");
+  // Per-chunk temporaries are allocated once, outside the sequential loops
+  // (not outside parallel ones: each thread needs its own). Writing a
+  // slice in place leaves copies of a view onto an identical view, which
+  // CSE and canonicalization remove.
+  addUpstream(pm, "func.func(buffer-loop-hoisting),cse,canonicalize");
   if (resultsToOutParams)
     addUpstream(pm, "buffer-results-to-out-params{hoist-static-allocs "
                     "modify-public-functions}");
@@ -32,7 +41,10 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   // The heads' loop: OpenMP when parallel, a sequential loop otherwise.
   addUpstream(pm, parallel ? "scf-forall-to-parallel" : "scf-forall-to-for");
-  // Contractions to register-blocked affine loops; the rest to plain loops.
+  // Contractions to register-tiled vector kernels; those of another shape
+  // (dynamic sizes) to register-blocked affine loops; the rest to plain
+  // loops.
+  pm.addPass(createAttnCPUVectorizeContractions({target.str()}));
   pm.addPass(createAttnCPUUnrollJam({unrollJam}));
   addUpstream(pm, "convert-linalg-to-loops");
   // convert-scf-to-openmp wraps each iteration in a memref.alloca_scope;
@@ -42,7 +54,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
     addUpstream(pm, "convert-scf-to-openmp,canonicalize");
   addUpstream(pm, "expand-strided-metadata,lower-affine,"
                   "convert-scf-to-cf,arith-expand{include-bf16},"
-                  "convert-math-to-llvm,convert-arith-to-llvm,"
+                  "convert-vector-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,finalize-memref-to-llvm,"
                   "convert-cf-to-llvm");
   if (parallel)
@@ -80,7 +92,7 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   // definitional form.
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/false,
-                             opts.unrollJam);
+                             opts.unrollJam, opts.target);
 }
 
 void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
@@ -92,7 +104,7 @@ void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
   pm.addPass(createAttnLowerChunkwise());
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/true,
-                             opts.unrollJam);
+                             opts.unrollJam, opts.target);
 }
 
 void mlir::attn::registerAttnPipelines() {

@@ -1,19 +1,21 @@
 // RUN: attn-opt %s -split-input-file --attn-lower-chunkwise | FileCheck %s
 
 // The gated delta rule in chunks of 16: T = 100 is padded to 112 with zeros,
-// an scf.for over the 7 chunks carries the state, and inside each chunk a
-// loop of 16 steps inverts I + L by forward substitution, one row per step.
+// an scf.for over the 7 chunks carries the state and the output (in its
+// final [B, T, H, Dv] layout, each chunk's rows written in place), and
+// inside each chunk a loop of 16 steps inverts I + L by forward
+// substitution, one row per step.
 // CHECK-LABEL: func.func @delta_chunks
 // CHECK-NOT:     attn.delta_rule
 // CHECK:         tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 12, 0, 0]
-// CHECK:         %[[LOOP:.*]]:2 = scf.for %{{.*}} = %c0 to %c7 step %c1 iter_args(%[[S:.*]] = %{{.*}}, %[[O:.*]] = %{{.*}}) -> (tensor<1x2x16x8xf32>, tensor<1x2x112x8xf32>)
+// CHECK:         %[[LOOP:.*]]:2 = scf.for %{{.*}} = %c0 to %c7 step %c1 iter_args(%[[S:.*]] = %{{.*}}, %[[O:.*]] = %{{.*}}) -> (tensor<1x2x16x8xf32>, tensor<1x112x2x8xf32>)
 // CHECK:           tensor.extract_slice %{{.*}} [1, 16, 2, 16] [1, 1, 1, 1] : tensor<1x112x2x16xf32> to tensor<1x16x2x16xf32>
 // CHECK:           math.exp
 // CHECK:           scf.for %[[R:.*]] = %{{.*}} to %c16 {{.*}} -> (tensor<1x2x16x16xf32>)
 // CHECK:             tensor.insert_slice %{{.*}}[0, 0, %[[R]], 0] [1, 2, 1, 16]
-// CHECK:           tensor.insert_slice %{{.*}} into %[[O]]
+// CHECK:           tensor.insert_slice %{{.*}} into %[[O]][0, %{{.*}}, 0, 0] [1, 16, 2, 8]
 // CHECK:           scf.yield
-// CHECK:         tensor.extract_slice %[[LOOP]]#1[0, 0, 0, 0] [1, 2, 100, 8]
+// CHECK:         tensor.extract_slice %[[LOOP]]#1[0, 0, 0, 0] [1, 100, 2, 8]
 // CHECK:         return
 func.func @delta_chunks(%q: tensor<1x100x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>, %b: tensor<1x100x2xf32>, %g: tensor<1x100x2xf32>) -> (tensor<1x100x2x8xf32>, tensor<1x2x16x8xf32>) {
   %o, %s = attn.delta_rule %q, %k, %v, %b gate(%g) {form = #attn.form<chunkwise>, chunk_size = 16} : (tensor<1x100x2x16xf32>, tensor<1x100x2x16xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>) -> (tensor<1x100x2x8xf32>, tensor<1x2x16x8xf32>)
@@ -25,7 +27,7 @@ func.func @delta_chunks(%q: tensor<1x100x2x16xf32>, %k: tensor<1x100x2x16xf32>, 
 // Quadratic is one chunk of C = T: no padding.
 // CHECK-LABEL: func.func @linear_quadratic
 // CHECK-NOT:     tensor.pad
-// CHECK:         scf.for %{{.*}} = %c0 to %c1{{.*}} step %c1 {{.*}} -> (tensor<1x2x16x16xf32>, tensor<1x2x64x16xf32>)
+// CHECK:         scf.for %{{.*}} = %c0 to %c1{{.*}} step %c1 {{.*}} -> (tensor<1x2x16x16xf32>, tensor<1x64x2x16xf32>)
 func.func @linear_quadratic(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xf32>, %v: tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32> {
   %o = attn.linear_attention %q, %k, %v {form = #attn.form<quadratic>} : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>) -> tensor<1x64x2x16xf32>
   return %o : tensor<1x64x2x16xf32>

@@ -86,6 +86,34 @@ def AttnCPUUnrollJam : Pass<"attn-cpu-unroll-jam"> {
   let dependentDialects = ["::mlir::affine::AffineDialect"];
 }
 
+def AttnCPUVectorizeContractions : Pass<"attn-cpu-vectorize-contractions"> {
+  let summary = "Register-tiled vector kernels for bufferized contractions";
+  let description = [{
+    Rewrites every bufferized `linalg.generic` that computes
+    `C[..., m, n] (+|-)= sum_k A[..., m, k] * B[..., k, n]` (static sizes,
+    one reduction, n contiguous in C; f32 accumulation of f32, f16 or bf16
+    inputs) into a register-tiled kernel of vector-dialect ops: a tile of
+    MR rows by NV vectors of C stays in registers over the whole k loop,
+    and each step loads NV vectors of B's row, broadcasts MR elements of
+    A's column and issues MR * NV `vector.fma`. The tile follows the target
+    description (vector width and register count: 6 x 4 vectors of 16 f32
+    on AVX-512, 6 x 2 vectors of 8 on AVX2); edge tiles have fewer rows, and
+    a row's last vector is masked when the width does not divide N. When B
+    is read along k (a transposed operand, like K in Q K^T), it is first
+    packed into an f32 [K, N] buffer. Each output sums its k terms in
+    order. Contractions of another shape are left alone.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"x86-avx512\"",
+           "CPU target description giving the vector width and register "
+           "count (x86-avx512, x86-avx2)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   let summary = "Run every (batch, head) of an attn op as a parallel iteration";
   let description = [{

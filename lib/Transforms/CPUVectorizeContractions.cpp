@@ -1,0 +1,353 @@
+//===- CPUVectorizeContractions.cpp - register-tiled vector contractions --===//
+//
+// Each bufferized contraction C[..., m, n] (+|-)= sum_k A[..., m, k] B[..., k, n]
+// becomes a register-tiled kernel in the vector dialect: a tile of MR rows by
+// NV vectors of C stays in registers for the whole k loop, and each k step
+// loads NV vectors of B's row, broadcasts MR scalars of A's column and issues
+// MR * NV fused multiply-adds (an outer-product update). MR and NV come from
+// the target's vector width and register count. Edge tiles have fewer rows,
+// and the last vector of a row is masked when the vector width does not
+// divide N. A B read along k (a transposed operand, as in Q K^T) is first
+// packed into an f32 [K, N] buffer, transposed in blocks of vector width.
+// Each output still sums its k terms in order.
+//
+//===----------------------------------------------------------------------===//
+#include "CPUContractionMatch.h"
+#include "FormSelection.h"
+
+#include "attn/Target/TargetDescription.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNCPUVECTORIZECONTRACTIONS
+#include "attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// Register tile shape for a vector width and register count.
+struct TileShape {
+  int64_t rows;    // MR
+  int64_t vectors; // NV
+};
+
+TileShape chooseTile(int64_t numVectorsInRow, int64_t rowsInC,
+                     int64_t registers) {
+  // Per k step the tile needs MR * NV accumulators, NV vectors of B and a
+  // broadcast, all in registers.
+  int64_t maxVectors = registers >= 32 ? 4 : 2;
+  int64_t nv = std::min(numVectorsInRow, maxVectors);
+  int64_t budget = registers - nv - 1;
+  int64_t mr = std::clamp<int64_t>(budget / nv, 1, 8);
+  return {std::min(mr, std::max<int64_t>(rowsInC, 1)), nv};
+}
+
+/// Where a buffer the kernel needs is allocated: before the outermost
+/// ancestor of `op` in the closest function or parallel loop body (whose
+/// iterations become OpenMP tasks, each in its own allocation scope). No
+/// sequential loop then allocates it again on every iteration: scf.for is
+/// an allocation scope in name only, its lowering does not restore the
+/// stack.
+Operation *allocationAnchor(Operation *op) {
+  Operation *anchor = op;
+  for (Operation *parent = op->getParentOp(); parent;
+       parent = parent->getParentOp()) {
+    if (isa<FunctionOpInterface, scf::ForallOp, scf::ParallelOp>(parent))
+      break;
+    anchor = parent;
+  }
+  return anchor;
+}
+
+class ContractionKernel {
+public:
+  ContractionKernel(RewriterBase &b, CPUContraction c, int64_t vw,
+                    int64_t registers)
+      : b(b), loc(c.op.getLoc()), c(c), vw(vw), registers(registers) {
+    maps = c.op.getIndexingMapsArray();
+    aMem = c.op.getDpsInputs()[c.aInput];
+    bMem = c.op.getDpsInputs()[c.bInput];
+    cMem = c.op.getDpsInits()[0];
+    f32 = b.getF32Type();
+    vecType = VectorType::get({vw}, f32);
+    dims.assign(c.ranges.size(), Value());
+  }
+
+  void emit();
+
+private:
+  Value index(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value plus(Value base, int64_t offset) {
+    if (offset == 0)
+      return base;
+    return arith::AddIOp::create(b, loc, base, index(offset));
+  }
+  /// The memref indices of `map` at the current loop dimension values.
+  SmallVector<Value> indices(AffineMap map);
+  Value toF32(Value x) {
+    Type elt = getElementTypeOrSelf(x.getType());
+    if (elt.isF32())
+      return x;
+    Type to = isa<VectorType>(x.getType())
+                  ? Type(VectorType::get(cast<VectorType>(x.getType()).getShape(),
+                                         f32))
+                  : f32;
+    return arith::ExtFOp::create(b, loc, to, x);
+  }
+  /// A vector of `lanes` (< vw: masked) elements of `mem` at `idx`, in f32.
+  Value loadVector(Value mem, ValueRange idx, int64_t lanes);
+  void storeVector(Value value, Value mem, ValueRange idx, int64_t lanes);
+
+  /// An scf.for from 0 to `upper` by `step` whose body `body` builds from
+  /// the induction variable (a single-trip loop folds away later).
+  void forLoop(int64_t upper, int64_t step,
+               function_ref<void(Value)> body);
+
+  void emitBatch(unsigned i);
+  void emitPack();
+  void emitRows();
+  void emitColumns(Value m0, int64_t rows);
+  void emitTile(Value m0, int64_t rows, Value n0, int64_t vectors,
+                int64_t lastLanes);
+  Value loadB(Value n, int64_t lanes);
+
+  RewriterBase &b;
+  Location loc;
+  CPUContraction c;
+  int64_t vw, registers;
+  SmallVector<AffineMap> maps;
+  Value aMem, bMem, cMem;
+  Value packed; // f32 [K, N] when c.packB
+  Type f32;
+  VectorType vecType;
+  SmallVector<Value> dims; // current value of each loop dimension
+};
+
+SmallVector<Value> ContractionKernel::indices(AffineMap map) {
+  SmallVector<Value> idx;
+  for (AffineExpr e : map.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(e)) {
+      Value v = dims[d.getPosition()];
+      idx.push_back(v ? v : index(0));
+    } else {
+      idx.push_back(index(0));
+    }
+  }
+  return idx;
+}
+
+Value ContractionKernel::loadVector(Value mem, ValueRange idx, int64_t lanes) {
+  Type elt = cast<MemRefType>(mem.getType()).getElementType();
+  auto type = VectorType::get({vw}, elt);
+  Value v;
+  if (lanes == vw) {
+    v = vector::LoadOp::create(b, loc, type, mem, idx);
+  } else {
+    Value mask = vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({vw}, b.getI1Type()), ArrayRef<int64_t>{lanes});
+    Value zero = arith::ConstantOp::create(
+        b, loc, type, DenseElementsAttr::get(type, b.getZeroAttr(elt)));
+    v = vector::MaskedLoadOp::create(b, loc, type, mem, idx, mask, zero);
+  }
+  return toF32(v);
+}
+
+void ContractionKernel::storeVector(Value value, Value mem, ValueRange idx,
+                                    int64_t lanes) {
+  if (lanes == vw) {
+    vector::StoreOp::create(b, loc, value, mem, idx);
+    return;
+  }
+  Value mask = vector::ConstantMaskOp::create(
+      b, loc, VectorType::get({vw}, b.getI1Type()), ArrayRef<int64_t>{lanes});
+  vector::MaskedStoreOp::create(b, loc, mem, idx, mask, value);
+}
+
+void ContractionKernel::forLoop(int64_t upper, int64_t step,
+                                function_ref<void(Value)> body) {
+  auto loop = scf::ForOp::create(b, loc, index(0), index(upper), index(step));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(loop.getInductionVar());
+}
+
+void ContractionKernel::emit() {
+  if (c.packB) {
+    // f32 [K, N], allocated once where no sequential loop repeats it. On
+    // the heap: a stack buffer inside an OpenMP task needs an
+    // alloca_scope, which the SCF-to-CF lowering cannot keep.
+    int64_t K = c.extent(c.k), N = c.extent(c.n);
+    auto type = MemRefType::get({K, N}, f32);
+    OpBuilder::InsertionGuard guard(b);
+    Operation *anchor = allocationAnchor(c.op);
+    b.setInsertionPoint(anchor);
+    packed = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    b.setInsertionPointAfter(anchor);
+    memref::DeallocOp::create(b, loc, packed);
+  }
+  emitBatch(0);
+}
+
+void ContractionKernel::emitBatch(unsigned i) {
+  if (i == c.batch.size()) {
+    if (c.packB)
+      emitPack();
+    emitRows();
+    return;
+  }
+  unsigned d = c.batch[i];
+  forLoop(c.ranges[d], 1, [&](Value iv) {
+    dims[d] = iv;
+    emitBatch(i + 1);
+  });
+}
+
+/// packed[k, n] = B[..., n, ..., k]: blocks of vw x vw elements are read as
+/// vw vectors along k and written as vw vectors along n, transposed in
+/// registers; a ragged edge is copied element by element.
+void ContractionKernel::emitPack() {
+  int64_t K = c.extent(c.k), N = c.extent(c.n);
+  AffineMap bMap = maps[c.bInput];
+  forLoop(N, 1, [&](Value n) {
+    dims[c.n] = n;
+    forLoop(K, 1, [&](Value k) {
+      dims[c.k] = k;
+      Value x = memref::LoadOp::create(b, loc, bMem, indices(bMap));
+      memref::StoreOp::create(b, loc, toF32(x), packed, ValueRange{k, n});
+    });
+  });
+}
+
+void ContractionKernel::emitRows() {
+  int64_t M = c.extent(c.m), N = c.extent(c.n);
+  TileShape tile = chooseTile((N + vw - 1) / vw, M, registers);
+  int64_t full = M / tile.rows * tile.rows;
+  if (full > 0)
+    forLoop(full, tile.rows, [&](Value m0) { emitColumns(m0, tile.rows); });
+  if (full < M)
+    emitColumns(index(full), M - full);
+}
+
+void ContractionKernel::emitColumns(Value m0, int64_t rows) {
+  int64_t N = c.extent(c.n);
+  int64_t vectorsInRow = (N + vw - 1) / vw;
+  TileShape tile = chooseTile(vectorsInRow, rows, registers);
+  int64_t width = tile.vectors * vw;
+  int64_t full = N / width * width;
+  if (full > 0)
+    forLoop(full, width, [&](Value n0) {
+      emitTile(m0, rows, n0, tile.vectors, vw);
+    });
+  if (full < N) {
+    int64_t rest = N - full;
+    int64_t lastLanes = rest % vw == 0 ? vw : rest % vw;
+    emitTile(m0, rows, index(full), (rest + vw - 1) / vw, lastLanes);
+  }
+}
+
+Value ContractionKernel::loadB(Value n, int64_t lanes) {
+  if (c.packB)
+    return loadVector(packed, ValueRange{dims[c.k], n}, lanes);
+  dims[c.n] = n;
+  return loadVector(bMem, indices(maps[c.bInput]), lanes);
+}
+
+void ContractionKernel::emitTile(Value m0, int64_t rows, Value n0,
+                                 int64_t vectors, int64_t lastLanes) {
+  auto lanesOf = [&](int64_t j) { return j + 1 == vectors ? lastLanes : vw; };
+  auto setRow = [&](int64_t r) {
+    if (c.m != CPUContraction::kNone)
+      dims[c.m] = plus(m0, r);
+  };
+  // The tile of C, one vector per (row, j).
+  SmallVector<Value> acc;
+  for (int64_t r = 0; r < rows; ++r) {
+    setRow(r);
+    for (int64_t j = 0; j < vectors; ++j) {
+      dims[c.n] = plus(n0, j * vw);
+      acc.push_back(loadVector(cMem, indices(maps[2]), lanesOf(j)));
+    }
+  }
+  auto loop = scf::ForOp::create(b, loc, index(0), index(c.extent(c.k)),
+                                 index(1), acc);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    dims[c.k] = loop.getInductionVar();
+    ValueRange iter = loop.getRegionIterArgs();
+    SmallVector<Value> bRow;
+    for (int64_t j = 0; j < vectors; ++j)
+      bRow.push_back(loadB(plus(n0, j * vw), lanesOf(j)));
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < rows; ++r) {
+      setRow(r);
+      Value a = toF32(
+          memref::LoadOp::create(b, loc, aMem, indices(maps[c.aInput])));
+      if (c.subtract)
+        a = arith::NegFOp::create(b, loc, a);
+      Value splat = vector::BroadcastOp::create(b, loc, vecType, a);
+      for (int64_t j = 0; j < vectors; ++j)
+        next.push_back(vector::FMAOp::create(b, loc, splat, bRow[j],
+                                             iter[r * vectors + j]));
+    }
+    scf::YieldOp::create(b, loc, next);
+  }
+  dims[c.k] = Value();
+  for (int64_t r = 0; r < rows; ++r) {
+    setRow(r);
+    for (int64_t j = 0; j < vectors; ++j) {
+      dims[c.n] = plus(n0, j * vw);
+      storeVector(loop.getResult(r * vectors + j), cMem, indices(maps[2]),
+                  lanesOf(j));
+    }
+  }
+}
+
+struct AttnCPUVectorizeContractionsPass
+    : public mlir::attn::impl::AttnCPUVectorizeContractionsBase<
+          AttnCPUVectorizeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    FailureOr<::attn::target::TargetDescription> target =
+        resolveTarget(getOperation(), targetName);
+    if (failed(target))
+      return signalPassFailure();
+    if (target->kind != ::attn::target::TargetKind::CPU ||
+        target->vectorBits < 128) {
+      getOperation()->emitError()
+          << "attn-cpu-vectorize-contractions: '" << targetName
+          << "' is not a CPU target";
+      return signalPassFailure();
+    }
+    int64_t vw = target->vectorBits / 32;
+    int64_t registers = target->vectorRegisters ? target->vectorRegisters : 16;
+
+    SmallVector<CPUContraction> matches;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (std::optional<CPUContraction> c = matchCPUContraction(op))
+        matches.push_back(*c);
+    });
+    IRRewriter rewriter(&getContext());
+    for (const CPUContraction &c : matches) {
+      rewriter.setInsertionPoint(c.op);
+      ContractionKernel(rewriter, c, vw, registers).emit();
+      rewriter.eraseOp(c.op);
+    }
+  }
+};
+
+} // namespace
