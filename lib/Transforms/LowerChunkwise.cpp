@@ -529,6 +529,12 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
   OpFoldResult Tqp = mulIdx(b, loc, NQ, CQ), Tkp = mulIdx(b, loc, NK, C);
   Value qp = lb.padWithZeros(q, 1, Tqp), kp = lb.padWithZeros(k, 1, Tkp),
         vp = lb.padWithZeros(v, 1, Tkp);
+  // K^T [B, H, Dk, Tkp], transposed once: every query block reads every key
+  // block, and the scores' product wants keys contiguous.
+  Type kType = cast<ShapedType>(k.getType()).getElementType();
+  Value kt = lb.map({kp}, {B, H, lb.size(k, 3), Tkp}, kType,
+                    {lb.proj(4, {0, 3, 1, 2})},
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   Value tkV = getValueOrCreateConstantIndexOp(b, loc, Tk);
   Value offset =
       arith::SubIOp::create(b, loc, tkV, getValueOrCreateConstantIndexOp(b, loc, Tq));
@@ -577,21 +583,17 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
             [&](OpBuilder &ib, Location il, Value kb, ValueRange it) {
               LinalgBuilder klb(ib, il);
               Value kStart = arith::MulIOp::create(ib, il, kb, cV);
-              Value kBlk = klb.sliceRange(kp, 1, kStart, C);
+              Value ktBlk = klb.sliceRange(kt, 3, kStart, C);
               Value vBlk = klb.sliceRange(vp, 1, kStart, C);
               Value mOld = it[0], lOld = it[1], accOld = it[2];
               AffineMap s4 = klb.proj(4, {0, 1, 2, 3}),
                         r4 = klb.proj(4, {0, 1, 2});
               // x[t,s] = scale q_t . k_s, -inf where masked or padded.
               Value dots = klb.generic(
-                  {qBlk, kBlk}, klb.filled({B, H, CQ, C}, 0.0),
-                  {klb.proj(5, {0, 2, 1, 4}), klb.proj(5, {0, 3, 1, 4}),
+                  {qBlk, ktBlk}, klb.filled({B, H, CQ, C}, 0.0),
+                  {klb.proj(5, {0, 2, 1, 4}), klb.proj(5, {0, 1, 4, 3}),
                    klb.proj(5, {0, 1, 2, 3})},
-                  {4}, [&](OpBuilder &bb, Location l, ValueRange a) {
-                    Value x = LinalgBuilder::toF32(bb, l, a[0]);
-                    Value y = LinalgBuilder::toF32(bb, l, a[1]);
-                    return add(bb, l, a[2], mul(bb, l, x, y));
-                  });
+                  {4}, mulAcc);
               Value logits = klb.map(
                   {dots}, dots, klb.f32(), {s4},
                   [&](OpBuilder &bb, Location l, ValueRange a) {

@@ -47,6 +47,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
   pm.addPass(createAttnCPUVectorizeContractions({target.str()}));
   pm.addPass(createAttnCPUUnrollJam({unrollJam}));
   addUpstream(pm, "convert-linalg-to-loops");
+  // Exponentials as polynomials, so that the loops around them vectorize.
+  pm.addPass(createAttnCPUApproximateMath());
   // convert-scf-to-openmp wraps each iteration in a memref.alloca_scope;
   // canonicalization inlines the scopes that hold no alloca before SCF
   // becomes multi-block CFG, which an alloca_scope cannot hold.

@@ -114,6 +114,26 @@ def AttnCPUVectorizeContractions : Pass<"attn-cpu-vectorize-contractions"> {
   ];
 }
 
+def AttnCPUApproximateMath : Pass<"attn-cpu-approximate-math"> {
+  let summary = "Replace f32 exponentials by a polynomial the loop vectorizer keeps";
+  let description = [{
+    Rewrites `math.exp` on f32 (scalars and vectors) into upstream MLIR's
+    polynomial approximation: a range reduction by powers of two and a
+    polynomial, built from arith ops only. A call to the C library's
+    `expf` stops LLVM from vectorizing the loop around it; the
+    approximation vectorizes with the rest of the loop body. Arguments
+    below ln(2^-126) give 0 (exp(-inf) = 0 exactly, which masked scores
+    and fully decayed states rely on; the true values there are
+    subnormal), arguments above 88.7 saturate at 3.4e38 (the lowerings only
+    exponentiate numbers <= 0 or differences of running maxima), NaN stays
+    NaN, and the relative error is within a few ulp elsewhere.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   let summary = "Run every (batch, head) of an attn op as a parallel iteration";
   let description = [{
