@@ -55,11 +55,12 @@ func.func @softmax_tiles(%q: tensor<1x50x2x16xf32>, %k: tensor<1x100x2x16xf32>, 
 
 // A decode step (Tq = 1) is one query block of one row, not a block of C
 // padded queries: the online-softmax state is [B, H, 1] and each key block
-// gives a 1 x C score row.
+// gives a 1 x C score row, from K transposed once to [B, H, Dk, Tk].
 // CHECK-LABEL: func.func @softmax_decode_tiles
+// CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<1x128x2x16xf32>) outs(%{{.*}} : tensor<1x2x16x128xf32>)
 // CHECK:         scf.for {{.*}} -> (tensor<1x2x1x8xf32>)
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (tensor<1x2x1xf32>, tensor<1x2x1xf32>, tensor<1x2x1x8xf32>)
-// CHECK:             linalg.generic {{.*}} ins({{.*}} : tensor<1x1x2x16xf32>, tensor<1x32x2x16xf32>) outs(%{{.*}} : tensor<1x2x1x32xf32>)
+// CHECK:             linalg.generic {{.*}} ins({{.*}} : tensor<1x1x2x16xf32>, tensor<1x2x16x32xf32>) outs(%{{.*}} : tensor<1x2x1x32xf32>)
 func.func @softmax_decode_tiles(%q: tensor<1x1x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>) -> tensor<1x1x2x8xf32> {
   %o = attn.softmax_attention %q, %k, %v {form = #attn.form<chunkwise>, chunk_size = 32} : (tensor<1x1x2x16xf32>, tensor<1x100x2x16xf32>, tensor<1x100x2x8xf32>) -> tensor<1x1x2x8xf32>
   return %o : tensor<1x1x2x8xf32>
