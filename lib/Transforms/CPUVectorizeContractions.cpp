@@ -215,20 +215,70 @@ void ContractionKernel::emitBatch(unsigned i) {
   });
 }
 
-/// packed[k, n] = B[..., n, ..., k]: blocks of vw x vw elements are read as
-/// vw vectors along k and written as vw vectors along n, transposed in
-/// registers; a ragged edge is copied element by element.
+/// Transposes the vw x vw block whose rows are `rows`, in registers: a
+/// transpose swaps bit b of the row index with bit b of the column index for
+/// every bit, and each stage below does one bit for all rows at once with
+/// two-source shuffles (vw / 2 pairs of rows per stage, log2(vw) stages).
+static void transposeInRegisters(OpBuilder &b, Location loc,
+                                 MutableArrayRef<Value> rows) {
+  int64_t vw = rows.size();
+  for (int64_t d = vw / 2; d >= 1; d /= 2) {
+    SmallVector<int64_t> lowMask(vw), highMask(vw);
+    for (int64_t j = 0; j < vw; ++j) {
+      bool bitSet = (j & d) != 0;
+      lowMask[j] = bitSet ? vw + j - d : j;
+      highMask[j] = bitSet ? vw + j : j + d;
+    }
+    for (int64_t i = 0; i < vw; ++i) {
+      if (i & d)
+        continue;
+      Value lo = rows[i], hi = rows[i + d];
+      rows[i] = vector::ShuffleOp::create(b, loc, lo, hi, lowMask);
+      rows[i + d] = vector::ShuffleOp::create(b, loc, lo, hi, highMask);
+    }
+  }
+}
+
+/// packed[k, n] = B[..., n, ..., k]. Blocks of vw x vw elements are read as
+/// vw vectors along k, transposed in registers and written as vw vectors
+/// along n; the ragged edges (N or K not a multiple of vw) element by
+/// element.
 void ContractionKernel::emitPack() {
   int64_t K = c.extent(c.k), N = c.extent(c.n);
+  int64_t fullN = N / vw * vw, fullK = K / vw * vw;
   AffineMap bMap = maps[c.bInput];
-  forLoop(N, 1, [&](Value n) {
-    dims[c.n] = n;
-    forLoop(K, 1, [&](Value k) {
-      dims[c.k] = k;
-      Value x = memref::LoadOp::create(b, loc, bMem, indices(bMap));
-      memref::StoreOp::create(b, loc, toF32(x), packed, ValueRange{k, n});
+  if (fullN > 0 && fullK > 0)
+    forLoop(fullN, vw, [&](Value n0) {
+      forLoop(fullK, vw, [&](Value k0) {
+        dims[c.k] = k0;
+        SmallVector<Value> rows;
+        for (int64_t i = 0; i < vw; ++i) {
+          dims[c.n] = plus(n0, i);
+          rows.push_back(loadVector(bMem, indices(bMap), vw));
+        }
+        transposeInRegisters(b, loc, rows);
+        for (int64_t j = 0; j < vw; ++j)
+          vector::StoreOp::create(b, loc, rows[j], packed,
+                                  ValueRange{plus(k0, j), n0});
+      });
     });
-  });
+  // The ragged edges: n in [nBegin, nEnd), k in [kBegin, K).
+  auto copyElements = [&](int64_t nBegin, int64_t nEnd, int64_t kBegin) {
+    if (nBegin >= nEnd || kBegin >= K)
+      return;
+    forLoop(nEnd - nBegin, 1, [&](Value nn) {
+      Value n = plus(nn, nBegin);
+      forLoop(K - kBegin, 1, [&](Value kk) {
+        Value k = plus(kk, kBegin);
+        dims[c.n] = n;
+        dims[c.k] = k;
+        Value x = memref::LoadOp::create(b, loc, bMem, indices(bMap));
+        memref::StoreOp::create(b, loc, toF32(x), packed, ValueRange{k, n});
+      });
+    });
+  };
+  copyElements(fullN, N, 0);
+  copyElements(0, fullN, fullK);
 }
 
 void ContractionKernel::emitRows() {
