@@ -77,6 +77,26 @@ bool innermostStrideIsOne(Value memref) {
   return strides.back() == 1;
 }
 
+/// The linalg.fill right before `op` that writes op's output buffer, if `op`
+/// writes every element of it (each dimension of C indexed by a loop of its
+/// full extent, or is a unit dimension indexed by 0).
+linalg::FillOp fillOverwrittenBy(linalg::GenericOp op, AffineMap cMap,
+                                 ArrayRef<int64_t> ranges) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  Value out = op.getDpsInits()[0];
+  if (!fill || !fill.hasPureBufferSemantics() || fill.getOutputs()[0] != out ||
+      !fill.getInputs()[0].getType().isF32())
+    return {};
+  auto type = cast<MemRefType>(out.getType());
+  for (unsigned i = 0; i < cMap.getNumResults(); ++i) {
+    std::optional<unsigned> d = resultDim(cMap, i);
+    int64_t covered = (d && *d != CPUContraction::kNone) ? ranges[*d] : 1;
+    if (!d || covered != type.getDimSize(i))
+      return {};
+  }
+  return fill;
+}
+
 } // namespace
 
 std::optional<CPUContraction>
@@ -150,5 +170,6 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
       return std::nullopt;
     c.batch.push_back(d);
   }
+  c.initFill = fillOverwrittenBy(op, cMap, c.ranges);
   return c;
 }

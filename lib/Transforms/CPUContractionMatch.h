@@ -39,6 +39,10 @@ struct CPUContraction {
   /// B's contiguous dimension is k, not n (B^T in a matmul): the kernel
   /// first packs B into an f32 [K, N] buffer.
   bool packB = false;
+  /// The linalg.fill of C right before the op, when the op overwrites all
+  /// of C: the kernel starts its accumulators from the fill value instead
+  /// of loading C, and the fill goes away.
+  linalg::FillOp initFill;
 
   int64_t extent(unsigned dim) const { return dim == kNone ? 1 : ranges[dim]; }
 };

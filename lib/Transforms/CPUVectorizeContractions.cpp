@@ -322,13 +322,19 @@ void ContractionKernel::emitTile(Value m0, int64_t rows, Value n0,
     if (c.m != CPUContraction::kNone)
       dims[c.m] = plus(m0, r);
   };
-  // The tile of C, one vector per (row, j).
+  // The tile of C, one vector per (row, j): loaded, or the fill value C
+  // was just set to.
   SmallVector<Value> acc;
+  Value initial;
+  if (c.initFill)
+    initial = vector::BroadcastOp::create(b, loc, vecType,
+                                          c.initFill.getInputs()[0]);
   for (int64_t r = 0; r < rows; ++r) {
     setRow(r);
     for (int64_t j = 0; j < vectors; ++j) {
       dims[c.n] = plus(n0, j * vw);
-      acc.push_back(loadVector(cMem, indices(maps[2]), lanesOf(j)));
+      acc.push_back(initial ? initial
+                            : loadVector(cMem, indices(maps[2]), lanesOf(j)));
     }
   }
   auto loop = scf::ForOp::create(b, loc, index(0), index(c.extent(c.k)),
@@ -396,6 +402,8 @@ struct AttnCPUVectorizeContractionsPass
       rewriter.setInsertionPoint(c.op);
       ContractionKernel(rewriter, c, vw, registers).emit();
       rewriter.eraseOp(c.op);
+      if (c.initFill)
+        rewriter.eraseOp(c.initFill);
     }
   }
 };
