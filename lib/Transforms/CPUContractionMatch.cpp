@@ -1,5 +1,6 @@
 //===- CPUContractionMatch.cpp - contractions a vector kernel computes ----===//
 #include "CPUContractionMatch.h"
+#include "CPUVectorEmitter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -55,28 +56,6 @@ bool matchMulAccBody(linalg::GenericOp op, bool &subtract) {
   return out.getType().isF32() && mul.getType().isF32();
 }
 
-/// The loop dimension of `map`'s result `i`, or kNone for a constant 0.
-/// Fails (nullopt) for any other expression.
-std::optional<unsigned> resultDim(AffineMap map, unsigned i) {
-  AffineExpr e = map.getResult(i);
-  if (auto d = dyn_cast<AffineDimExpr>(e))
-    return d.getPosition();
-  if (auto c = dyn_cast<AffineConstantExpr>(e); c && c.getValue() == 0)
-    return CPUContraction::kNone;
-  return std::nullopt;
-}
-
-bool innermostStrideIsOne(Value memref) {
-  auto type = dyn_cast<MemRefType>(memref.getType());
-  if (!type || type.getRank() == 0)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.back() == 1;
-}
-
 /// The linalg.fill right before `op` that writes op's output buffer, if `op`
 /// writes every element of it (each dimension of C indexed by a loop of its
 /// full extent, or is a unit dimension indexed by 0).
@@ -89,7 +68,7 @@ linalg::FillOp fillOverwrittenBy(linalg::GenericOp op, AffineMap cMap,
     return {};
   auto type = cast<MemRefType>(out.getType());
   for (unsigned i = 0; i < cMap.getNumResults(); ++i) {
-    std::optional<unsigned> d = resultDim(cMap, i);
+    std::optional<unsigned> d = mapResultDim(cMap, i);
     int64_t covered = (d && *d != CPUContraction::kNone) ? ranges[*d] : 1;
     if (!d || covered != type.getDimSize(i))
       return {};
@@ -118,7 +97,7 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
   SmallVector<SmallVector<bool>> uses(3, SmallVector<bool>(numLoops, false));
   for (unsigned operand = 0; operand < 3; ++operand)
     for (unsigned i = 0; i < maps[operand].getNumResults(); ++i) {
-      std::optional<unsigned> d = resultDim(maps[operand], i);
+      std::optional<unsigned> d = mapResultDim(maps[operand], i);
       if (!d)
         return std::nullopt;
       if (*d != CPUContraction::kNone)
@@ -132,9 +111,9 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
 
   // n: C's innermost dimension, contiguous, a parallel loop.
   AffineMap cMap = maps[2];
-  if (cMap.getNumResults() == 0 || !innermostStrideIsOne(op.getDpsInits()[0]))
+  if (cMap.getNumResults() == 0 || !hasUnitInnermostStride(op.getDpsInits()[0]))
     return std::nullopt;
-  std::optional<unsigned> n = resultDim(cMap, cMap.getNumResults() - 1);
+  std::optional<unsigned> n = mapResultDim(cMap, cMap.getNumResults() - 1);
   if (!n || *n == CPUContraction::kNone || *n == c.k)
     return std::nullopt;
   c.n = *n;
@@ -146,8 +125,8 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
   c.aInput = 1 - c.bInput;
   Value bMem = op.getDpsInputs()[c.bInput];
   AffineMap bMap = maps[c.bInput];
-  std::optional<unsigned> bInner = resultDim(bMap, bMap.getNumResults() - 1);
-  if (!innermostStrideIsOne(bMem) || !bInner)
+  std::optional<unsigned> bInner = mapResultDim(bMap, bMap.getNumResults() - 1);
+  if (!hasUnitInnermostStride(bMem) || !bInner)
     return std::nullopt;
   if (*bInner == c.k && uses[c.bInput][c.n])
     c.packB = true;
@@ -158,7 +137,7 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
   // (a dimension B uses changes B's vectors from row to row: a batch loop).
   // Every parallel dimension must index C.
   for (int i = int(cMap.getNumResults()) - 2; i >= 0 && c.m == c.kNone; --i) {
-    std::optional<unsigned> d = resultDim(cMap, i);
+    std::optional<unsigned> d = mapResultDim(cMap, i);
     if (d && *d != CPUContraction::kNone && c.ranges[*d] > 1 &&
         !uses[c.bInput][*d])
       c.m = *d;

@@ -13,6 +13,8 @@
 #ifndef ATTN_LIB_TRANSFORMS_CPUCONTRACTIONMATCH_H
 #define ATTN_LIB_TRANSFORMS_CPUCONTRACTIONMATCH_H
 
+#include "CPUVectorEmitter.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
 #include <optional>
@@ -20,7 +22,7 @@
 namespace mlir::attn {
 
 struct CPUContraction {
-  static constexpr unsigned kNone = ~0u;
+  static constexpr unsigned kNone = kConstantZeroDim;
 
   linalg::GenericOp op;
   /// Input operand numbers: A is read one scalar per (m, k) and broadcast;

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CPUContractionMatch.h"
-#include "FormSelection.h"
+#include "CPUVectorEmitter.h"
 
 #include "attn/Target/TargetDescription.h"
 #include "attn/Transforms/Passes.h"
@@ -70,52 +70,21 @@ Operation *allocationAnchor(Operation *op) {
   return anchor;
 }
 
-class ContractionKernel {
+class ContractionKernel : public CPUVectorEmitter {
 public:
-  ContractionKernel(RewriterBase &b, CPUContraction c, int64_t vw,
-                    int64_t registers)
-      : b(b), loc(c.op.getLoc()), c(c), vw(vw), registers(registers) {
+  ContractionKernel(OpBuilder &b, CPUContraction c, CPUVectorShape shape)
+      : CPUVectorEmitter(b, c.op.getLoc(), shape.lanes, c.ranges.size()),
+        c(c), registers(shape.registers) {
     maps = c.op.getIndexingMapsArray();
     aMem = c.op.getDpsInputs()[c.aInput];
     bMem = c.op.getDpsInputs()[c.bInput];
     cMem = c.op.getDpsInits()[0];
-    f32 = b.getF32Type();
-    vecType = VectorType::get({vw}, f32);
-    dims.assign(c.ranges.size(), Value());
+    vecType = VectorType::get({vw}, b.getF32Type());
   }
 
   void emit();
 
 private:
-  Value index(int64_t v) {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  }
-  Value plus(Value base, int64_t offset) {
-    if (offset == 0)
-      return base;
-    return arith::AddIOp::create(b, loc, base, index(offset));
-  }
-  /// The memref indices of `map` at the current loop dimension values.
-  SmallVector<Value> indices(AffineMap map);
-  Value toF32(Value x) {
-    Type elt = getElementTypeOrSelf(x.getType());
-    if (elt.isF32())
-      return x;
-    Type to = isa<VectorType>(x.getType())
-                  ? Type(VectorType::get(cast<VectorType>(x.getType()).getShape(),
-                                         f32))
-                  : f32;
-    return arith::ExtFOp::create(b, loc, to, x);
-  }
-  /// A vector of `lanes` (< vw: masked) elements of `mem` at `idx`, in f32.
-  Value loadVector(Value mem, ValueRange idx, int64_t lanes);
-  void storeVector(Value value, Value mem, ValueRange idx, int64_t lanes);
-
-  /// An scf.for from 0 to `upper` by `step` whose body `body` builds from
-  /// the induction variable (a single-trip loop folds away later).
-  void forLoop(int64_t upper, int64_t step,
-               function_ref<void(Value)> body);
-
   void emitBatch(unsigned i);
   void emitPack();
   void emitRows();
@@ -124,65 +93,13 @@ private:
                 int64_t lastLanes);
   Value loadB(Value n, int64_t lanes);
 
-  RewriterBase &b;
-  Location loc;
   CPUContraction c;
-  int64_t vw, registers;
+  int64_t registers;
   SmallVector<AffineMap> maps;
   Value aMem, bMem, cMem;
   Value packed; // f32 [K, N] when c.packB
-  Type f32;
   VectorType vecType;
-  SmallVector<Value> dims; // current value of each loop dimension
 };
-
-SmallVector<Value> ContractionKernel::indices(AffineMap map) {
-  SmallVector<Value> idx;
-  for (AffineExpr e : map.getResults()) {
-    if (auto d = dyn_cast<AffineDimExpr>(e)) {
-      Value v = dims[d.getPosition()];
-      idx.push_back(v ? v : index(0));
-    } else {
-      idx.push_back(index(0));
-    }
-  }
-  return idx;
-}
-
-Value ContractionKernel::loadVector(Value mem, ValueRange idx, int64_t lanes) {
-  Type elt = cast<MemRefType>(mem.getType()).getElementType();
-  auto type = VectorType::get({vw}, elt);
-  Value v;
-  if (lanes == vw) {
-    v = vector::LoadOp::create(b, loc, type, mem, idx);
-  } else {
-    Value mask = vector::ConstantMaskOp::create(
-        b, loc, VectorType::get({vw}, b.getI1Type()), ArrayRef<int64_t>{lanes});
-    Value zero = arith::ConstantOp::create(
-        b, loc, type, DenseElementsAttr::get(type, b.getZeroAttr(elt)));
-    v = vector::MaskedLoadOp::create(b, loc, type, mem, idx, mask, zero);
-  }
-  return toF32(v);
-}
-
-void ContractionKernel::storeVector(Value value, Value mem, ValueRange idx,
-                                    int64_t lanes) {
-  if (lanes == vw) {
-    vector::StoreOp::create(b, loc, value, mem, idx);
-    return;
-  }
-  Value mask = vector::ConstantMaskOp::create(
-      b, loc, VectorType::get({vw}, b.getI1Type()), ArrayRef<int64_t>{lanes});
-  vector::MaskedStoreOp::create(b, loc, mem, idx, mask, value);
-}
-
-void ContractionKernel::forLoop(int64_t upper, int64_t step,
-                                function_ref<void(Value)> body) {
-  auto loop = scf::ForOp::create(b, loc, index(0), index(upper), index(step));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(loop.getBody()->getTerminator());
-  body(loop.getInductionVar());
-}
 
 void ContractionKernel::emit() {
   if (c.packB) {
@@ -190,7 +107,7 @@ void ContractionKernel::emit() {
     // the heap: a stack buffer inside an OpenMP task needs an
     // alloca_scope, which the SCF-to-CF lowering cannot keep.
     int64_t K = c.extent(c.k), N = c.extent(c.n);
-    auto type = MemRefType::get({K, N}, f32);
+    auto type = MemRefType::get({K, N}, b.getF32Type());
     OpBuilder::InsertionGuard guard(b);
     Operation *anchor = allocationAnchor(c.op);
     b.setInsertionPoint(anchor);
@@ -209,7 +126,7 @@ void ContractionKernel::emitBatch(unsigned i) {
     return;
   }
   unsigned d = c.batch[i];
-  forLoop(c.ranges[d], 1, [&](Value iv) {
+  forLoop(0, c.ranges[d], 1, [&](Value iv) {
     dims[d] = iv;
     emitBatch(i + 1);
   });
@@ -248,13 +165,13 @@ void ContractionKernel::emitPack() {
   int64_t fullN = N / vw * vw, fullK = K / vw * vw;
   AffineMap bMap = maps[c.bInput];
   if (fullN > 0 && fullK > 0)
-    forLoop(fullN, vw, [&](Value n0) {
-      forLoop(fullK, vw, [&](Value k0) {
+    forLoop(0, fullN, vw, [&](Value n0) {
+      forLoop(0, fullK, vw, [&](Value k0) {
         dims[c.k] = k0;
         SmallVector<Value> rows;
         for (int64_t i = 0; i < vw; ++i) {
           dims[c.n] = plus(n0, i);
-          rows.push_back(loadVector(bMem, indices(bMap), vw));
+          rows.push_back(toF32(loadVector(bMem, indices(bMap), vw)));
         }
         transposeInRegisters(b, loc, rows);
         for (int64_t j = 0; j < vw; ++j)
@@ -264,12 +181,8 @@ void ContractionKernel::emitPack() {
     });
   // The ragged edges: n in [nBegin, nEnd), k in [kBegin, K).
   auto copyElements = [&](int64_t nBegin, int64_t nEnd, int64_t kBegin) {
-    if (nBegin >= nEnd || kBegin >= K)
-      return;
-    forLoop(nEnd - nBegin, 1, [&](Value nn) {
-      Value n = plus(nn, nBegin);
-      forLoop(K - kBegin, 1, [&](Value kk) {
-        Value k = plus(kk, kBegin);
+    forLoop(nBegin, nEnd, 1, [&](Value n) {
+      forLoop(kBegin, K, 1, [&](Value k) {
         dims[c.n] = n;
         dims[c.k] = k;
         Value x = memref::LoadOp::create(b, loc, bMem, indices(bMap));
@@ -286,7 +199,7 @@ void ContractionKernel::emitRows() {
   TileShape tile = chooseTile((N + vw - 1) / vw, M, registers);
   int64_t full = M / tile.rows * tile.rows;
   if (full > 0)
-    forLoop(full, tile.rows, [&](Value m0) { emitColumns(m0, tile.rows); });
+    forLoop(0, full, tile.rows, [&](Value m0) { emitColumns(m0, tile.rows); });
   if (full < M)
     emitColumns(index(full), M - full);
 }
@@ -298,7 +211,7 @@ void ContractionKernel::emitColumns(Value m0, int64_t rows) {
   int64_t width = tile.vectors * vw;
   int64_t full = N / width * width;
   if (full > 0)
-    forLoop(full, width, [&](Value n0) {
+    forLoop(0, full, width, [&](Value n0) {
       emitTile(m0, rows, n0, tile.vectors, vw);
     });
   if (full < N) {
@@ -312,7 +225,7 @@ Value ContractionKernel::loadB(Value n, int64_t lanes) {
   if (c.packB)
     return loadVector(packed, ValueRange{dims[c.k], n}, lanes);
   dims[c.n] = n;
-  return loadVector(bMem, indices(maps[c.bInput]), lanes);
+  return toF32(loadVector(bMem, indices(maps[c.bInput]), lanes));
 }
 
 void ContractionKernel::emitTile(Value m0, int64_t rows, Value n0,
@@ -378,19 +291,10 @@ struct AttnCPUVectorizeContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    FailureOr<::attn::target::TargetDescription> target =
-        resolveTarget(getOperation(), targetName);
-    if (failed(target))
+    FailureOr<CPUVectorShape> shape = resolveCPUVectorShape(
+        getOperation(), targetName, getArgument());
+    if (failed(shape))
       return signalPassFailure();
-    if (target->kind != ::attn::target::TargetKind::CPU ||
-        target->vectorBits < 128) {
-      getOperation()->emitError()
-          << "attn-cpu-vectorize-contractions: '" << targetName
-          << "' is not a CPU target";
-      return signalPassFailure();
-    }
-    int64_t vw = target->vectorBits / 32;
-    int64_t registers = target->vectorRegisters ? target->vectorRegisters : 16;
 
     SmallVector<CPUContraction> matches;
     getOperation()->walk([&](linalg::GenericOp op) {
@@ -400,7 +304,7 @@ struct AttnCPUVectorizeContractionsPass
     IRRewriter rewriter(&getContext());
     for (const CPUContraction &c : matches) {
       rewriter.setInsertionPoint(c.op);
-      ContractionKernel(rewriter, c, vw, registers).emit();
+      ContractionKernel(rewriter, c, *shape).emit();
       rewriter.eraseOp(c.op);
       if (c.initFill)
         rewriter.eraseOp(c.initFill);

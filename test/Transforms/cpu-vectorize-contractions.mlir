@@ -68,12 +68,27 @@ func.func @ragged(%a: memref<7x5xf32>, %b: memref<5x40xf32>, %c: memref<7x40xf32
 // -----
 
 // C -= A B^T with bf16 inputs, as the lowerings write them: B read along k
-// is packed into an f32 [K, N] buffer (extended once); A's elements are
-// extended and negated before the broadcast. Unit dimensions index 0.
+// is packed into an f32 [K, N] buffer, 16 x 16 blocks at a time (16 vector
+// loads along k, extended, transposed by 4 stages of 16 shuffles, 16 vector
+// stores along n); A's elements are extended and negated before the
+// broadcast. Unit dimensions index 0.
 #mA = affine_map<(b, t, s, i) -> (b, t, 0, i)>
 #mB = affine_map<(b, t, s, i) -> (b, s, 0, i)>
 #mC = affine_map<(b, t, s, i) -> (b, 0, t, s)>
 // CHECK-LABEL: func.func @transposed_bf16
+// CHECK:       %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32x16xf32>
+// CHECK:       scf.for %[[K0:.*]] = %c0 to %c32 step %c16
+// CHECK:         %[[X:.*]] = vector.load %arg1[%c0, %c0, %c0, %[[K0]]] : memref<1x16x1x32xbf16>, vector<16xbf16>
+// CHECK:         arith.extf %[[X]] : vector<16xbf16> to vector<16xf32>
+// CHECK-COUNT-64: vector.shuffle
+// CHECK-COUNT-16: vector.store %{{.*}}, %[[P]][
+// CHECK:       scf.for
+// CHECK:         vector.load %[[P]]
+// CHECK:         arith.extf {{.*}} : bf16 to f32
+// CHECK-NEXT:    arith.negf
+// CHECK-NEXT:    vector.broadcast
+// CHECK:       memref.dealloc %[[P]]
+func.func @transposed_bf16
 // CHECK:       %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32x16xf32>
 // CHECK:       scf.for %[[N:.*]] = %c0 to %c16
 // CHECK:         scf.for %[[K:.*]] = %c0 to %c32
@@ -106,6 +121,7 @@ func.func @transposed_bf16(%a: memref<1x8x1x32xbf16>, %b: memref<1x16x1x32xbf16>
 
 // Inside sequential loops, the pack buffer is allocated once, before the
 // outermost of them (here in the body of a parallel loop: one per thread).
+// K = 4 is less than a vector: the pack is element by element.
 #mA = affine_map<(i, k, j) -> (i, k)>
 #mBt = affine_map<(i, k, j) -> (j, k)>
 #mC = affine_map<(i, k, j) -> (i, j)>
