@@ -41,10 +41,11 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   // The heads' loop: OpenMP when parallel, a sequential loop otherwise.
   addUpstream(pm, parallel ? "scf-forall-to-parallel" : "scf-forall-to-for");
-  // Contractions to register-tiled vector kernels; those of another shape
-  // (dynamic sizes) to register-blocked affine loops; the rest to plain
-  // loops.
+  // Contractions to register-tiled vector kernels, elementwise ops and
+  // reductions to vector loops; contractions of another shape (dynamic
+  // sizes) to register-blocked affine loops; the rest to plain loops.
   pm.addPass(createAttnCPUVectorizeContractions({target.str()}));
+  pm.addPass(createAttnCPUVectorizeLoops({target.str()}));
   pm.addPass(createAttnCPUUnrollJam({unrollJam}));
   addUpstream(pm, "convert-linalg-to-loops");
   // Exponentials as polynomials, so that the loops around them vectorize.

@@ -134,6 +134,42 @@ def AttnCPUApproximateMath : Pass<"attn-cpu-approximate-math"> {
   ];
 }
 
+def AttnCPUVectorizeLoops : Pass<"attn-cpu-vectorize-loops"> {
+  let summary = "Vector loops for bufferized elementwise ops and reductions";
+  let description = [{
+    Rewrites bufferized `linalg.generic` ops with static sizes whose body is
+    elementwise arith/math (plus `linalg.index`), and `linalg.fill`, into
+    scf loops of vector-dialect ops of the target's width, instead of
+    leaving their vectorization to LLVM (which gives up on loops whose
+    buffers it cannot prove disjoint, and on reductions it may not
+    reorder):
+
+    * along the output's contiguous dimension: inputs varying along it are
+      read as vectors (they must be contiguous along it too), the others as
+      scalars and broadcast; reductions over other dimensions run as loops
+      inside, carrying the output vector (each element sums in its order);
+    * along the one reduced dimension when it is contiguous in the inputs
+      and the output is not (row maxima, row sums): a vector accumulator and
+      one horizontal reduction. Sums need the `reassoc` flag on their
+      `arith.addf`; `arith.maximumf` and `arith.minimumf` are exact in any
+      order.
+
+    `linalg.index` of the vector dimension becomes a vector of lane
+    indices; the last vector of a row is masked when the width does not
+    divide it. Ops that read an input across its contiguous dimension
+    (transposes), hold integer divisions, or have dynamic sizes are left
+    alone, as are rows shorter than 4.
+  }];
+  let options = [
+    Option<"targetName", "target", "std::string", /*default=*/"\"x86-avx512\"",
+           "CPU target description giving the vector width">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   let summary = "Run every (batch, head) of an attn op as a parallel iteration";
   let description = [{
