@@ -14,8 +14,8 @@
 //
 // Modelling choices that the decisions rest on:
 //  - matmul efficiency is the fill of the target's tile (GPU: the mma shape;
-//    CPU: a register tile of 3/4 of the vector registers as rows by one vector
-//    of lanes, 24 x 16 on AVX-512), so short chunks / tiny T lose throughput;
+//    CPU: the contraction kernels' register tile, 6 rows by a vector of
+//    lanes), so short chunks / tiny T lose throughput;
 //  - intermediates (T x T scores, the Dk x Dv state) cost DRAM traffic only
 //    when they do not fit on chip (CPU: L2, GPU: shared memory);
 //  - the initial / final state's own I/O (8 Dk Dv bytes) is not charged: it
@@ -102,12 +102,11 @@ Tile matmulTile(const TargetDescription &t) {
     auto orDefault = [](int64_t v, int64_t d) { return double(v > 0 ? v : d); };
     return {orDefault(t.mmaM, 16), orDefault(t.mmaN, 8), orDefault(t.mmaK, 16)};
   }
-  // CPU register tile: the rows (m, the time / chunk dim) are held in 3/4 of
-  // the vector registers as accumulators (the rest hold loaded operands), the
-  // columns (n) are one vector of f32 lanes; k is a loop with no waste.
+  // CPU: the register tile of attn-cpu-vectorize-contractions, 6 rows (m,
+  // the time / chunk dim) by one to four vectors of f32 lanes (n); k is a
+  // loop with no waste. Shorter rows or columns leave accumulators idle.
   double lanes = std::max<double>(1, double(t.vectorBits) / 32.0);
-  double regs = t.vectorRegisters > 0 ? double(t.vectorRegisters) : 16.0;
-  return {std::max(1.0, regs * 3 / 4), lanes, 1};
+  return {6, lanes, 1};
 }
 
 /// Fraction of a tile dim that does useful work.

@@ -12,8 +12,8 @@ namespace attn::target {
 
 namespace {
 
-/// The 2-core AVX-512 machine the project's CPU benchmarks run on (a
-/// Skylake/Ice Lake-class server vCPU pair).
+/// The 2-core AVX-512 machine the project's CPU benchmarks run on: two
+/// AMD EPYC (Zen 4, family 25 model 17) vCPUs, lscpu's caches.
 TargetDescription makeX86Avx512() {
   TargetDescription t;
   t.name = "x86-avx512";
@@ -21,15 +21,21 @@ TargetDescription makeX86Avx512() {
   t.parallelUnits = 2;
   t.vectorBits = 512;
   t.vectorRegisters = 32;     // zmm0-31
-  t.l1Bytes = 48 * 1024;      // 48 KiB L1d per core (Ice Lake)
-  t.l2Bytes = 2 * 1024 * 1024; // 2 MiB L2 per core (Sapphire Rapids-class)
-  // 2 cores x 2 FMA ports x 16 f32 lanes x 2 flops x ~2.3 GHz ~= 300.
-  t.peakMatmulGflops = 300;
+  t.l1Bytes = 32 * 1024;      // 32 KiB L1d per core
+  t.l2Bytes = 1024 * 1024;    // 1 MiB L2 per core
+  // Zen 4 issues one 512-bit FMA per cycle (two 256-bit pipes): 2 cores x
+  // 16 lanes x 2 flops x ~3 GHz ~= 190; numpy's sgemm measures 188 GFLOP/s
+  // here (bench/cpu/results.md).
+  t.peakMatmulGflops = 190;
   // Non-matmul FMA work (matrix-vector, rank-1 updates) is load/store bound:
   // about half of the FMA peak.
-  t.peakVectorGflops = 150;
+  t.peakVectorGflops = 95;
   t.memBandwidthGBs = 20;     // what two cores of a shared server stream
-  t.sequentialStepNs = 50;    // a dependent loop step: sync + pipeline drain
+  // One step of a sequential loop of the generated code (a chunk, or a time
+  // step of the recurrence): a dozen small loop nests, each with its set-up,
+  // for the 4 heads each core runs. Fitted to attn-run timings of linear
+  // attention at T = 4..4096 (quadratic wins at T <= 32, C = 16 at 4096).
+  t.sequentialStepNs = 2000;
   return t;
 }
 

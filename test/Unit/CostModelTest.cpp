@@ -145,8 +145,8 @@ constexpr auto RA = FormKind::Reassociated;
 
 // The CPU benchmark machine, B=1 H=8 Dk=Dv=64 f32.
 Decision cpu(OpFamily f, int64_t T, FormKind form, bool causal = true,
-             int64_t D = 64) {
-  return {"x86-avx512", f, 1, 8, T, D, causal, 4, form};
+             int64_t D = 64, std::vector<int64_t> chunks = {}) {
+  return {"x86-avx512", f, 1, 8, T, D, causal, 4, form, chunks};
 }
 // H100, B=4 H=16 Dk=Dv=128 bf16.
 Decision h100(OpFamily f, int64_t T, FormKind form,
@@ -156,26 +156,32 @@ Decision h100(OpFamily f, int64_t T, FormKind form,
 
 const Decision kDecisions[] = {
     // Plain linear, causal: decode -> recurrent, short prompt -> one
-    // quadratic block, long -> chunkwise.
+    // quadratic block, long -> chunkwise. Measured with attn-run (register-
+    // tiled kernels): T = 4 quadratic 6 us vs recurrent 9 us; T = 32
+    // quadratic 25 us vs chunkwise 30 us; T = 256 chunkwise 0.25 ms vs
+    // quadratic 0.73 ms; T = 4096 C = 16 5.2 ms, C = 32 5.5 ms, C = 64 6.8 ms
+    // (D = 128 and the gated and delta-rule ops rank C = 16 first too).
     cpu(OpFamily::Linear, 1, R),
-    cpu(OpFamily::Linear, 4, R),
+    cpu(OpFamily::Linear, 4, Q),
     cpu(OpFamily::Linear, 32, Q),
-    cpu(OpFamily::Linear, 4096, Ck),
+    cpu(OpFamily::Linear, 4096, Ck, true, 64, {16}),
+    cpu(OpFamily::Linear, 4096, Ck, true, 128, {16}),
     cpu(OpFamily::Linear, 16384, Ck),
     // Gated.
     cpu(OpFamily::GatedScalar, 1, R),
-    cpu(OpFamily::GatedScalar, 4096, Ck),
+    cpu(OpFamily::GatedScalar, 4096, Ck, true, 64, {16, 32}),
     cpu(OpFamily::GatedVector, 1, R),
     cpu(OpFamily::GatedVector, 4096, Ck),
     // Delta rule: the triangular inverse makes quadratic lose early.
     cpu(OpFamily::Delta, 1, R),
     cpu(OpFamily::Delta, 16, Q),
     cpu(OpFamily::Delta, 1000, Ck),
-    cpu(OpFamily::Delta, 4096, Ck),
+    cpu(OpFamily::Delta, 4096, Ck, true, 64, {16}),
+    cpu(OpFamily::Delta, 4096, Ck, true, 128, {16}),
     cpu(OpFamily::GatedDelta, 1, R),
     cpu(OpFamily::GatedDelta, 16, Q),
     cpu(OpFamily::GatedDelta, 1000, Ck),
-    cpu(OpFamily::GatedDelta, 4096, Ck),
+    cpu(OpFamily::GatedDelta, 4096, Ck, true, 64, {16}),
     // Non-causal linear: reassociate unless T is tiny against D.
     cpu(OpFamily::Linear, 1024, RA, /*causal=*/false),
     cpu(OpFamily::Linear, 8, Q, /*causal=*/false, /*D=*/128),
