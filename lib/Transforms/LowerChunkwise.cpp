@@ -548,11 +548,34 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
       window ? arith::ConstantIndexOp::create(b, loc, *window).getResult()
              : Value();
 
-  auto outer = scf::ForOp::create(
-      b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, NQ), one,
-      ValueRange{lb.empty({B, H, Tqp, Dv})},
-      [&](OpBuilder &ob, Location ol, Value qb, ValueRange oIter) {
-        LinalgBuilder qlb(ob, ol);
+  // Query blocks are independent: a parallel loop (OpenMP threads where the
+  // heads alone do not fill the cores), writing o in its final layout and
+  // type [B, Tqp, H, Dv] in place.
+  Type outType = outputElementType(op);
+  auto outer = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{NQ},
+                                     ValueRange{lb.empty({B, Tqp, H, Dv}, outType)},
+                                     /*mapping=*/std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(outer.getTerminator());
+    OpBuilder &ob = b;
+    Location ol = loc;
+    LinalgBuilder qlb(ob, ol);
+    Value qb = outer.getInductionVar(0);
+    std::optional<int64_t> staticBlocks = getConstantIntValue(NQ);
+    if (causal && (!staticBlocks || *staticBlocks > 2)) {
+      // Causal blocks grow with their index; iteration i takes block i / 2
+      // when even and NQ - 1 - i / 2 when odd, so any contiguous share of
+      // the iterations (OpenMP's static schedule) holds balanced pairs.
+      Value two = arith::ConstantIndexOp::create(ob, ol, 2);
+      Value half = arith::DivUIOp::create(ob, ol, qb, two);
+      Value odd = cmpIdx(ob, ol, arith::CmpIPredicate::eq,
+                         arith::RemUIOp::create(ob, ol, qb, two), one);
+      Value last = arith::SubIOp::create(
+          ob, ol, getValueOrCreateConstantIndexOp(ob, ol, NQ), one);
+      qb = select(ob, ol, odd, arith::SubIOp::create(ob, ol, last, half), half);
+    }
+    {
         Value qStart = arith::MulIOp::create(ob, ol, qb, cqV);
         Value qBlk = qlb.sliceRange(qp, 1, qStart, CQ);
         // Causal: the last query of the block sees keys < qStart + CQ + off.
@@ -679,19 +702,26 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
               scf::YieldOp::create(ib, il, ValueRange{mNew, lNew, accNew});
             });
         Value lFinal = inner.getResult(1), accFinal = inner.getResult(2);
-        Value oBlk = qlb.map({accFinal, lFinal}, accFinal, qlb.f32(),
-                             {qlb.proj(4, {0, 1, 2, 3}), qlb.proj(4, {0, 1, 2})},
-                             [&](OpBuilder &bb, Location l, ValueRange a) {
-                               return arith::DivFOp::create(bb, l, a[0], a[1]);
-                             });
-        scf::YieldOp::create(ob, ol, qlb.insertRange(oBlk, oIter[0], 2, qStart));
-      });
-  Value o = lb.sliceRange(outer.getResult(0), 2, b.getIndexAttr(0), Tq);
-  Type outType = outputElementType(op);
-  return lb.map({o}, {B, Tq, H, Dv}, outType, {lb.proj(4, {0, 2, 1, 3})},
-                [&](OpBuilder &bb, Location l, ValueRange a) {
-                  return LinalgBuilder::fromF32(bb, l, a[0], outType);
-                });
+        // o rows = acc / l, [B, H, CQ, Dv] into o's [B, CQ, H, Dv] block.
+        Value oAll = outer.getRegionIterArgs()[0];
+        Value oBlk = emitOutputInto(qlb, accFinal, qlb.proj(4, {0, 2, 1, 3}),
+                                    lFinal, qlb.proj(4, {0, 2, 1}),
+                                    cst(ob, ol, 1.0),
+                                    qlb.sliceRange(oAll, 1, qStart, CQ));
+        SmallVector<OpFoldResult> offsets(4, ob.getIndexAttr(0)),
+            strides(4, ob.getIndexAttr(1));
+        offsets[1] = qStart;
+        SmallVector<OpFoldResult> sizes{B, CQ, H, Dv};
+        ob.setInsertionPointToStart(outer.getTerminator().getBody());
+        tensor::ParallelInsertSliceOp::create(ob, ol, oBlk, oAll, offsets,
+                                              sizes, strides);
+    }
+  }
+  Value o = outer.getResult(0);
+  if (getConstantIntValue(Tqp) != getConstantIntValue(Tq) ||
+      !getConstantIntValue(Tq))
+    o = lb.sliceRange(o, 1, b.getIndexAttr(0), Tq);
+  return o;
 }
 
 //===----------------------------------------------------------------------===//

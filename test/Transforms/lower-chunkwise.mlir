@@ -35,17 +35,23 @@ func.func @linear_quadratic(%q: tensor<1x64x2x16xf32>, %k: tensor<1x64x2x16xf32>
 
 // -----
 
-// Tiled softmax: query blocks, and for each an online-softmax loop over key
-// blocks whose trip count stops at the causal diagonal:
-// min(ceil((qStart + C + Tk - Tq) / C), #key blocks).
+// Tiled softmax: a parallel loop over query blocks (taken in the order 0,
+// 3, 1, 2 so that halves of the iterations balance the causal work), and for
+// each an online-softmax loop over key blocks whose trip count stops at the
+// causal diagonal: min(ceil((qStart + C + Tk - Tq) / C), #key blocks). Each
+// block's rows go into o's [B, T, H, Dv] layout.
 // CHECK-LABEL: func.func @softmax_tiles
-// CHECK:         scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:         scf.forall (%[[I:.*]]) in (4) shared_outs(%[[O:.*]] = %{{.*}}) -> (tensor<1x64x2x8xf32>)
+// CHECK:           arith.divui %[[I]], %c2
+// CHECK:           arith.remui %[[I]], %c2
 // CHECK:           %[[NEED:.*]] = arith.ceildivui %{{.*}}, %c16 : index
 // CHECK:           %[[END:.*]] = arith.minui %[[NEED]], %c7 : index
 // CHECK:           scf.for %{{.*}} = %c0 to %[[END]] step %c1 iter_args({{.*}}) -> (tensor<1x2x16xf32>, tensor<1x2x16xf32>, tensor<1x2x16x8xf32>)
 // CHECK:             arith.maximumf
 // CHECK:             math.exp
 // CHECK:           arith.divf
+// CHECK:           tensor.parallel_insert_slice %{{.*}} into %[[O]][0, %{{.*}}, 0, 0] [1, 16, 2, 8]
+// CHECK:         tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 50, 2, 8]
 func.func @softmax_tiles(%q: tensor<1x50x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>) -> tensor<1x50x2x8xf32> {
   %o = attn.softmax_attention %q, %k, %v {form = #attn.form<chunkwise>, chunk_size = 16} : (tensor<1x50x2x16xf32>, tensor<1x100x2x16xf32>, tensor<1x100x2x8xf32>) -> tensor<1x50x2x8xf32>
   return %o : tensor<1x50x2x8xf32>
@@ -58,7 +64,8 @@ func.func @softmax_tiles(%q: tensor<1x50x2x16xf32>, %k: tensor<1x100x2x16xf32>, 
 // gives a 1 x C score row, from K transposed once to [B, H, Dk, Tk].
 // CHECK-LABEL: func.func @softmax_decode_tiles
 // CHECK:         linalg.generic {{.*}} ins(%{{.*}} : tensor<1x128x2x16xf32>) outs(%{{.*}} : tensor<1x2x16x128xf32>)
-// CHECK:         scf.for {{.*}} -> (tensor<1x2x1x8xf32>)
+// CHECK:         scf.forall {{.*}} in (1) {{.*}} -> (tensor<1x1x2x8xf32>)
+// CHECK-NOT:       arith.remui
 // CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (tensor<1x2x1xf32>, tensor<1x2x1xf32>, tensor<1x2x1x8xf32>)
 // CHECK:             linalg.generic {{.*}} ins({{.*}} : tensor<1x1x2x16xf32>, tensor<1x2x16x32xf32>) outs(%{{.*}} : tensor<1x2x1x32xf32>)
 func.func @softmax_decode_tiles(%q: tensor<1x1x2x16xf32>, %k: tensor<1x100x2x16xf32>, %v: tensor<1x100x2x8xf32>) -> tensor<1x1x2x8xf32> {
