@@ -11,6 +11,8 @@ Needs the attn package importable (tools/setup.sh does that).
 import argparse
 import os
 import platform
+import re
+import subprocess
 import sys
 import time
 
@@ -32,14 +34,31 @@ def sgemm_gflops(n=1024, repeats=5):
     return 2 * n ** 3 / (ms * 1e6)
 
 
-def chunkwise_matmul_flops(op, B, T, H, D, C=64):
-    """Flops of the matmuls of the chunkwise algorithm (what both attn and
-    the numpy peer compute), per op; softmax: causal QK^T and PV."""
+def matmul_flops(op, B, T, H, D, C):
+    """Flops of the matrix products of the chunked algorithm with chunks
+    (softmax: query and key blocks) of C, as attn and the numpy peers
+    compute them: per chunk of the linear family Q K^T and P V (C x C x D
+    each) and Q S and K^T V (C x D x D); the delta rule adds K K^T, A (beta
+    V), A (beta K) (C x C x D) and W S (C x D x D); causal softmax computes
+    the blocks on and below the diagonal, each Q K^T and P V."""
     N = -(-T // C)
-    per_chunk = {"linear": 4, "gated": 4, "delta": 7}
     if op == "softmax":
-        return B * H * 2 * T * T * D  # causal: half of 2 * 2 T^2 D
-    return B * H * N * per_chunk[op] * 2 * C * C * D
+        blocks = N * (N + 1) // 2
+        return B * H * blocks * 2 * (2 * C * C * D)
+    square, state = {"linear": (2, 2), "gated": (2, 2), "delta": (5, 3)}[op]
+    return B * H * N * 2 * (square * C * C * D + state * C * D * D)
+
+
+def attn_chunk_size(op, q, k, v, extra):
+    """The chunk (block) size the cost model picks for this call."""
+    fn, args = {
+        "softmax": (attn.softmax_attention, ()),
+        "linear": (attn.linear_attention, ()),
+        "gated": (attn.gated_linear_attention, (extra.get("g"),)),
+        "delta": (attn.delta_rule, (extra.get("beta"),)),
+    }[op]
+    m = re.search(r"chosen: C=(\d+)", attn.explain(fn, q, k, v, *args))
+    return int(m.group(1)) if m else None
 
 
 def make_inputs(rng, op, B, T, H, D):
@@ -109,6 +128,13 @@ def first_call_ms(op, q, k, v, extra):
     return (time.perf_counter() - t0) * 1e3
 
 
+# The issue's targets at B=1 T=4096 H=8 D=64 f32: attn's speedup over the
+# numpy peer, per op.
+TARGETS = {"linear": 2.2, "gated": 3.0, "delta": 5.0, "softmax": 4.0}
+TARGET_SHAPE = (1, 4096, 8, 64)
+TARGET_SGEMM_FRACTION = 0.6
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -125,6 +151,7 @@ def main():
                for T in args.T.split(",")])
     rng = np.random.default_rng(0)
     ceiling = sgemm_gflops()
+    print(f"sgemm ceiling: {ceiling:.0f} GFLOP/s", flush=True)
     rows = []
     for op in ops:
         for B, T, H, D in shapes:
@@ -134,21 +161,26 @@ def main():
                 reps = args.repeats
             q, k, v, extra = make_inputs(rng, op, B, T, H, D)
             first = first_call_ms(op, q, k, v, extra)
-            a_ms = median_ms(attn_call(op, q, k, v, extra), reps)
+            a_ms = median_ms(attn_call(op, q, k, v, extra),
+                             max(reps, 3) if op != "softmax" else reps)
             cms = max(first - a_ms, 0.0)
             n_ms = median_ms(numpy_call(op, q, k, v, extra), reps)
             tc = torch_call(op, q, k, v, extra)
             t_ms = median_ms(tc, reps) if tc else None
-            gf = chunkwise_matmul_flops(op, B, T, H, D) / (a_ms * 1e6)
-            rows.append((op, B, T, H, D, a_ms, n_ms, t_ms, gf, cms))
-            print(f"{op:8s} T={T:6d} D={D:4d}: attn {a_ms:9.2f} ms  numpy "
-                  f"{n_ms:9.2f} ms  speedup {n_ms / a_ms:6.2f}x  "
-                  f"{gf:6.1f} GFLOP/s  compile {cms:6.0f} ms", flush=True)
-    write_table(args.out, rows, ceiling)
+            C = attn_chunk_size(op, q, k, v, extra)
+            gf = matmul_flops(op, B, T, H, D, C) / (a_ms * 1e6) if C else None
+            rows.append(dict(op=op, B=B, T=T, H=H, D=D, attn=a_ms, numpy=n_ms,
+                             torch=t_ms, C=C, gflops=gf, compile=cms))
+            print(f"{op:8s} T={T:6d} D={D:4d}: attn {a_ms:9.2f} ms (C={C}) "
+                  f"numpy {n_ms:9.2f} ms  speedup {n_ms / a_ms:6.2f}x  "
+                  + (f"torch {t_ms:9.2f} ms  " if t_ms else "")
+                  + (f"{gf:6.1f} GFLOP/s  " if gf else "")
+                  + f"compile {cms:6.0f} ms", flush=True)
+    write_table(args.out, rows, ceiling, " ".join(sys.argv[1:]))
     plot(os.path.splitext(args.out)[0] + ".png", rows)
 
 
-def write_table(path, rows, ceiling):
+def machine():
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -156,23 +188,72 @@ def write_table(path, rows, ceiling):
                        if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    return f"{cpu}, {os.cpu_count()} cores"
+
+
+def commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                              cwd=HERE, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def torch_version():
+    try:
+        import torch
+        return f"torch {torch.__version__} (CPU)"
+    except ImportError:
+        return "torch (not installed: n/a)"
+
+
+def write_table(path, rows, ceiling, argv):
     lines = [
         "# attn CPU benchmark",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} cores. numpy {np.__version__}; "
-        f"measured sgemm ceiling (numpy 1024^3 matmul): {ceiling:.0f} GFLOP/s.",
-        f"Command: `python3 bench/cpu/run.py {' '.join(sys.argv[1:])}`; "
-        "medians; f32; attn with the cost model's form and chunk size.",
+        f"Machine: {machine()}. numpy {np.__version__}, {torch_version()}; "
+        f"sgemm ceiling measured in the run (numpy 1024^3 matmul): "
+        f"{ceiling:.0f} GFLOP/s.",
+        f"Command: `python3 bench/cpu/run.py {argv}` at commit {commit()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; medians; "
+        "f32; attn in the cost model's form and chunk size (C).",
+        "Peers in the same process: numpy + its BLAS (chunkwise with C = 64 "
+        "and blocked exact softmax, bench/cpu/numpy_impls.py) and torch CPU "
+        "(`scaled_dot_product_attention`; an einsum chunkwise linear "
+        "attention); n/a where there is no equivalent.",
+        "GFLOP/s: the flops of the matrix products attn executes at its C "
+        "(bench/cpu/run.py matmul_flops) over its time; % of sgemm against "
+        "the ceiling above. compile ms: the first call with an empty kernel "
+        "cache minus the steady-state time.",
         "",
-        "| op | B | T | H | D | attn ms | numpy ms | torch ms | attn vs numpy | "
-        "attn GFLOP/s (matmul work) | % of sgemm | compile ms |",
+        "| op | T | D | attn ms | C | numpy ms | torch ms | attn vs numpy | "
+        "attn vs torch | GFLOP/s | % of sgemm | compile ms |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for op, B, T, H, D, a, n, t, gf, c in rows:
-        ts = f"{t:.2f}" if t is not None else "n/a"
-        lines.append(f"| {op} | {B} | {T} | {H} | {D} | {a:.2f} | {n:.2f} | "
-                     f"{ts} | {n / a:.2f}x | {gf:.1f} | "
-                     f"{100 * gf / ceiling:.0f}% | {c:.0f} |")
+    for r in rows:
+        ts = f"{r['torch']:.2f}" if r["torch"] else "n/a"
+        tr = f"{r['torch'] / r['attn']:.2f}x" if r["torch"] else "n/a"
+        gf = f"{r['gflops']:.1f}" if r["gflops"] else "n/a"
+        pct = f"{100 * r['gflops'] / ceiling:.0f}%" if r["gflops"] else "n/a"
+        lines.append(f"| {r['op']} | {r['T']} | {r['D']} | {r['attn']:.2f} | "
+                     f"{r['C']} | {r['numpy']:.2f} | {ts} | "
+                     f"{r['numpy'] / r['attn']:.2f}x | {tr} | {gf} | {pct} | "
+                     f"{r['compile']:.0f} |")
+    at_target = [r for r in rows
+                 if (r["B"], r["T"], r["H"], r["D"]) == TARGET_SHAPE]
+    if at_target:
+        lines += ["", "Against the CPU issue's targets (B=1 T=4096 H=8 D=64, "
+                  "speedup over numpy in this run; "
+                  f">= {100 * TARGET_SGEMM_FRACTION:.0f}% of sgemm):", ""]
+        for r in at_target:
+            speed = r["numpy"] / r["attn"]
+            frac = r["gflops"] / ceiling if r["gflops"] else 0
+            ok = (speed >= TARGETS[r["op"]] and
+                  frac >= TARGET_SGEMM_FRACTION)
+            lines.append(f"- {r['op']}: {speed:.2f}x (target "
+                         f"{TARGETS[r['op']]}x), {100 * frac:.0f}% of sgemm: "
+                         f"{'met' if ok else 'NOT met'}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {path}")
@@ -187,8 +268,8 @@ def plot(path, rows):
         print("matplotlib not installed: no plot")
         return
     fig, ax = plt.subplots(figsize=(8, 4))
-    labels = [f"{r[0]}\nT={r[2]} D={r[4]}" for r in rows]
-    ax.bar(range(len(rows)), [r[6] / r[5] for r in rows])
+    labels = [f"{r['op']}\nT={r['T']} D={r['D']}" for r in rows]
+    ax.bar(range(len(rows)), [r["numpy"] / r["attn"] for r in rows])
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(range(len(rows)), labels, fontsize=6, rotation=90)
     ax.set_ylabel("speedup of attn over numpy (x)")
