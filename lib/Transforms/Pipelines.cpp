@@ -22,7 +22,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
                                        bool resultsToOutParams,
                                        bool parallel = false,
                                        unsigned unrollJam = 4,
-                                       StringRef target = "x86-avx512") {
+                                       StringRef target = "x86-avx512",
+                                       bool prefetch = true) {
   pm.addPass(createCanonicalizerPass());
   // A result computed into a tensor.empty and then inserted into a larger
   // tensor (each head's output into the whole output) is computed in place.
@@ -34,6 +35,8 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
   // slice in place leaves copies of a view onto an identical view, which
   // CSE and canonicalization remove.
   addUpstream(pm, "func.func(buffer-loop-hoisting),cse,canonicalize");
+  if (prefetch)
+    pm.addPass(createAttnCPUPrefetch());
   if (resultsToOutParams)
     addUpstream(pm, "buffer-results-to-out-params{hoist-static-allocs "
                     "modify-public-functions}");
@@ -95,7 +98,7 @@ void mlir::attn::buildAttnToLLVMPipeline(OpPassManager &pm,
   // definitional form.
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/false,
-                             opts.unrollJam, opts.target);
+                             opts.unrollJam, opts.target, opts.prefetch);
 }
 
 void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
@@ -107,7 +110,7 @@ void mlir::attn::buildAttnToCPUPipeline(OpPassManager &pm,
   pm.addPass(createAttnLowerChunkwise());
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams, /*parallel=*/true,
-                             opts.unrollJam, opts.target);
+                             opts.unrollJam, opts.target, opts.prefetch);
 }
 
 void mlir::attn::registerAttnPipelines() {

@@ -90,6 +90,11 @@ struct AttnToLLVMOptions : public PassPipelineOptions<AttnToLLVMOptions>,
       llvm::cl::desc("Unroll-and-jam factor of the contractions "
                      "(attn-cpu-unroll-jam; 1: none)"),
       llvm::cl::init(4)};
+  PassOptions::Option<bool> prefetch{
+      *this, "prefetch",
+      llvm::cl::desc("Prefetch the next chunk of the streamed inputs and "
+                     "outputs (attn-cpu-prefetch)"),
+      llvm::cl::init(true)};
 };
 
 /// attn -> form and chunk selection -> chunkwise / reference lowerings ->

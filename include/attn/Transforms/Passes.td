@@ -170,6 +170,24 @@ def AttnCPUVectorizeLoops : Pass<"attn-cpu-vectorize-loops"> {
   ];
 }
 
+def AttnCPUPrefetch : Pass<"attn-cpu-prefetch"> {
+  let summary = "Prefetch the next iteration's slices of streamed buffers";
+  let description = [{
+    At the top of each iteration of every `scf.for` on buffers, prefetches
+    the slices that the next iteration will read or write of every buffer
+    the function was passed (a static-shaped `memref.subview` of a function
+    argument, of at most 64 KiB, whose offsets the induction variable
+    determines): one `memref.prefetch` per 64-byte cache line, as a write
+    where the loop writes through the slice. The chunk loops walk q, k, v and
+    o a chunk of rows at a time, each row a few cache lines at a stride of
+    H * D elements, which hardware prefetchers follow poorly.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   let summary = "Run every (batch, head) of an attn op as a parallel iteration";
   let description = [{
