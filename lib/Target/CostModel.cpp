@@ -144,6 +144,11 @@ public:
   }
   /// `f` flops of elementwise / matrix-vector work.
   void vector(double f, double indep) { add(f, vecPeak, indep); }
+  /// `ns` of fixed per-iteration costs, summed over all units' work.
+  void fixed(double ns, double indep) {
+    double par = std::min(1.0, std::max(indep, 1.0) / units);
+    computeNs += ns / (units * par);
+  }
 
   double flops = 0;
   double computeNs = 0;
@@ -201,8 +206,11 @@ FormEstimate finish(FormEstimate est, const Work &w, double bytes,
   est.bytes = bytes + extraBytes;
   est.sequentialSteps = steps;
   est.timeNs = rooflineNs(w, bytes, t) + steps * t.sequentialStepNs;
-  if (extra)
+  est.computeNs = w.computeNs;
+  if (extra) {
     est.timeNs += rooflineNs(*extra, extraBytes, t);
+    est.computeNs += extra->computeNs;
+  }
   return est;
 }
 
@@ -366,6 +374,7 @@ FormEstimate estimateFlash(const AttentionProblem &p,
   w.vector(blocks * cq * c * kSoftmaxFlopsPerScore * s.bh, indep);
   // Online softmax: per block, rescale the output rows and the running sum.
   w.vector(blocks * cq * (s.dv + kExpFlops) * s.bh, indep);
+  w.fixed(blocks * s.bh * t.loopIterationNs, indep);
   // Q read and O written once; K/V read once per query block that needs them.
   double bytes =
       s.bh * s.e * (nq * cq * (s.dk + s.dv) + blocks * c * (s.dk + s.dv));
@@ -376,7 +385,11 @@ FormEstimate estimateFlash(const AttentionProblem &p,
   note << "flash tiling, " << countStr(nq) << " query blocks of "
        << countStr(cq);
   est.note = note.str();
-  return finish(est, w, bytes, nk, t);
+  // The walk over key blocks is sequential per query block, but it hands
+  // nothing on between blocks except registers: its per-block cost is the
+  // rescaling work above, not a synchronization. One step, as for the
+  // quadratic form.
+  return finish(est, w, bytes, 1, t);
 }
 
 /// Linear family in chunks of C: quadratic inside a chunk, the state carried
@@ -493,14 +506,19 @@ std::vector<int64_t> candidateChunkSizes(const AttentionProblem &p,
   std::vector<int64_t> sizes = chunkSizesThatFit(p, t);
   if (sizes.empty())
     return {16}; // the smallest tile; the lowering still needs a size
-  std::vector<std::pair<double, int64_t>> timed;
+  std::vector<std::pair<FormEstimate, int64_t>> timed;
   for (int64_t C : sizes)
-    timed.push_back({estimateChunkwise(p, t, C).timeNs, C});
-  // Stable: equal times keep the smaller chunk first.
+    timed.push_back({estimateChunkwise(p, t, C), C});
+  // Equal times (memory-bound candidates) are ranked by their compute, then
+  // stably: equal estimates keep the smaller chunk first.
   std::stable_sort(timed.begin(), timed.end(),
-                   [](const auto &a, const auto &b) { return a.first < b.first; });
+                   [](const auto &a, const auto &b) {
+                     if (a.first.timeNs != b.first.timeNs)
+                       return a.first.timeNs < b.first.timeNs;
+                     return a.first.computeNs < b.first.computeNs;
+                   });
   sizes.clear();
-  for (const auto &[time, C] : timed)
+  for (const auto &[estimate, C] : timed)
     sizes.push_back(C);
   return sizes;
 }

@@ -10,6 +10,9 @@ using namespace mlir::attn;
 
 namespace {
 
+/// See matchCPUContraction.
+constexpr int64_t kMinRowsToPack = 4;
+
 /// `v` without an arith.extf to f32.
 Value stripExtension(Value v) {
   if (auto ext = v.getDefiningOp<arith::ExtFOp>())
@@ -149,6 +152,11 @@ mlir::attn::matchCPUContraction(linalg::GenericOp op) {
       return std::nullopt;
     c.batch.push_back(d);
   }
+  // Packing B costs a pass over it; with a few rows of C (a decode step's
+  // scores) that is as much as the product: such dot products along k are
+  // better done as reductions (attn-cpu-vectorize-loops).
+  if (c.packB && c.extent(c.m) < kMinRowsToPack)
+    return std::nullopt;
   c.initFill = fillOverwrittenBy(op, cMap, c.ranges);
   return c;
 }

@@ -60,6 +60,10 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 /// g = -1e4 the f32 spacing of b is already 1e-3).
 constexpr double kMinLogDecay = -110.0;
 
+/// Query blocks of at least this many rows read K transposed (see
+/// emitTiledSoftmax).
+constexpr int64_t kMinRowsForTransposedKeys = 16;
+
 Value idx(OpBuilder &b, Location loc, unsigned dim) {
   return linalg::IndexOp::create(b, loc, dim);
 }
@@ -529,12 +533,19 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
   OpFoldResult Tqp = mulIdx(b, loc, NQ, CQ), Tkp = mulIdx(b, loc, NK, C);
   Value qp = lb.padWithZeros(q, 1, Tqp), kp = lb.padWithZeros(k, 1, Tkp),
         vp = lb.padWithZeros(v, 1, Tkp);
-  // K^T [B, H, Dk, Tkp], transposed once: every query block reads every key
-  // block, and the scores' product wants keys contiguous.
-  Type kType = cast<ShapedType>(k.getType()).getElementType();
-  Value kt = lb.map({kp}, {B, H, lb.size(k, 3), Tkp}, kType,
-                    {lb.proj(4, {0, 3, 1, 2})},
-                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  // With query blocks of many rows, K^T [B, H, Dk, Tkp] is transposed once:
+  // every query block reads every key block, and the scores' product wants
+  // keys contiguous. A few query rows (decode) read each key once: there
+  // the scores are dot products along Dk, and a transpose would only add a
+  // pass over the whole cache.
+  bool transposeK = queryBlock >= kMinRowsForTransposedKeys;
+  Value kt;
+  if (transposeK) {
+    Type kType = cast<ShapedType>(k.getType()).getElementType();
+    kt = lb.map({kp}, {B, H, lb.size(k, 3), Tkp}, kType,
+                {lb.proj(4, {0, 3, 1, 2})},
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  }
   Value tkV = getValueOrCreateConstantIndexOp(b, loc, Tk);
   Value offset =
       arith::SubIOp::create(b, loc, tkV, getValueOrCreateConstantIndexOp(b, loc, Tq));
@@ -606,15 +617,18 @@ Value emitTiledSoftmax(LinalgBuilder &lb, SoftmaxAttentionOp op,
             [&](OpBuilder &ib, Location il, Value kb, ValueRange it) {
               LinalgBuilder klb(ib, il);
               Value kStart = arith::MulIOp::create(ib, il, kb, cV);
-              Value ktBlk = klb.sliceRange(kt, 3, kStart, C);
+              Value kBlk = transposeK ? klb.sliceRange(kt, 3, kStart, C)
+                                      : klb.sliceRange(kp, 1, kStart, C);
               Value vBlk = klb.sliceRange(vp, 1, kStart, C);
               Value mOld = it[0], lOld = it[1], accOld = it[2];
               AffineMap s4 = klb.proj(4, {0, 1, 2, 3}),
                         r4 = klb.proj(4, {0, 1, 2});
               // x[t,s] = scale q_t . k_s, -inf where masked or padded.
               Value dots = klb.generic(
-                  {qBlk, ktBlk}, klb.filled({B, H, CQ, C}, 0.0),
-                  {klb.proj(5, {0, 2, 1, 4}), klb.proj(5, {0, 1, 4, 3}),
+                  {qBlk, kBlk}, klb.filled({B, H, CQ, C}, 0.0),
+                  {klb.proj(5, {0, 2, 1, 4}),
+                   transposeK ? klb.proj(5, {0, 1, 4, 3})
+                              : klb.proj(5, {0, 3, 1, 4}),
                    klb.proj(5, {0, 1, 2, 3})},
                   {4}, mulAcc);
               Value logits = klb.map(

@@ -238,6 +238,20 @@ std::string problemText(const AttentionProblem &p,
   return os.str();
 }
 
+// A decode step on the CPU: one query against a 32k KV cache, B = 1, H = 8,
+// D = 64. Measured (interleaved calls through the Python package): the
+// tiled form 10.2-11.9 ms with key blocks of 64 to 1024, 12.8 ms with 16;
+// the quadratic form 16-19 ms. Both are memory-bound in the roofline, so
+// the candidates' compute breaks the tie: the larger blocks.
+TEST(CostModelTest, CpuDecodeStepPicksTiledSoftmaxWithLargeBlocks) {
+  AttentionProblem p = makeProblem(OpFamily::Softmax, 1, 8, 1, 64, true, 4);
+  p.seqLenK = 32768;
+  std::vector<FormEstimate> ranked = rankForms(p, target("x86-avx512"));
+  ASSERT_FALSE(ranked.empty());
+  EXPECT_EQ(ranked.front().form, FormKind::Chunkwise) << describe(ranked);
+  EXPECT_GE(ranked.front().chunkSize, 64) << describe(ranked);
+}
+
 TEST(CostModelTest, EstimatesArePositiveAndFinite) {
   forEachProblem([](const AttentionProblem &p, const TargetDescription &t) {
     for (FormKind form : applicableForms(p)) {

@@ -43,6 +43,9 @@ struct FormEstimate {
   double bytes = 0;
   double sequentialSteps = 0;
   double timeNs = 0;         // the estimate compared across candidates
+  double computeNs = 0;      // its compute part; breaks ties of memory-bound
+                             // candidates (compute hides under memory traffic
+                             // only partly)
   std::string note;          // why it costs what it does, one short phrase
 };
 

@@ -42,6 +42,10 @@ struct TargetDescription {
   /// Fixed cost of one sequential step of a loop the hardware cannot run in
   /// parallel (loop overhead, a kernel-internal barrier), in nanoseconds.
   double sequentialStepNs = 0;
+  /// Fixed cost of one iteration of an inner loop of the generated code that
+  /// each core (SM) runs on its own (the set-up of the iteration's loop
+  /// nests), in nanoseconds: the tiled softmax pays it per key block.
+  double loopIterationNs = 0;
 };
 
 /// The preset named `name` ("x86-avx512", "x86-avx2", "sm_80", "sm_90"), or
