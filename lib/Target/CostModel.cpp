@@ -14,7 +14,7 @@
 //
 // Modelling choices that the decisions rest on:
 //  - matmul efficiency is the fill of the target's tile (GPU: the mma shape;
-//    CPU: the contraction kernels' register tile, 6 rows by a vector of
+//    CPU: the contraction kernels' register tile, 5 rows by a vector of
 //    lanes), so short chunks / tiny T lose throughput;
 //  - intermediates (T x T scores, the Dk x Dv state) cost DRAM traffic only
 //    when they do not fit on chip (CPU: L2, GPU: shared memory);
@@ -102,11 +102,11 @@ Tile matmulTile(const TargetDescription &t) {
     auto orDefault = [](int64_t v, int64_t d) { return double(v > 0 ? v : d); };
     return {orDefault(t.mmaM, 16), orDefault(t.mmaN, 8), orDefault(t.mmaK, 16)};
   }
-  // CPU: the register tile of attn-cpu-vectorize-contractions, 6 rows (m,
-  // the time / chunk dim) by one to four vectors of f32 lanes (n); k is a
-  // loop with no waste. Shorter rows or columns leave accumulators idle.
+  // CPU: the register tile of attn-cpu-vectorize-contractions, 5 to 8 rows
+  // (m, the time / chunk dim) by one to four vectors of f32 lanes (n); k is
+  // a loop with no waste. Shorter rows or columns leave accumulators idle.
   double lanes = std::max<double>(1, double(t.vectorBits) / 32.0);
-  return {6, lanes, 1};
+  return {5, lanes, 1};
 }
 
 /// Fraction of a tile dim that does useful work.

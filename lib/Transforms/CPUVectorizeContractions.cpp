@@ -45,10 +45,11 @@ struct TileShape {
 TileShape chooseTile(int64_t numVectorsInRow, int64_t rowsInC,
                      int64_t registers) {
   // Per k step the tile needs MR * NV accumulators, NV vectors of B and a
-  // broadcast, all in registers.
+  // broadcast, all in registers, with room for LLVM to unroll the k loop
+  // (a second set of B vectors): without it, it spills accumulators.
   int64_t maxVectors = registers >= 32 ? 4 : 2;
   int64_t nv = std::min(numVectorsInRow, maxVectors);
-  int64_t budget = registers - nv - 1;
+  int64_t budget = registers - 2 * nv - 1;
   int64_t mr = std::clamp<int64_t>(budget / nv, 1, 8);
   return {std::min(mr, std::max<int64_t>(rowsInC, 1)), nv};
 }

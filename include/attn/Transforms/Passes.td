@@ -96,8 +96,8 @@ def AttnCPUVectorizeContractions : Pass<"attn-cpu-vectorize-contractions"> {
     MR rows by NV vectors of C stays in registers over the whole k loop,
     and each step loads NV vectors of B's row, broadcasts MR elements of
     A's column and issues MR * NV `vector.fma`. The tile follows the target
-    description (vector width and register count: 6 x 4 vectors of 16 f32
-    on AVX-512, 6 x 2 vectors of 8 on AVX2); edge tiles have fewer rows, and
+    description (vector width and register count: 5 x 4 vectors of 16 f32
+    on AVX-512, 5 x 2 vectors of 8 on AVX2, 8 rows for narrower C); edge tiles have fewer rows, and
     a row's last vector is masked when the width does not divide N. When B
     is read along k (a transposed operand, like K in Q K^T), it is first
     packed into an f32 [K, N] buffer. Each output sums its k terms in
