@@ -54,6 +54,13 @@ static cl::opt<int64_t>
                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
            cl::init(0));
 
+static cl::opt<bool>
+    splitState("split-state",
+               cl::desc("Linear and scalar-gated attention as a state pass "
+                        "and an output kernel parallel over chunks (false: "
+                        "the fused kernel)"),
+               cl::init(true));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -98,6 +105,7 @@ int main(int argc, char **argv) {
   opts.target = target;
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
+  opts.splitState = splitState;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

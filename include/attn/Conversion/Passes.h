@@ -34,6 +34,12 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
       llvm::cl::desc("Value columns per thread block of the linear-family "
                      "kernels (16, 32, 64; 0: chosen from the SM count)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> splitState{
+      *this, "split-state",
+      llvm::cl::desc("Linear and scalar-gated attention as a state pass and "
+                     "an output kernel parallel over chunks (false: the "
+                     "fused kernel)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

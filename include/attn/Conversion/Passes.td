@@ -9,15 +9,28 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
   let description = [{
     Every function whose body is one attn op on the function's arguments,
     returning its results, becomes a `gpu.module` of the same name holding
-    one kernel (`<name>_kernel`) that computes the op with bf16 tensor-core
-    products (ldmatrix + mma.sync.m16n8k16, f32 accumulation) on tiles staged
-    in dynamic shared memory; the function itself is removed. The linear
-    family gets a fused chunkwise kernel (one thread block per batch, head
-    and block of 64 value columns walks the chunks, carrying its slice of
-    the state); softmax attention a FlashAttention-2 style kernel (one block
-    per 64 queries, online softmax, causal and window blocks skipped). The
-    chunk is the op's `chunk_size` (rounded to 16, 32 or 64) shrunk until
-    the kernel's shared memory fits the target.
+    the kernels (`<name>_kernel`, and before it `<name>_states_kernel` or
+    `<name>_prep_kernel`) that compute the op with bf16 tensor-core products
+    (ldmatrix + mma.sync.m16n8k16, f32 accumulation) on tiles staged in
+    dynamic shared memory; the function itself is removed.
+
+    * Linear and scalar-gated attention (Dk a multiple of 64, `split-state`):
+      a state pass, one thread block per batch, head and block of value
+      columns, walks the chunks with its slice of the state in the warps'
+      mma accumulators and writes the state entering each chunk (bf16) to a
+      scratch buffer; then an output kernel, parallel over chunks, computes
+      each chunk's output from its state.
+    * The delta rule: a kernel parallel over chunks solves each chunk's UT
+      transform into scratch buffers; then the fused chunkwise kernel (one
+      thread block per batch, head and block of value columns walks the
+      chunks, carrying its slice of the state in shared memory). Vector
+      gates (GLA), other head dims and `split-state=false` use the fused
+      kernel alone.
+    * Softmax attention: a FlashAttention-2 style kernel (one block per 64
+      queries, online softmax, causal and window blocks skipped).
+
+    The chunk is the op's `chunk_size` (rounded to 16, 32 or 64) shrunk
+    until the kernels' shared memory fits the target.
 
     Each kernel takes one bare pointer per buffer: the function's arguments
     in order, then its results. How to launch it (grid, block, dynamic
@@ -30,7 +43,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "GPU target description (sm_80, sm_90)">,
     Option<"blockV", "block-v", "int64_t", /*default=*/"0",
            "Value columns per thread block of the linear-family kernels (16, "
-           "32 or 64; 0: the widest that gives every SM a block)">
+           "32 or 64; 0: the widest that gives every SM a block)">,
+    Option<"splitState", "split-state", "bool", /*default=*/"true",
+           "Linear and scalar-gated attention as two kernels (the state "
+           "pass, then outputs parallel over chunks) where Dk is a multiple "
+           "of 64; false: the fused kernel">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -37,6 +37,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   AttnLowerToGPUOptions lower;
   lower.targetName = opts.target;
   lower.blockV = opts.blockV;
+  lower.splitState = opts.splitState;
   pm.addPass(createAttnLowerToGPU(lower));
 
   GpuNVVMAttachTargetOptions attach;

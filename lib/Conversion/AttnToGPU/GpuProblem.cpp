@@ -120,7 +120,7 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   if (softmax)
     return;
   if (forced > 0) {
-    blockV = std::min(forced, Dv);
+    blockV = stateBlockV = std::min(forced, Dv);
     return;
   }
   // Narrower blocks recompute the chunk's Dv-independent work per block but
@@ -134,10 +134,23 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
     return;
   while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
     blockV /= 2;
+  // The split form's state pass also splits Dk into blocks of 64 rows; two
+  // blocks per SM hide each other's global loads.
+  stateBlockV = std::min<int64_t>(Dv, 64);
+  while (stateBlockV > 16 &&
+         B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
+    stateBlockV /= 2;
 }
 
 SmallVector<BufferSpec> GpuProblem::allBuffers() const {
   SmallVector<BufferSpec> all(buffers);
+  if (splitsState()) {
+    // The state entering each chunk, [B * Hq, N * Dk, 1, Dv] bf16.
+    Type bf16 = BFloat16Type::get(op->getContext());
+    all.push_back(
+        {"chunk_states", BufferRole::Scratch,
+         MemRefType::get({B * Hq, numChunks() * Dk, 1, Dv}, bf16)});
+  }
   if (delta) {
     Type bf16 = BFloat16Type::get(op->getContext());
     auto t = MemRefType::get({B * Hq, numChunks() * chunk, 1, chunk}, bf16);

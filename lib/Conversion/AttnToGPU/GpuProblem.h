@@ -60,6 +60,25 @@ struct GpuProblem {
   /// [B * Hq, N * C, 1, C]).
   SmallVector<BufferSpec> allBuffers() const;
 
+  /// Whether the linear family runs as two kernels (a state pass keeping the
+  /// state in registers, then outputs parallel over chunks) instead of the
+  /// fused one: linear and scalar-gated attention whose Dk splits into 16-row
+  /// tiles evenly over the warps, with chunks of one 16-row tile per warp.
+  bool splitsState() const {
+    return splitState && !softmax && !delta && gate != GateKind::Vector &&
+           Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
+  }
+  /// The split form is allowed (attn-lower-to-gpu's split-state).
+  bool splitState = true;
+  /// Value columns per block of the split form's state pass (chosen by
+  /// chooseBlockV).
+  int64_t stateBlockV = 64;
+  /// Value columns per thread block of the split form's output kernel: it
+  /// has a block per chunk to fill the GPU with, so it takes the widest
+  /// block whose accumulators fit the registers (each block recomputes the
+  /// chunk's Q K^T).
+  int64_t outputBlockV() const { return std::min<int64_t>(Dv, 128); }
+
   /// Grid of the main kernel: (x, y, z).
   std::array<int64_t, 3> grid() const;
   int64_t numChunks() const { return (Tq + chunk - 1) / chunk; }

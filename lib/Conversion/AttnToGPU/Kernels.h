@@ -19,6 +19,22 @@ using KernelArgs = llvm::StringMap<Value>;
 void emitLinearFamilyKernel(KernelBuilder &kb, const GpuProblem &p,
                             const KernelArgs &args);
 
+/// The split form of linear and scalar-gated attention (GpuProblem::
+/// splitsState), two kernels. The state pass: one block per (block of Dv
+/// columns, batch * head, block of 64 Dk rows) walks the chunks with its
+/// state slice in the warps' mma accumulators, writing the state entering
+/// each chunk (bf16) to the scratch buffer chunk_states
+/// [B * Hq, N * Dk, 1, Dv] and the final state.
+void emitLinearStatesKernel(KernelBuilder &kb, const GpuProblem &p,
+                            const KernelArgs &args);
+/// The output pass, parallel over (block of Dv columns, batch * head,
+/// chunk): each chunk's output from its entering state.
+void emitLinearOutputKernel(KernelBuilder &kb, const GpuProblem &p,
+                            const KernelArgs &args);
+
+/// Rows of Dk one block of the split form's state pass owns: 16 per warp.
+inline constexpr int64_t kStateRows = 16 * kWarps;
+
 /// The delta rule's first kernel, parallel over (chunk, batch * head): the
 /// UT transform's T = (I + L)^-1 of every chunk, scaled by beta and by
 /// beta e^b, into the scratch buffers t_beta and t_beta_decay that the
@@ -40,6 +56,28 @@ void emitSoftmaxKernel(KernelBuilder &kb, const GpuProblem &p,
 void loadRowsToTile(KernelBuilder &kb, SmemTile dst, Value src, Value b,
                     Value t0, Value h, Value d0, int64_t T,
                     function_ref<Value(Value)> transform = nullptr);
+
+/// A tile's worth of rows t0.. of a [B, T, H, D] tensor (columns d0..) read
+/// into each thread's registers, to be written to shared memory later by
+/// storeStagedRows: the global loads are in flight while the block works on
+/// something else (software pipelining). Each thread holds a fixed share of
+/// 16-byte pieces: rows * cols must be a multiple of that share times the
+/// block's threads.
+struct StagedRows {
+  int64_t rows = 0, cols = 0, width = 1;
+  SmallVector<Value> pieces; // vector<width x element> per piece
+  SmallVector<Value> valid;  // i1: the piece's row is < T
+};
+StagedRows loadRowsToRegisters(KernelBuilder &kb, int64_t rows, int64_t cols,
+                               Value src, Value b, Value t0, Value h, Value d0,
+                               int64_t T);
+/// Writes `staged` into `dst` (rows past T as zeros), each valid element
+/// mapped by `transform` in f32.
+void storeStagedRows(KernelBuilder &kb, const StagedRows &staged, SmemTile dst,
+                     function_ref<Value(Value)> transform = nullptr,
+                     Value rowOffset = {});
+/// Whether loadRowsToRegisters takes a rows x cols tile of `src`.
+bool canStageRows(int64_t rows, int64_t cols, Value src);
 
 /// Rows t0.. of a per-step [B, T, H] tensor (gates, beta) into column 0 of an
 /// f32 tile, rows past T zero; one thread a row.

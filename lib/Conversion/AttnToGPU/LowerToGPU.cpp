@@ -81,6 +81,15 @@ struct KernelSpec {
 SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (p.softmax)
     return {{"", p.grid(), emitSoftmaxKernel}};
+  if (p.splitsState()) {
+    std::array<int64_t, 3> outputs = {
+        (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
+        p.numChunks()};
+    std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
+                                     p.Dk / kStateRows};
+    return {{"states_", states, emitLinearStatesKernel},
+            {"", outputs, emitLinearOutputKernel}};
+  }
   if (!p.delta)
     return {{"", p.grid(), emitLinearFamilyKernel}};
   // The delta rule: the UT transform of every chunk in parallel first.
@@ -185,6 +194,7 @@ struct AttnLowerToGPUPass
       if (failed(problem))
         return signalPassFailure();
       problem->chooseBlockV(target->parallelUnits, blockV);
+      problem->splitState = splitState;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

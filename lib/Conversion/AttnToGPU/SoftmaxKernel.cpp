@@ -31,17 +31,6 @@ using namespace mlir::attn::gpu_codegen;
 
 namespace {
 
-/// Two f32 values as the bf16 pair of one mma operand register.
-Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
-  OpBuilder &b = kb.b();
-  auto f32x2 = VectorType::get({2}, b.getF32Type());
-  Value v = vector::FromElementsOp::create(b, kb.loc(), f32x2,
-                                           ValueRange{lo, hi});
-  v = arith::TruncFOp::create(b, kb.loc(),
-                              VectorType::get({2}, b.getBF16Type()), v);
-  return LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), v);
-}
-
 /// The reduction of `x` over the 4 lanes that hold one accumulator row.
 Value quadReduce(KernelBuilder &kb, Value x, bool isMax) {
   for (int32_t offset : {1, 2}) {
@@ -206,12 +195,7 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
           for (int64_t e = 0; e < 4; ++e)
             next.push_back(kb.fmul(carried[4 * t + e], alpha[e / 2]));
         for (int64_t kk = 0; kk < BN / 16; ++kk) {
-          SmallVector<Value> a = {packBf16(kb, s[2 * kk][0], s[2 * kk][1]),
-                                  packBf16(kb, s[2 * kk][2], s[2 * kk][3]),
-                                  packBf16(kb, s[2 * kk + 1][0],
-                                           s[2 * kk + 1][1]),
-                                  packBf16(kb, s[2 * kk + 1][2],
-                                           s[2 * kk + 1][3])};
+          SmallVector<Value> a = accumulatorsAsA(kb, s[2 * kk], s[2 * kk + 1]);
           for (int64_t t = 0; t < nO; t += 2) {
             auto [b0, b1] = loadB2(kb, {vs}, kb.idx(16 * kk), kb.idx(8 * t));
             for (int64_t u = 0; u < 2; ++u) {

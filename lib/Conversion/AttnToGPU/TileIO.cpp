@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::attn::gpu_codegen;
@@ -52,6 +53,83 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
                             /*nontemporal=*/false,
                             llvm::MaybeAlign(storeBytes));
   });
+}
+
+/// Elements per 16-byte piece of `src`'s rows.
+static int64_t pieceWidth(Value src, int64_t cols) {
+  Type t = cast<MemRefType>(src.getType()).getElementType();
+  int64_t w = 16 / (t.getIntOrFloatBitWidth() / 8);
+  return cols % w == 0 ? w : 1;
+}
+
+bool mlir::attn::gpu_codegen::canStageRows(int64_t rows, int64_t cols,
+                                           Value src) {
+  return (rows * cols / pieceWidth(src, cols)) % kThreads == 0;
+}
+
+StagedRows mlir::attn::gpu_codegen::loadRowsToRegisters(
+    KernelBuilder &kb, int64_t rows, int64_t cols, Value src, Value b,
+    Value t0, Value h, Value d0, int64_t T) {
+  assert(canStageRows(rows, cols, src) && "tile not staged evenly");
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type srcTy = cast<MemRefType>(src.getType()).getElementType();
+  StagedRows s;
+  s.rows = rows;
+  s.cols = cols;
+  s.width = pieceWidth(src, cols);
+  int64_t perRow = cols / s.width;
+  int64_t shares = rows * perRow / kThreads;
+  for (int64_t i = 0; i < shares; ++i) {
+    Value e = kb.add(kb.threadId(), kb.idx(i * kThreads));
+    Value row = kb.div(e, kb.idx(perRow));
+    Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(s.width));
+    Value t = kb.add(t0, row);
+    s.valid.push_back(kb.lt(t, kb.idx(T)));
+    Value tc = kb.minIdx(t, kb.idx(T - 1));
+    s.pieces.push_back(vector::LoadOp::create(
+        builder, loc, VectorType::get({s.width}, srcTy), src,
+        ValueRange{b, tc, h, kb.add(d0, col)}, /*nontemporal=*/false,
+        llvm::MaybeAlign(s.width * srcTy.getIntOrFloatBitWidth() / 8)));
+  }
+  return s;
+}
+
+void mlir::attn::gpu_codegen::storeStagedRows(
+    KernelBuilder &kb, const StagedRows &s, SmemTile dst,
+    function_ref<Value(Value)> transform, Value rowOffset) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type dstTy = dst.elementType();
+  auto f32Vec = VectorType::get({s.width}, builder.getF32Type());
+  int64_t perRow = s.cols / s.width;
+  for (auto [i, piece] : llvm::enumerate(s.pieces)) {
+    Value e = kb.add(kb.threadId(), kb.idx(int64_t(i) * kThreads));
+    Value row = kb.div(e, kb.idx(perRow));
+    if (rowOffset)
+      row = kb.add(rowOffset, row);
+    Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(s.width));
+    Value x = piece;
+    if (!getElementTypeOrSelf(x.getType()).isF32())
+      x = arith::ExtFOp::create(builder, loc, f32Vec, x);
+    if (transform) {
+      SmallVector<Value> elems;
+      for (int64_t k = 0; k < s.width; ++k)
+        elems.push_back(
+            transform(vector::ExtractOp::create(builder, loc, x, k)));
+      x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
+    }
+    Value zero = arith::ConstantOp::create(
+        builder, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
+    x = kb.select(s.valid[i], x, zero);
+    if (dstTy != builder.getF32Type())
+      x = arith::TruncFOp::create(builder, loc,
+                                  VectorType::get({s.width}, dstTy), x);
+    int64_t storeBytes = s.width * dstTy.getIntOrFloatBitWidth() / 8;
+    vector::StoreOp::create(builder, loc, x, dst.mem, ValueRange{row, col},
+                            /*nontemporal=*/false,
+                            llvm::MaybeAlign(storeBytes));
+  }
 }
 
 void mlir::attn::gpu_codegen::loadRowScalarsToTile(KernelBuilder &kb,

@@ -45,7 +45,26 @@ Value ldmatrix(KernelBuilder &kb, Value mem, Value row, Value col,
                                    b.getI32IntegerAttr(tiles));
 }
 
+/// Two f32 values as the bf16 pair of one mma operand register.
+Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
+  OpBuilder &b = kb.b();
+  auto f32x2 = VectorType::get({2}, b.getF32Type());
+  Value v = vector::FromElementsOp::create(b, kb.loc(), f32x2,
+                                           ValueRange{lo, hi});
+  v = arith::TruncFOp::create(b, kb.loc(),
+                              VectorType::get({2}, b.getBF16Type()), v);
+  return LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), v);
+}
+
 } // namespace
+
+SmallVector<Value>
+mlir::attn::gpu_codegen::accumulatorsAsA(KernelBuilder &kb,
+                                         ArrayRef<Value> left,
+                                         ArrayRef<Value> right) {
+  return {packBf16(kb, left[0], left[1]), packBf16(kb, left[2], left[3]),
+          packBf16(kb, right[0], right[1]), packBf16(kb, right[2], right[3])};
+}
 
 /// The A fragment (16 x 16 at rows m0, columns k0 of A).
 SmallVector<Value> mlir::attn::gpu_codegen::loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {

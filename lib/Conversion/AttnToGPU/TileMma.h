@@ -52,6 +52,12 @@ SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
 std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
                                     int64_t e);
 
+/// The accumulators of two adjacent n8 tiles (columns 8j and 8j + 8 of a
+/// 16-row tile), rounded to bf16, as the A fragment of the k16 step over
+/// those 16 columns: the accumulator layout of the pair is the A layout.
+SmallVector<Value> accumulatorsAsA(KernelBuilder &kb, ArrayRef<Value> left,
+                                   ArrayRef<Value> right);
+
 /// C = A * B (or as `options` say). m and k must be multiples of 16, n of 8;
 /// C is f32, or bf16 without `accumulate`. Does not synchronize: the caller
 /// puts barriers between producers and consumers of the tiles.

@@ -1,27 +1,44 @@
 // RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s
+// RUN: attn-opt %s -attn-lower-to-gpu=split-state=false -split-input-file | FileCheck %s --check-prefix=FUSED
 
-// A linear-attention function becomes a gpu.module of the same name with one
-// kernel taking a bare buffer per argument and result; the products run on
-// the tensor cores (ldmatrix + mma.sync bf16) from dynamic shared memory.
-// With B * H = 2 the 64 value columns split into blocks of 16 (grid x = 4)
-// to spread over more SMs.
+// A linear-attention function becomes a gpu.module of the same name; each
+// kernel takes a bare buffer per argument and result, then the scratch; the
+// products run on the tensor cores (ldmatrix + mma.sync bf16) from dynamic
+// shared memory. With Dk = 64 it is the split form: a state pass (grid: 4
+// blocks of 16 value columns, since B * H = 2 leaves SMs idle, x 2 heads x
+// 1 block of 64 key rows) writing the state entering each of the 2 chunks to
+// chunk_states [B * H, N * Dk, 1, Dv], then the output kernel, a block per
+// (64 value columns, head, chunk).
 // CHECK-LABEL: module attributes
 // CHECK-SAME: attn.gpu_manifests = {linear = {
 // CHECK-SAME: block_v = 16 : i64, causal = true, chunk_size = 64
 // CHECK-SAME: gate = "none"
 // CHECK-SAME: {dtype = "bf16", name = "q", role = "input", shape = [1, 100, 2, 64]}
 // CHECK-SAME: {dtype = "bf16", name = "o", role = "output", shape = [1, 100, 2, 64]}
-// CHECK-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "linear_kernel", grid = [4, 2, 1], shared_bytes = {{[0-9]+}}
+// CHECK-SAME: {dtype = "bf16", name = "chunk_states", role = "scratch", shape = [2, 128, 1, 64]}
+// CHECK-SAME: launches = [{args = [0, 1, 2, 3, 4], block = [128, 1, 1], entry = "linear_states_kernel", grid = [4, 2, 1], shared_bytes = {{[0-9]+}}
+// CHECK-SAME: {args = [0, 1, 2, 3, 4], block = [128, 1, 1], entry = "linear_kernel", grid = [1, 2, 2], shared_bytes = {{[0-9]+}}
 // CHECK-SAME: op = "linear_attention", ptx = "linear.ptx", target = "sm_90a"
 // CHECK-SAME: gpu.container_module
 // CHECK-NOT: func.func
 // CHECK: gpu.module @linear
-// CHECK: gpu.func @linear_kernel(%{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>) kernel
+// The state pass: the state stays in mma accumulators across the chunk
+// loop, whose next chunk's loads are issued before this chunk's products.
+// CHECK: gpu.func @linear_states_kernel(%{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<2x128x1x64xbf16>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32,
+// CHECK:   vector.load
+// CHECK:   nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// CHECK:   nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK:   gpu.barrier
+// CHECK:   scf.yield
+// CHECK: gpu.func @linear_kernel
 // CHECK: gpu.dynamic_shared_memory
-// CHECK: nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = false}
-// CHECK: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
-// CHECK: gpu.barrier
+// CHECK: nvvm.mma.sync
+// FUSED-LABEL: module attributes
+// FUSED-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "linear_kernel", grid = [4, 2, 1]
+// FUSED-NOT: chunk_states
+// FUSED: gpu.func @linear_kernel
 func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
                   %v: tensor<1x100x2x64xbf16>) -> tensor<1x100x2x64xbf16> {
   %o = attn.linear_attention %q, %k, %v
