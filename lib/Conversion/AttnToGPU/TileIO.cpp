@@ -8,20 +8,52 @@
 using namespace mlir;
 using namespace mlir::attn::gpu_codegen;
 
+/// Elements per 16-byte piece of `src`'s rows.
+static int64_t pieceWidth(Value src, int64_t cols) {
+  Type t = cast<MemRefType>(src.getType()).getElementType();
+  int64_t w = 16 / (t.getIntOrFloatBitWidth() / 8);
+  return cols % w == 0 ? w : 1;
+}
+
+/// Writes the piece `x` (w elements of a row, any float type) into `dst` at
+/// (row, col): extended to f32, each element mapped by `transform`, zeros
+/// where !valid, rounded to dst's type; one 16-byte-or-less vector store.
+static void storePiece(KernelBuilder &kb, Value x, Value valid, SmemTile dst,
+                       Value row, Value col,
+                       function_ref<Value(Value)> transform) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  int64_t w = cast<VectorType>(x.getType()).getNumElements();
+  Type dstTy = dst.elementType();
+  auto f32Vec = VectorType::get({w}, builder.getF32Type());
+  if (!getElementTypeOrSelf(x.getType()).isF32())
+    x = arith::ExtFOp::create(builder, loc, f32Vec, x);
+  if (transform) {
+    SmallVector<Value> elems;
+    for (int64_t e = 0; e < w; ++e)
+      elems.push_back(transform(vector::ExtractOp::create(builder, loc, x, e)));
+    x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
+  }
+  Value zero = arith::ConstantOp::create(builder, loc, f32Vec,
+                                         DenseElementsAttr::get(f32Vec, 0.0f));
+  x = kb.select(valid, x, zero);
+  if (dstTy != builder.getF32Type())
+    x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, dstTy), x);
+  int64_t storeBytes = w * dstTy.getIntOrFloatBitWidth() / 8;
+  vector::StoreOp::create(builder, loc, x, dst.mem, ValueRange{row, col},
+                          /*nontemporal=*/false, llvm::MaybeAlign(storeBytes));
+}
+
 void mlir::attn::gpu_codegen::loadRowsToTile(
     KernelBuilder &kb, SmemTile dst, Value src, Value b, Value t0, Value h,
     Value d0, int64_t T, function_ref<Value(Value)> transform) {
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   Type srcTy = cast<MemRefType>(src.getType()).getElementType();
-  Type dstTy = dst.elementType();
   // 16-byte accesses: each thread moves w consecutive elements of a row.
   // (Rows start 16-byte aligned: D and the column offsets are multiples
   // of w, and cudaMalloc'd buffers are 256-byte aligned.)
-  int64_t w = 16 / (srcTy.getIntOrFloatBitWidth() / 8);
-  if (dst.cols % w != 0)
-    w = 1;
-  auto f32Vec = VectorType::get({w}, builder.getF32Type());
+  int64_t w = pieceWidth(src, dst.cols);
   kb.forEachElement(dst.rows, dst.cols / w, [&](Value i, Value jv) {
     Value j = kb.mul(jv, kb.idx(w));
     Value t = kb.add(t0, i);
@@ -33,33 +65,8 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
                                      ValueRange{b, tc, h, kb.add(d0, j)},
                                      /*nontemporal=*/false,
                                      llvm::MaybeAlign(16));
-    if (srcTy != builder.getF32Type())
-      x = arith::ExtFOp::create(builder, loc, f32Vec, x);
-    if (transform) {
-      SmallVector<Value> elems;
-      for (int64_t e = 0; e < w; ++e)
-        elems.push_back(
-            transform(vector::ExtractOp::create(builder, loc, x, e)));
-      x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
-    }
-    Value zero = arith::ConstantOp::create(
-        builder, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
-    x = kb.select(valid, x, zero);
-    if (dstTy != builder.getF32Type())
-      x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, dstTy),
-                                  x);
-    int64_t storeBytes = w * dstTy.getIntOrFloatBitWidth() / 8;
-    vector::StoreOp::create(builder, loc, x, dst.mem, ValueRange{i, j},
-                            /*nontemporal=*/false,
-                            llvm::MaybeAlign(storeBytes));
+    storePiece(kb, x, valid, dst, i, j, transform);
   });
-}
-
-/// Elements per 16-byte piece of `src`'s rows.
-static int64_t pieceWidth(Value src, int64_t cols) {
-  Type t = cast<MemRefType>(src.getType()).getElementType();
-  int64_t w = 16 / (t.getIntOrFloatBitWidth() / 8);
-  return cols % w == 0 ? w : 1;
 }
 
 bool mlir::attn::gpu_codegen::canStageRows(int64_t rows, int64_t cols,
@@ -98,10 +105,6 @@ StagedRows mlir::attn::gpu_codegen::loadRowsToRegisters(
 void mlir::attn::gpu_codegen::storeStagedRows(
     KernelBuilder &kb, const StagedRows &s, SmemTile dst,
     function_ref<Value(Value)> transform, Value rowOffset) {
-  OpBuilder &builder = kb.b();
-  Location loc = kb.loc();
-  Type dstTy = dst.elementType();
-  auto f32Vec = VectorType::get({s.width}, builder.getF32Type());
   int64_t perRow = s.cols / s.width;
   for (auto [i, piece] : llvm::enumerate(s.pieces)) {
     Value e = kb.add(kb.threadId(), kb.idx(int64_t(i) * kThreads));
@@ -109,26 +112,7 @@ void mlir::attn::gpu_codegen::storeStagedRows(
     if (rowOffset)
       row = kb.add(rowOffset, row);
     Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(s.width));
-    Value x = piece;
-    if (!getElementTypeOrSelf(x.getType()).isF32())
-      x = arith::ExtFOp::create(builder, loc, f32Vec, x);
-    if (transform) {
-      SmallVector<Value> elems;
-      for (int64_t k = 0; k < s.width; ++k)
-        elems.push_back(
-            transform(vector::ExtractOp::create(builder, loc, x, k)));
-      x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
-    }
-    Value zero = arith::ConstantOp::create(
-        builder, loc, f32Vec, DenseElementsAttr::get(f32Vec, 0.0f));
-    x = kb.select(s.valid[i], x, zero);
-    if (dstTy != builder.getF32Type())
-      x = arith::TruncFOp::create(builder, loc,
-                                  VectorType::get({s.width}, dstTy), x);
-    int64_t storeBytes = s.width * dstTy.getIntOrFloatBitWidth() / 8;
-    vector::StoreOp::create(builder, loc, x, dst.mem, ValueRange{row, col},
-                            /*nontemporal=*/false,
-                            llvm::MaybeAlign(storeBytes));
+    storePiece(kb, piece, s.valid[i], dst, row, col, transform);
   }
 }
 
