@@ -35,11 +35,12 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
   // slice in place leaves copies of a view onto an identical view, which
   // CSE and canonicalization remove.
   addUpstream(pm, "func.func(buffer-loop-hoisting),cse,canonicalize");
-  if (prefetch)
-    pm.addPass(createAttnCPUPrefetch());
   if (resultsToOutParams)
     addUpstream(pm, "buffer-results-to-out-params{hoist-static-allocs "
                     "modify-public-functions}");
+  // After the results became arguments: the output's rows are streamed too.
+  if (prefetch)
+    pm.addPass(createAttnCPUPrefetch());
   addUpstream(pm,
               "buffer-deallocation-pipeline,convert-bufferization-to-memref");
   // The heads' loop: OpenMP when parallel, a sequential loop otherwise.
