@@ -64,6 +64,7 @@ public:
 private:
   void allocate();
   void initState();
+  void loadQKV(Value t0);
   void loadChunk(Value t0);
   void cumulativeGate(Value t0);
   void scanScalarGates();
@@ -140,7 +141,8 @@ void LinearFamilyEmitter::initState() {
   });
 }
 
-void LinearFamilyEmitter::loadChunk(Value t0) {
+void LinearFamilyEmitter::loadQKV(Value t0) {
+  // phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows.
   Value zero = kb.idx(0);
   loadRowsToTile(kb, qs, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq,
                  [&](Value x) {
@@ -150,6 +152,11 @@ void LinearFamilyEmitter::loadChunk(Value t0) {
   loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
   loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
+}
+
+void LinearFamilyEmitter::loadChunk(Value t0) {
+  Value zero = kb.idx(0);
+  loadQKV(t0);
 
   if (p.gate != GateKind::None)
     cumulativeGate(t0);
@@ -652,14 +659,7 @@ void LinearFamilyEmitter::emitOutputs() {
   gcum = kb.allocTile(C, 1, f32);
 
   Value zero = kb.idx(0);
-  loadRowsToTile(kb, qs, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq,
-                 [&](Value x) {
-                   return kb.fmul(featureMap(kb, x, p.featureMap),
-                                  kb.f32(p.scale));
-                 });
-  loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
-                 [&](Value x) { return featureMap(kb, x, p.featureMap); });
-  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
+  loadQKV(t0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
   loadRowsToTile(kb, sb, args.lookup("chunk_states"), bh,
                  kb.mul(n, kb.idx(p.Dk)), zero, v0,
