@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(ATTN_EXPORTED_LIBS AttnDialect AttnTarget AttnTransforms AttnToGPU)
+set(ATTN_EXPORTED_LIBS AttnDialect AttnTargetInfo AttnTransforms AttnToGPU)
 
 # Usage requirements of the exported libraries. In the tree everything sees
 # the global include directories; outside it these are all a consumer gets.
@@ -23,7 +23,7 @@ install(TARGETS ${ATTN_EXPORTED_LIBS}
 # The public headers of those libraries, and the generated ones they include.
 install(DIRECTORY
     ${PROJECT_SOURCE_DIR}/include/attn/Dialect
-    ${PROJECT_SOURCE_DIR}/include/attn/Target
+    ${PROJECT_SOURCE_DIR}/include/attn/TargetInfo
     ${PROJECT_SOURCE_DIR}/include/attn/Transforms
     ${PROJECT_SOURCE_DIR}/include/attn/Conversion
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/attn

@@ -2,7 +2,7 @@
 #include "CPUVectorEmitter.h"
 #include "FormSelection.h"
 
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/TargetDescription.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -1,7 +1,7 @@
 //===- FormSelection.cpp - attn-select-form and attn-select-chunk ----------===//
 //
 // Both passes only read the op through AttentionOpInterface, turn it into the
-// plain AttentionProblem the cost model (lib/Target) takes, and record its
+// plain AttentionProblem the cost model (lib/TargetInfo) takes, and record its
 // decision as attributes, so that every decision is visible in the IR and
 // a user can override it by setting the attribute first.
 //

@@ -3,7 +3,7 @@
 #define ATTN_LIB_TRANSFORMS_FORMSELECTION_H
 
 #include "attn/Dialect/Attn/IR/Attn.h"
-#include "attn/Target/CostModel.h"
+#include "attn/TargetInfo/CostModel.h"
 
 namespace mlir::attn {
 

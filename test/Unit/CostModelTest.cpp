@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Target/CostModel.h"
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/CostModel.h"
+#include "attn/TargetInfo/TargetDescription.h"
 
 #include <gtest/gtest.h>
 

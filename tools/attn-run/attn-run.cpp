@@ -20,7 +20,7 @@
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Runtime/JitModule.h"
 #include "attn/Support/Npy.h"
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/TargetDescription.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

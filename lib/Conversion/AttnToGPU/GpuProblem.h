@@ -9,7 +9,7 @@
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_GPUPROBLEM_H
 
 #include "attn/Dialect/Attn/IR/Attn.h"
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/TargetDescription.h"
 
 #include <string>
 

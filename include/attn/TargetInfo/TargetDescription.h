@@ -5,8 +5,8 @@
 // machines attn targets; a user may build one by hand.
 //
 //===----------------------------------------------------------------------===//
-#ifndef ATTN_TARGET_TARGETDESCRIPTION_H
-#define ATTN_TARGET_TARGETDESCRIPTION_H
+#ifndef ATTN_TARGETINFO_TARGETDESCRIPTION_H
+#define ATTN_TARGETINFO_TARGETDESCRIPTION_H
 
 #include <cstdint>
 #include <optional>
@@ -60,4 +60,4 @@ const TargetDescription &defaultCpuTarget();
 
 } // namespace attn::target
 
-#endif // ATTN_TARGET_TARGETDESCRIPTION_H
+#endif // ATTN_TARGETINFO_TARGETDESCRIPTION_H

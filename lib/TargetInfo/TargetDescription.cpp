@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/TargetDescription.h"
 
 namespace attn::target {
 

@@ -29,7 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Target/CostModel.h"
+#include "attn/TargetInfo/CostModel.h"
 
 #include <algorithm>
 #include <cmath>

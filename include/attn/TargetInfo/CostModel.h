@@ -9,10 +9,10 @@
 // form offers less independent work than the target has parallel units.
 //
 //===----------------------------------------------------------------------===//
-#ifndef ATTN_TARGET_COSTMODEL_H
-#define ATTN_TARGET_COSTMODEL_H
+#ifndef ATTN_TARGETINFO_COSTMODEL_H
+#define ATTN_TARGETINFO_COSTMODEL_H
 
-#include "attn/Target/TargetDescription.h"
+#include "attn/TargetInfo/TargetDescription.h"
 
 #include <cstdint>
 #include <string>
@@ -69,4 +69,4 @@ std::vector<FormEstimate> rankForms(const AttentionProblem &p,
 
 } // namespace attn::target
 
-#endif // ATTN_TARGET_COSTMODEL_H
+#endif // ATTN_TARGETINFO_COSTMODEL_H

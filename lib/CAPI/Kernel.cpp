@@ -1,130 +1,30 @@
-//===- Attn.cpp - C API of the attn compiler --------------------------------===//
+//===- Kernel.cpp - C API: compiled CPU kernels (AttnKernel) --------------===//
+//
+// attnCompile JIT-compiles a module through a pipeline; the kernel records
+// each function's tensor signature so that attnKernelCall can check the
+// caller's buffers, and saves/loads as a shared library plus a .sig file.
+//
+//===----------------------------------------------------------------------===//
 #include "attn-c/Attn.h"
 
-#include "attn/Conversion/GpuArtifacts.h"
-#include "attn/Conversion/Passes.h"
-#include "attn/Dialect/Attn/IR/Attn.h"
+#include "CompilerContext.h"
+
 #include "attn/Runtime/JitModule.h"
-#include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 using namespace mlir;
+using namespace mlir::attn::capi;
 
 namespace {
-
-/// Pass and pipeline names are global: register them once per process.
-void registerEverythingOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registerAllPasses();
-    attn::registerAttnPasses();
-    attn::registerAttnPipelines();
-    attn::registerAttnConversionPasses();
-    attn::registerAttnGPUPipeline();
-  });
-}
-
-std::unique_ptr<MLIRContext> makeContext() {
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  attn::registerAttnDialect(registry);
-  attn::registerJitTranslations(registry);
-  auto context = std::make_unique<MLIRContext>(registry);
-  // Kernels are compiled on the caller's thread; no thread pool per context.
-  context->disableMultithreading();
-  return context;
-}
-
-/// Parses `mlirText` in a fresh context (with the GPU translations, which
-/// gpu-module-to-binary needs) and hands the module and a pass manager to
-/// `body`; the collected diagnostics go to `*diagnostics` unless `body` set
-/// them itself (a null result with none collected).
-char *runOnModule(const char *mlirText, char **diagnostics,
-                  llvm::function_ref<char *(ModuleOp, PassManager &)> body);
-
-char *copyString(const std::string &s) {
-  char *out = static_cast<char *>(std::malloc(s.size() + 1));
-  std::memcpy(out, s.c_str(), s.size() + 1);
-  return out;
-}
-
-void setString(char **dst, const std::string &s) {
-  if (dst)
-    *dst = copyString(s);
-}
-
-/// Collects every diagnostic as "loc: severity: message" lines.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext &ctx)
-      : handler(ctx.getDiagEngine().registerHandler([this](Diagnostic &d) {
-          append(d);
-          return success();
-        })),
-        ctx(ctx) {}
-  ~DiagnosticCollector() { ctx.getDiagEngine().eraseHandler(handler); }
-  const std::string &text() const { return buffer; }
-
-private:
-  /// "file:line:col" as compilers print it, when the location has one.
-  static void printLocation(llvm::raw_ostream &os, Location loc) {
-    if (auto flc = loc->findInstanceOf<FileLineColLoc>())
-      os << flc.getFilename().getValue() << ":" << flc.getLine() << ":"
-         << flc.getColumn();
-    else
-      os << loc;
-  }
-
-  void append(Diagnostic &d) {
-    llvm::raw_string_ostream os(buffer);
-    printLocation(os, d.getLocation());
-    os << ": ";
-    switch (d.getSeverity()) {
-    case DiagnosticSeverity::Error:
-      os << "error: ";
-      break;
-    case DiagnosticSeverity::Warning:
-      os << "warning: ";
-      break;
-    case DiagnosticSeverity::Remark:
-      os << "remark: ";
-      break;
-    case DiagnosticSeverity::Note:
-      os << "note: ";
-      break;
-    }
-    os << d << "\n";
-    for (Diagnostic &note : d.getNotes())
-      append(note);
-  }
-
-  DiagnosticEngine::HandlerID handler;
-  MLIRContext &ctx;
-  std::string buffer;
-};
 
 struct TensorSig {
   AttnElementType type;
@@ -267,28 +167,6 @@ bool parseSignatures(llvm::StringRef text, AttnKernel &k) {
 
 } // namespace
 
-namespace {
-char *runOnModule(const char *mlirText, char **diagnostics,
-                  llvm::function_ref<char *(ModuleOp, PassManager &)> body) {
-  registerEverythingOnce();
-  std::unique_ptr<MLIRContext> context = makeContext();
-  DialectRegistry gpuTranslations;
-  registerAllToLLVMIRTranslations(gpuTranslations);
-  context->appendDialectRegistry(gpuTranslations);
-  DiagnosticCollector diags(*context);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      mlirText, ParserConfig(context.get()), "<input>");
-  char *result = nullptr;
-  if (module) {
-    PassManager pm(context.get());
-    result = body(*module, pm);
-  }
-  if (!diags.text().empty() || result)
-    setString(diagnostics, diags.text());
-  return result;
-}
-} // namespace
-
 extern "C" {
 
 AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
@@ -318,13 +196,8 @@ AttnKernel *attnCompile(const char *mlirText, const char *pipeline,
     f->setAttr("llvm.emit_c_interface", UnitAttr::get(&ctx));
   }
   PassManager pm(&ctx);
-  std::string pipelineError;
-  llvm::raw_string_ostream pipelineErrors(pipelineError);
-  if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
-    setString(error, "invalid pipeline '" + std::string(pipeline) +
-                         "': " + pipelineError);
+  if (failed(parsePipelineInto(pipeline, pm, error)))
     return nullptr;
-  }
   if (failed(pm.run(*module))) {
     setString(error, diags.text());
     return nullptr;
@@ -468,65 +341,5 @@ int attnKernelCall(AttnKernel *kernel, const char *func,
   }
   return 0;
 }
-
-char *attnTransform(const char *mlirText, const char *pipeline,
-                    char **diagnostics) {
-  return runOnModule(
-      mlirText, diagnostics,
-      [&](ModuleOp module, PassManager &pm) -> char * {
-        std::string pipelineError;
-        llvm::raw_string_ostream pipelineErrors(pipelineError);
-        if (failed(parsePassPipeline(pipeline, pm, pipelineErrors))) {
-          setString(diagnostics, "invalid pipeline '" +
-                                     std::string(pipeline) +
-                                     "': " + pipelineError);
-          return nullptr;
-        }
-        if (failed(pm.run(module)))
-          return nullptr;
-        std::string text;
-        llvm::raw_string_ostream os(text);
-        module->print(os);
-        return copyString(text);
-      });
-}
-
-char *attnCompileGPU(const char *mlirText, const char *target,
-                     char **diagnostics) {
-  return runOnModule(
-      mlirText, diagnostics,
-      [&](ModuleOp module, PassManager &pm) -> char * {
-        attn::AttnToGPUOptions options;
-        options.target = target;
-        attn::buildAttnToGPUPipeline(pm, options);
-        if (failed(pm.run(module)))
-          return nullptr;
-        FailureOr<SmallVector<attn::GpuKernelArtifact>> artifacts =
-            attn::collectGpuArtifacts(module);
-        if (failed(artifacts))
-          return nullptr;
-        llvm::json::Array kernels;
-        for (const attn::GpuKernelArtifact &a : *artifacts) {
-          llvm::Expected<llvm::json::Value> manifest =
-              llvm::json::parse(a.manifest);
-          if (!manifest) {
-            module.emitError() << "internal error: malformed manifest of '"
-                               << a.name
-                               << "': " << llvm::toString(manifest.takeError());
-            return nullptr;
-          }
-          kernels.push_back(llvm::json::Object{
-              {"name", a.name}, {"ptx", a.ptx}, {"manifest", *manifest}});
-        }
-        std::string json;
-        llvm::raw_string_ostream os(json);
-        os << llvm::json::Value(std::move(kernels));
-        return copyString(json);
-      });
-}
-
-void attnFreeString(char *string) { std::free(string); }
-
-const char *attnVersion(void) { return ATTN_VERSION; }
 
 } // extern "C"
