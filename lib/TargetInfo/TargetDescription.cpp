@@ -1,116 +1,220 @@
-//===- TargetDescription.cpp - target presets ------------------------------===//
+//===- TargetDescription.cpp - target descriptions from JSON --------------===//
 //
-// The presets the cost model is tuned on. Every number is for the whole
-// device or machine (all cores / all SMs) unless its field says "per core" or
-// "per SM"; where a number comes from is written beside it.
+// The presets are the JSON files of Targets/ (embedded at build time); where
+// each number comes from is written in the file's "notes". A description may
+// also be read from a file at run time.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attn/TargetInfo/TargetDescription.h"
 
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
 namespace attn::target {
 
 namespace {
 
-/// The 2-core AVX-512 machine the project's CPU benchmarks run on: two
-/// AMD EPYC (Zen 4, family 25 model 17) vCPUs, lscpu's caches.
-TargetDescription makeX86Avx512() {
-  TargetDescription t;
-  t.name = "x86-avx512";
-  t.kind = TargetKind::CPU;
-  t.parallelUnits = 2;
-  t.vectorBits = 512;
-  t.vectorRegisters = 32;     // zmm0-31
-  t.l1Bytes = 32 * 1024;      // 32 KiB L1d per core
-  t.l2Bytes = 1024 * 1024;    // 1 MiB L2 per core
-  // Zen 4 issues one 512-bit FMA per cycle (two 256-bit pipes): 2 cores x
-  // 16 lanes x 2 flops x ~3 GHz ~= 190; numpy's sgemm measures 188 GFLOP/s
-  // here (bench/cpu/results.md).
-  t.peakMatmulGflops = 190;
-  // Non-matmul FMA work (matrix-vector, rank-1 updates) is load/store bound:
-  // about half of the FMA peak.
-  t.peakVectorGflops = 95;
-  t.memBandwidthGBs = 20;     // what two cores of a shared server stream
-  // One step of a sequential loop of the generated code (a chunk, or a time
-  // step of the recurrence): a dozen small loop nests, each with its set-up,
-  // for the 4 heads each core runs. Fitted to attn-run timings of linear
-  // attention at T = 4..4096 (quadratic wins at T <= 32, C = 16 at 4096).
-  t.sequentialStepNs = 2000;
-  // A key block of the tiled softmax: eight small vector loop nests. Fitted
-  // to a decode step against a 32k cache: C = 16 costs 12.8 ms, C = 64 to
-  // 1024 11.4 to 11.9 ms (2048 vs 128 blocks per head, 4 heads per core).
-  t.loopIterationNs = 170;
-  return t;
+struct EmbeddedFile {
+  const char *stem;
+  const char *text;
+};
+
+const EmbeddedFile kPresetFiles[] = {
+#include "TargetPresets.inc"
+};
+
+/// One JSON field of a description: its name and where it goes.
+struct Field {
+  const char *key;
+  double TargetDescription::*real = nullptr;
+  int64_t TargetDescription::*integer = nullptr;
+};
+
+const Field kFields[] = {
+    {"peak_matmul_gflops", &TargetDescription::peakMatmulGflops},
+    {"peak_vector_gflops", &TargetDescription::peakVectorGflops},
+    {"mem_bandwidth_gbs", &TargetDescription::memBandwidthGBs},
+    {"sequential_step_ns", &TargetDescription::sequentialStepNs},
+    {"loop_iteration_ns", &TargetDescription::loopIterationNs},
+    {"parallel_units", nullptr, &TargetDescription::parallelUnits},
+    {"vector_bits", nullptr, &TargetDescription::vectorBits},
+    {"l1_bytes", nullptr, &TargetDescription::l1Bytes},
+    {"l2_bytes", nullptr, &TargetDescription::l2Bytes},
+    {"vector_registers", nullptr, &TargetDescription::vectorRegisters},
+    {"smem_bytes_per_unit", nullptr, &TargetDescription::smemBytesPerUnit},
+    {"mma_m", nullptr, &TargetDescription::mmaM},
+    {"mma_n", nullptr, &TargetDescription::mmaN},
+    {"mma_k", nullptr, &TargetDescription::mmaK},
+    {"sm_version", nullptr, &TargetDescription::smVersion},
+};
+
+/// What each kind must give (the cost model divides by or sizes tiles from
+/// these); the rest defaults to 0.
+const char *const kRequiredAll[] = {"name", "kind", "parallel_units",
+                                    "peak_matmul_gflops", "peak_vector_gflops",
+                                    "mem_bandwidth_gbs"};
+const char *const kRequiredCpu[] = {"vector_bits", "l1_bytes", "l2_bytes"};
+const char *const kRequiredGpu[] = {"smem_bytes_per_unit", "mma_m", "mma_n",
+                                    "mma_k", "sm_version"};
+
+bool fail(std::string &error, const std::string &origin,
+          const std::string &message) {
+  error = origin + ": " + message;
+  return false;
 }
 
-/// A typical 8-core AVX2 desktop/laptop (Zen 2/3, Skylake client class).
-TargetDescription makeX86Avx2() {
-  TargetDescription t;
-  t.name = "x86-avx2";
-  t.kind = TargetKind::CPU;
-  t.parallelUnits = 8;
-  t.vectorBits = 256;
-  t.vectorRegisters = 16;     // ymm0-15
-  t.l1Bytes = 32 * 1024;      // 32 KiB L1d per core
-  t.l2Bytes = 512 * 1024;     // 512 KiB L2 per core (Zen 2/3)
-  // 8 cores x 2 FMA x 8 lanes x 2 flops x ~3.2 GHz ~= 800 theoretical; ~400
-  // is what a tuned sgemm sustains with all cores at all-core clocks.
-  t.peakMatmulGflops = 400;
-  t.peakVectorGflops = 200;   // half of matmul, as above
-  t.memBandwidthGBs = 40;     // dual-channel DDR4-3200 ~ 51 GB/s peak, ~40 sustained
-  t.sequentialStepNs = 50;
-  return t;
+bool readFields(const llvm::json::Object &obj, const std::string &origin,
+                TargetDescription &t, std::string &error) {
+  for (const auto &[key, value] : obj) {
+    std::string k = key.str();
+    if (k == "about" || k == "notes")
+      continue; // free text for people
+    if (k == "name") {
+      std::optional<llvm::StringRef> s = value.getAsString();
+      if (!s || s->empty())
+        return fail(error, origin, "'name' must be a non-empty string");
+      t.name = s->str();
+      continue;
+    }
+    if (k == "kind") {
+      std::optional<llvm::StringRef> s = value.getAsString();
+      if (!s || (*s != "cpu" && *s != "gpu"))
+        return fail(error, origin, "'kind' must be \"cpu\" or \"gpu\"");
+      t.kind = *s == "cpu" ? TargetKind::CPU : TargetKind::GPU;
+      continue;
+    }
+    const Field *field = nullptr;
+    for (const Field &f : kFields)
+      if (k == f.key)
+        field = &f;
+    if (!field)
+      return fail(error, origin, "unknown field '" + k + "'");
+    if (field->real) {
+      std::optional<double> d = value.getAsNumber();
+      if (!d || *d < 0)
+        return fail(error, origin, "'" + k + "' must be a number >= 0");
+      t.*(field->real) = *d;
+    } else {
+      std::optional<int64_t> i = value.getAsInteger();
+      if (!i || *i < 0)
+        return fail(error, origin, "'" + k + "' must be an integer >= 0");
+      t.*(field->integer) = *i;
+    }
+  }
+  return true;
 }
 
-/// NVIDIA A100 (40 GB SXM), from the A100 whitepaper.
-TargetDescription makeSm80() {
-  TargetDescription t;
-  t.name = "sm_80";
-  t.kind = TargetKind::GPU;
-  t.parallelUnits = 108;          // SMs
-  t.peakMatmulGflops = 312000;    // dense bf16 tensor core
-  t.peakVectorGflops = 19500;     // f32 FMA (non-tensor)
-  t.memBandwidthGBs = 1555;       // HBM2, 40 GB part
-  t.smemBytesPerUnit = 163 * 1024; // max dynamic shared memory per block (A100)
-  t.mmaM = 16;                    // mma.sync.m16n8k16 (bf16)
-  t.mmaN = 8;
-  t.mmaK = 16;
-  t.smVersion = 80;
-  t.sequentialStepNs = 300;       // a block-wide barrier plus a global round trip
-  return t;
-}
-
-/// NVIDIA H100 SXM5, from the H100 whitepaper.
-TargetDescription makeSm90() {
-  TargetDescription t;
-  t.name = "sm_90";
-  t.kind = TargetKind::GPU;
-  t.parallelUnits = 132;          // SMs
-  t.peakMatmulGflops = 989000;    // dense bf16 tensor core (no sparsity)
-  t.peakVectorGflops = 67000;     // f32 FMA (non-tensor)
-  t.memBandwidthGBs = 3350;       // HBM3
-  t.smemBytesPerUnit = 227 * 1024; // max shared memory per block on sm_90
-  t.mmaM = 64;                    // wgmma.m64nNk16, N = 64 used as the tile
-  t.mmaN = 64;
-  t.mmaK = 16;
-  t.smVersion = 90;
-  t.sequentialStepNs = 300;
-  return t;
+bool checkRequired(const llvm::json::Object &obj, const std::string &origin,
+                   const TargetDescription &t, std::string &error) {
+  auto need = [&](const char *key) {
+    return obj.get(key) ||
+           fail(error, origin, std::string("missing field '") + key + "'");
+  };
+  for (const char *key : kRequiredAll)
+    if (!need(key))
+      return false;
+  if (t.kind == TargetKind::CPU) {
+    for (const char *key : kRequiredCpu)
+      if (!need(key))
+        return false;
+  } else {
+    for (const char *key : kRequiredGpu)
+      if (!need(key))
+        return false;
+  }
+  if (t.parallelUnits < 1)
+    return fail(error, origin, "'parallel_units' must be at least 1");
+  return true;
 }
 
 const std::vector<TargetDescription> &presets() {
-  static const std::vector<TargetDescription> all = {
-      makeX86Avx512(), makeX86Avx2(), makeSm80(), makeSm90()};
+  static const std::vector<TargetDescription> all = [] {
+    std::vector<TargetDescription> out;
+    for (const EmbeddedFile &f : kPresetFiles) {
+      std::string error;
+      std::optional<TargetDescription> t = parseTargetDescription(
+          f.text, std::string("Targets/") + f.stem + ".json", error);
+      // The files are checked by the unit tests; a broken one is a build
+      // mistake, not a user error.
+      if (!t || t->name != f.stem) {
+        std::fprintf(stderr, "attn: malformed built-in target %s: %s\n",
+                     f.stem, t ? "name differs from the file" : error.c_str());
+        std::abort();
+      }
+      out.push_back(std::move(*t));
+    }
+    // CPUs first, widest vectors first (x86-avx512 is the default host
+    // target), then GPUs by generation: the order messages list them in.
+    std::sort(out.begin(), out.end(),
+              [](const TargetDescription &a, const TargetDescription &b) {
+                if (a.kind != b.kind)
+                  return a.kind == TargetKind::CPU;
+                if (a.vectorBits != b.vectorBits)
+                  return a.vectorBits > b.vectorBits;
+                return a.smVersion < b.smVersion;
+              });
+    return out;
+  }();
   return all;
+}
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 } // namespace
 
-std::optional<TargetDescription> lookupTarget(const std::string &name) {
+std::optional<TargetDescription>
+parseTargetDescription(const std::string &json, const std::string &origin,
+                       std::string &error) {
+  llvm::Expected<llvm::json::Value> value = llvm::json::parse(json);
+  if (!value) {
+    fail(error, origin, "not valid JSON: " + llvm::toString(value.takeError()));
+    return std::nullopt;
+  }
+  const llvm::json::Object *obj = value->getAsObject();
+  if (!obj) {
+    fail(error, origin, "a target description is a JSON object");
+    return std::nullopt;
+  }
+  TargetDescription t;
+  if (!readFields(*obj, origin, t, error) ||
+      !checkRequired(*obj, origin, t, error))
+    return std::nullopt;
+  return t;
+}
+
+std::optional<TargetDescription> resolveTarget(const std::string &name,
+                                               std::string &error) {
+  if (endsWith(name, ".json")) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+        llvm::MemoryBuffer::getFile(name);
+    if (!file) {
+      error = name + ": cannot read: " + file.getError().message();
+      return std::nullopt;
+    }
+    return parseTargetDescription((*file)->getBuffer().str(), name, error);
+  }
   for (const TargetDescription &t : presets())
     if (t.name == name)
       return t;
+  error = "unknown target '" + name + "'; expected one of";
+  for (const std::string &n : targetNames())
+    error += " " + n;
+  error += ", or the path of a target description (.json)";
   return std::nullopt;
+}
+
+std::optional<TargetDescription> lookupTarget(const std::string &name) {
+  std::string error;
+  return resolveTarget(name, error);
 }
 
 std::vector<std::string> targetNames() {

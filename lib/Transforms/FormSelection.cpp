@@ -91,8 +91,12 @@ Form mlir::attn::fromFormKind(tgt::FormKind form) {
 
 FailureOr<tgt::TargetDescription>
 mlir::attn::resolveTarget(Operation *op, StringRef name) {
-  if (std::optional<tgt::TargetDescription> t = tgt::lookupTarget(name.str()))
+  std::string error;
+  if (std::optional<tgt::TargetDescription> t =
+          tgt::resolveTarget(name.str(), error))
     return *t;
+  if (name.ends_with(".json"))
+    return op->emitError() << "attn target description " << error;
   InFlightDiagnostic diag = op->emitError()
                             << "unknown attn target '" << name
                             << "'; known targets:";

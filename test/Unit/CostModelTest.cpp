@@ -9,6 +9,8 @@
 #include "attn/TargetInfo/CostModel.h"
 #include "attn/TargetInfo/TargetDescription.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -507,6 +509,106 @@ TEST(TargetDescriptionTest, GpuPresetsMatchTheirWhitepapers) {
   EXPECT_EQ(h100.smVersion, 90);
   EXPECT_EQ(h100.smemBytesPerUnit, 227 * 1024);
   EXPECT_EQ(h100.mmaM, 64);
+}
+
+// The presets moved from C++ constructors to lib/TargetInfo/Targets/*.json:
+// every number is what the constructors said.
+TEST(TargetDescriptionTest, PresetFilesKeepTheirNumbers) {
+  TargetDescription zen4 = target("x86-avx512"), avx2 = target("x86-avx2");
+  EXPECT_EQ(zen4.vectorRegisters, 32);
+  EXPECT_EQ(zen4.l1Bytes, 32 * 1024);
+  EXPECT_EQ(zen4.l2Bytes, 1024 * 1024);
+  EXPECT_EQ(zen4.peakMatmulGflops, 190);
+  EXPECT_EQ(zen4.peakVectorGflops, 95);
+  EXPECT_EQ(zen4.memBandwidthGBs, 20);
+  EXPECT_EQ(zen4.sequentialStepNs, 2000);
+  EXPECT_EQ(zen4.loopIterationNs, 170);
+  EXPECT_EQ(avx2.parallelUnits, 8);
+  EXPECT_EQ(avx2.vectorBits, 256);
+  EXPECT_EQ(avx2.vectorRegisters, 16);
+  EXPECT_EQ(avx2.l2Bytes, 512 * 1024);
+  EXPECT_EQ(avx2.peakMatmulGflops, 400);
+  EXPECT_EQ(avx2.peakVectorGflops, 200);
+  EXPECT_EQ(avx2.memBandwidthGBs, 40);
+  EXPECT_EQ(avx2.sequentialStepNs, 50);
+  EXPECT_EQ(avx2.loopIterationNs, 0);
+  TargetDescription a100 = target("sm_80"), h100 = target("sm_90");
+  EXPECT_EQ(a100.peakMatmulGflops, 312000);
+  EXPECT_EQ(a100.peakVectorGflops, 19500);
+  EXPECT_EQ(a100.memBandwidthGBs, 1555);
+  EXPECT_EQ(a100.mmaM * 100 + a100.mmaN * 10 + a100.mmaK, 16 * 100 + 80 + 16);
+  EXPECT_EQ(a100.sequentialStepNs, 300);
+  EXPECT_EQ(h100.peakMatmulGflops, 989000);
+  EXPECT_EQ(h100.peakVectorGflops, 67000);
+  EXPECT_EQ(h100.memBandwidthGBs, 3350);
+  EXPECT_EQ(h100.mmaN, 64);
+  EXPECT_EQ(h100.mmaK, 16);
+  EXPECT_EQ(h100.sequentialStepNs, 300);
+}
+
+std::string parseError(const std::string &json) {
+  std::string error;
+  EXPECT_FALSE(parseTargetDescription(json, "t.json", error).has_value())
+      << json;
+  return error;
+}
+
+const char *kMinimalCpu =
+    R"({"name": "mine", "kind": "cpu", "parallel_units": 64,
+        "peak_matmul_gflops": 3000, "peak_vector_gflops": 1500,
+        "mem_bandwidth_gbs": 300, "vector_bits": 512, "l1_bytes": 49152,
+        "l2_bytes": 2097152, "about": "a user's machine",
+        "notes": {"l2_bytes": "2 MiB per core"}})";
+
+TEST(TargetDescriptionTest, ParsesAUserDescription) {
+  std::string error;
+  std::optional<TargetDescription> t =
+      parseTargetDescription(kMinimalCpu, "t.json", error);
+  ASSERT_TRUE(t.has_value()) << error;
+  EXPECT_EQ(t->name, "mine");
+  EXPECT_EQ(t->kind, TargetKind::CPU);
+  EXPECT_EQ(t->parallelUnits, 64);
+  EXPECT_EQ(t->l2Bytes, 2097152);
+  EXPECT_EQ(t->sequentialStepNs, 0); // optional fields default to 0
+}
+
+TEST(TargetDescriptionTest, MalformedDescriptionsNameTheProblem) {
+  EXPECT_NE(parseError("{").find("t.json: not valid JSON"), std::string::npos);
+  EXPECT_EQ(parseError("[1]"), "t.json: a target description is a JSON object");
+  std::string typo = kMinimalCpu;
+  typo.replace(typo.find("l1_bytes"), 8, "l1_byte");
+  EXPECT_EQ(parseError(typo), "t.json: unknown field 'l1_byte'");
+  std::string negative = kMinimalCpu;
+  negative.replace(negative.find("64"), 2, "-1");
+  EXPECT_EQ(parseError(negative),
+            "t.json: 'parallel_units' must be an integer >= 0");
+  std::string text = kMinimalCpu;
+  text.replace(text.find(": 300,") + 2, 3, "\"fast\"");
+  EXPECT_EQ(parseError(text), "t.json: 'mem_bandwidth_gbs' must be a number >= 0");
+  EXPECT_EQ(parseError(R"({"name": "g", "kind": "gpu", "parallel_units": 1,
+      "peak_matmul_gflops": 1, "peak_vector_gflops": 1,
+      "mem_bandwidth_gbs": 1})"),
+            "t.json: missing field 'smem_bytes_per_unit'");
+  EXPECT_EQ(parseError(R"({"name": "g", "kind": "tpu"})"),
+            "t.json: 'kind' must be \"cpu\" or \"gpu\"");
+}
+
+TEST(TargetDescriptionTest, ResolvesAFileAndExplainsUnknownNames) {
+  std::string path = ::testing::TempDir() + "attn-target-test.json";
+  {
+    std::ofstream f(path);
+    f << kMinimalCpu;
+  }
+  std::string error;
+  std::optional<TargetDescription> t = resolveTarget(path, error);
+  ASSERT_TRUE(t.has_value()) << error;
+  EXPECT_EQ(t->name, "mine");
+  EXPECT_FALSE(resolveTarget("/nonexistent/x.json", error).has_value());
+  EXPECT_NE(error.find("/nonexistent/x.json: cannot read"), std::string::npos);
+  EXPECT_FALSE(resolveTarget("sm_100", error).has_value());
+  EXPECT_EQ(error, "unknown target 'sm_100'; expected one of x86-avx512 "
+                   "x86-avx2 sm_80 sm_90, or the path of a target "
+                   "description (.json)");
 }
 
 } // namespace

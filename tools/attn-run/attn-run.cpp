@@ -560,7 +560,12 @@ int main(int argc, char **argv) {
     return fail("--form must be auto, recurrent, quadratic, chunkwise, "
                 "reassociated or reference, got '" +
                 formOpt + "'");
-  if (!::attn::target::lookupTarget(targetOpt)) {
+  std::string targetError;
+  bool targetFound =
+      ::attn::target::resolveTarget(targetOpt, targetError).has_value();
+  if (!targetFound && llvm::StringRef(targetOpt).ends_with(".json"))
+    return fail("--target: " + targetError);
+  if (!targetFound) {
     std::string known;
     for (const std::string &n : ::attn::target::targetNames())
       known += (known.empty() ? "" : ", ") + n;

@@ -1,8 +1,10 @@
 //===- TargetDescription.h - what the cost model knows of a target -*- C++ -*-===//
 //
 // A target is data, not code: the cost model and the chunk/tile selection
-// read these numbers and nothing else about the hardware. Presets cover the
-// machines attn targets; a user may build one by hand.
+// read these numbers and nothing else about the hardware. The presets are the
+// JSON files of lib/TargetInfo/Targets/ (compiled into the library); a user
+// may write such a file for another machine and pass its path wherever a
+// target name is taken, or build a description by hand.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_TARGETINFO_TARGETDESCRIPTION_H
@@ -49,8 +51,23 @@ struct TargetDescription {
 };
 
 /// The preset named `name` ("x86-avx512", "x86-avx2", "sm_80", "sm_90"), or
-/// nullopt.
+/// the description in the JSON file at `name` when it ends in ".json";
+/// nullopt if there is neither (resolveTarget says why).
 std::optional<TargetDescription> lookupTarget(const std::string &name);
+
+/// As lookupTarget, with the reason on failure in `error`: an unknown name
+/// (listing the presets), an unreadable file, or a malformed description
+/// (naming the field).
+std::optional<TargetDescription> resolveTarget(const std::string &name,
+                                               std::string &error);
+
+/// Parses a target description from JSON text (the format of
+/// lib/TargetInfo/Targets/*.json: flat fields in snake_case, "kind" "cpu" or
+/// "gpu", free-text "about" and "notes"); unknown fields are errors.
+/// `origin` names the text in messages.
+std::optional<TargetDescription>
+parseTargetDescription(const std::string &json, const std::string &origin,
+                       std::string &error);
 
 /// Names of all presets, for messages and --help.
 std::vector<std::string> targetNames();

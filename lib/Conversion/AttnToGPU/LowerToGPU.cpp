@@ -163,8 +163,13 @@ struct AttnLowerToGPUPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    std::string error;
     std::optional<::attn::target::TargetDescription> target =
-        ::attn::target::lookupTarget(targetName);
+        ::attn::target::resolveTarget(targetName, error);
+    if (!target && StringRef(targetName).ends_with(".json")) {
+      module.emitError() << "attn-lower-to-gpu: target description " << error;
+      return signalPassFailure();
+    }
     if (!target || target->smVersion == 0) {
       module.emitError() << "attn-lower-to-gpu: '" << targetName
                          << "' is not a GPU target (use sm_80 or sm_90)";
