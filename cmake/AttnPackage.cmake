@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(ATTN_EXPORTED_LIBS AttnDialect AttnTargetInfo AttnTransforms AttnToGPU)
+set(ATTN_EXPORTED_LIBS AttnDialect AttnTargetInfo AttnTransforms AttnToCPU AttnToGPU)
 
 # Usage requirements of the exported libraries. In the tree everything sees
 # the global include directories; outside it these are all a consumer gets.

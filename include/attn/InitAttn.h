@@ -3,8 +3,10 @@
 // The one header a compiler that embeds attn needs for registration: the
 // dialect into a DialectRegistry, the passes and pipelines into MLIR's global
 // registries (what textual pipelines and `--help` read). The pipeline
-// builders and option structs it also brings (attn/Transforms/Passes.h) add
-// attn passes to a pass manager from C++ without any registration.
+// builders and option structs it also brings (attn/Transforms/Passes.h, and
+// the code generators' attn/Conversion/AttnToCPU/AttnToCPU.h and
+// AttnToGPU/AttnToGPU.h) add attn passes to a pass manager from C++ without
+// any registration.
 //
 //   mlir::DialectRegistry registry;
 //   registry.insert<mlir::func::FuncDialect>();
@@ -16,6 +18,7 @@
 #define ATTN_INITATTN_H
 
 #include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Conversion/Passes.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -28,12 +31,14 @@ inline void registerAllAttnDialects(DialectRegistry &registry) {
   registerAttnDialect(registry);
 }
 
-/// Registers every attn pass (attn-select-form, attn-lower-to-reference, ...)
-/// and pipeline (attn-select, attn-to-llvm, ...) with the global registries.
-/// Safe to call more than once.
+/// Registers every attn pass (attn-select-form, attn-lower-to-reference,
+/// attn-cpu-vectorize-loops, attn-lower-to-gpu, ...) and pipeline
+/// (attn-select, attn-to-cpu, attn-to-llvm, attn-to-gpu, ...) with the global
+/// registries. Safe to call more than once.
 inline void registerAllAttnPasses() {
   registerAttnPasses();
   registerAttnPipelines();
+  registerAttnConversionPasses();
 }
 
 /// Both of the above: what a mlir-opt-like tool calls once in main().

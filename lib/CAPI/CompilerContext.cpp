@@ -31,7 +31,6 @@ void registerEverythingOnce() {
     attn::registerAttnPasses();
     attn::registerAttnPipelines();
     attn::registerAttnConversionPasses();
-    attn::registerAttnGPUPipeline();
   });
 }
 

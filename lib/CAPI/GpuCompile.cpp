@@ -3,7 +3,7 @@
 
 #include "CompilerContext.h"
 
-#include "attn/Conversion/GpuArtifacts.h"
+#include "attn/Conversion/AttnToGPU/GpuArtifacts.h"
 #include "attn/Conversion/Passes.h"
 
 #include "llvm/Support/JSON.h"

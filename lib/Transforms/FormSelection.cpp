@@ -89,22 +89,6 @@ Form mlir::attn::fromFormKind(tgt::FormKind form) {
   llvm_unreachable("unknown form");
 }
 
-FailureOr<tgt::TargetDescription>
-mlir::attn::resolveTarget(Operation *op, StringRef name) {
-  std::string error;
-  if (std::optional<tgt::TargetDescription> t =
-          tgt::resolveTarget(name.str(), error))
-    return *t;
-  if (name.ends_with(".json"))
-    return op->emitError() << "attn target description " << error;
-  InFlightDiagnostic diag = op->emitError()
-                            << "unknown attn target '" << name
-                            << "'; known targets:";
-  for (const std::string &n : tgt::targetNames())
-    diag << " " << n;
-  return failure();
-}
-
 /// "1.23 ms" / "45.6 us" / "789 ns".
 static std::string formatTime(double ns) {
   std::string s;

@@ -4,6 +4,7 @@
 
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/TargetInfo/CostModel.h"
+#include "attn/Transforms/ResolveTarget.h"
 
 namespace mlir::attn {
 
@@ -13,10 +14,6 @@ namespace mlir::attn {
 
 ::attn::target::FormKind toFormKind(Form form);
 Form fromFormKind(::attn::target::FormKind form);
-
-/// Parses a --attn-target style name, or reports the valid names on `op`.
-FailureOr<::attn::target::TargetDescription> resolveTarget(Operation *op,
-                                                   StringRef name);
 
 } // namespace mlir::attn
 

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Runtime/JitModule.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -56,6 +57,8 @@ int main(int argc, char **argv) {
   registerAllPasses();
   attn::registerAttnPasses();
   attn::registerAttnPipelines();
+  attn::registerAttnToCPUPasses();
+  attn::registerAttnCPUPipelines();
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(
       argc, argv, "attn-compile: attn functions to a shared library\n");

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -316,6 +317,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   // The CPU tail of the pipeline is built from upstream pass names.
   registerAllPasses();
   mlir::attn::registerAttnPasses();
+  mlir::attn::registerAttnToCPUPasses();
   (void)registry();
   return 0;
 }

@@ -8,7 +8,7 @@
 //   attn-gpu-compile model.mlir --target=sm_90 -o kernels/
 //
 //===----------------------------------------------------------------------===//
-#include "attn/Conversion/GpuArtifacts.h"
+#include "attn/Conversion/AttnToGPU/GpuArtifacts.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Transforms/Passes.h"

@@ -20,7 +20,6 @@ int main(int argc, char **argv) {
   mlir::attn::registerAttnPasses();
   mlir::attn::registerAttnPipelines();
   mlir::attn::registerAttnConversionPasses();
-  mlir::attn::registerAttnGPUPipeline();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -21,6 +21,7 @@
 #include "attn/Runtime/JitModule.h"
 #include "attn/Support/Npy.h"
 #include "attn/TargetInfo/TargetDescription.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -535,6 +536,8 @@ int main(int argc, char **argv) {
   registerAllPasses();
   mlir::attn::registerAttnPasses();
   mlir::attn::registerAttnPipelines();
+  mlir::attn::registerAttnToCPUPasses();
+  mlir::attn::registerAttnCPUPipelines();
   cl::HideUnrelatedOptions(runCat);
   cl::ParseCommandLineOptions(
       argc, argv,

@@ -1,70 +1,26 @@
-//===- Passes.h - attn conversion passes and the GPU pipeline ----*- C++ -*-===//
+//===- Passes.h - every attn conversion (CPU and GPU code generation) -*- C++ -*-===//
 //
-// attn-lower-to-gpu (declared in Passes.td) and the attn-to-gpu pipeline as
-// a C++ builder with its options.
+// The code generators: attn-to-cpu (AttnToCPU/AttnToCPU.h) and attn-to-gpu
+// (AttnToGPU/AttnToGPU.h), with one call that registers both.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_CONVERSION_PASSES_H
 #define ATTN_CONVERSION_PASSES_H
 
-#include "mlir/Pass/Pass.h"
-#include "mlir/Pass/PassOptions.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
+#include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 
-namespace mlir {
-class ModuleOp;
-namespace attn {
+namespace mlir::attn {
 
-#define GEN_PASS_DECL
-#include "attn/Conversion/Passes.h.inc"
+/// Registers the passes and pipelines of both code generators with the
+/// global registries. Safe to call more than once.
+inline void registerAttnConversionPasses() {
+  registerAttnToCPUPasses();
+  registerAttnCPUPipelines();
+  registerAttnToGPUPasses();
+  registerAttnGPUPipeline();
+}
 
-/// Options of the GPU pipeline.
-struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
-  PassOptions::Option<std::string> target{
-      *this, "target",
-      llvm::cl::desc("GPU target: sm_80 (Ampere, mma.sync) or sm_90 (Hopper; "
-                     "PTX for sm_90a)"),
-      llvm::cl::init("sm_90")};
-  PassOptions::Option<int64_t> chunkSize{
-      *this, "chunk-size",
-      llvm::cl::desc("Chunk / tile size (0: cost model, then shrunk to fit "
-                     "shared memory)"),
-      llvm::cl::init(0)};
-  PassOptions::Option<int64_t> blockV{
-      *this, "block-v",
-      llvm::cl::desc("Value columns per thread block of the linear-family "
-                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
-      llvm::cl::init(0)};
-  PassOptions::Option<bool> splitState{
-      *this, "split-state",
-      llvm::cl::desc("Linear and scalar-gated attention as a state pass and "
-                     "an output kernel parallel over chunks (false: the "
-                     "fused kernel)"),
-      llvm::cl::init(true)};
-  PassOptions::Option<bool> toBinary{
-      *this, "to-binary",
-      llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "
-                     "at the NVVM dialect"),
-      llvm::cl::init(true)};
-};
-
-/// attn -> form and chunk selection for the GPU target -> attn-lower-to-gpu
-/// -> NVVM -> PTX (gpu-module-to-binary, format isa). The tail names
-/// upstream passes, which must be in the pass registry
-/// (mlir::registerAllPasses() does it).
-void buildAttnToGPUPipeline(OpPassManager &pm, const AttnToGPUOptions &opts);
-
-/// The PTX `chip` and `features` for a target name (sm_80 -> sm_80, sm_90 ->
-/// sm_90a with +ptx80); failure for a non-GPU target.
-LogicalResult gpuChipFor(StringRef target, std::string &chip,
-                         std::string &features);
-
-/// Registers attn-to-gpu with the global pipeline registry.
-void registerAttnGPUPipeline();
-
-#define GEN_PASS_REGISTRATION
-#include "attn/Conversion/Passes.h.inc"
-
-} // namespace attn
-} // namespace mlir
+} // namespace mlir::attn
 
 #endif // ATTN_CONVERSION_PASSES_H

@@ -1,8 +1,10 @@
 //===- Passes.h - attn passes and pipelines ----------------------*- C++ -*-===//
 //
-// The attn passes (declared in Passes.td: create*() factories and *Options
-// structs), their pattern sets, and the pipelines as C++ builders with option
-// structs, so that another compiler can add them to its own pass manager.
+// The target-independent attn passes (declared in Passes.td: create*()
+// factories and *Options structs), their pattern sets, and the selection
+// pipeline as a C++ builder with its options, so that another compiler can
+// add them to its own pass manager. The CPU and GPU code generators are
+// conversions: attn/Conversion/AttnToCPU/AttnToCPU.h, AttnToGPU/AttnToGPU.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_TRANSFORMS_PASSES_H
@@ -29,22 +31,6 @@ void populateAttnChunkwisePatterns(RewritePatternSet &patterns);
 /// Patterns of attn-raise: softmax and non-causal linear attention written as
 /// linalg contractions and elementwise ops become attn ops.
 void populateAttnRaisePatterns(RewritePatternSet &patterns);
-
-/// Options of the reference CPU pipeline (attn -> LLVM dialect).
-struct AttnReferenceToLLVMOptions
-    : public PassPipelineOptions<AttnReferenceToLLVMOptions> {
-  PassOptions::Option<bool> resultsToOutParams{
-      *this, "results-to-out-params",
-      llvm::cl::desc("Turn memref results into caller-allocated out "
-                     "parameters (the ABI attn-run uses; needs static shapes)"),
-      llvm::cl::init(false)};
-};
-
-/// attn -> reference form -> bufferized loops -> LLVM dialect, for the CPU.
-/// Needs the upstream passes and interface models buildAttnToLLVMPipeline
-/// needs (see there).
-void buildAttnReferenceToLLVMPipeline(OpPassManager &pm,
-                                      const AttnReferenceToLLVMOptions &opts);
 
 /// Options of form and chunk selection (attn-select-form, attn-select-chunk).
 struct AttnSelectionOptions
@@ -74,49 +60,12 @@ struct AttnSelectionOptions
 void buildAttnSelectionPipeline(OpPassManager &pm,
                                 const AttnSelectionOptions &opts);
 
-/// Options of the form-selecting CPU pipeline: those of selection plus the
-/// ABI of the lowered functions. PassOptions is a virtual base, so the
-/// selection options and the one below share one option set.
-struct AttnToLLVMOptions : public PassPipelineOptions<AttnToLLVMOptions>,
-                           public AttnSelectionOptions {
-  using PassPipelineOptions<AttnToLLVMOptions>::createFromString;
-  PassOptions::Option<bool> resultsToOutParams{
-      *this, "results-to-out-params",
-      llvm::cl::desc("Turn memref results into caller-allocated out "
-                     "parameters (needs static shapes)"),
-      llvm::cl::init(false)};
-  PassOptions::Option<unsigned> unrollJam{
-      *this, "unroll-jam",
-      llvm::cl::desc("Unroll-and-jam factor of the contractions "
-                     "(attn-cpu-unroll-jam; 1: none)"),
-      llvm::cl::init(4)};
-  PassOptions::Option<bool> prefetch{
-      *this, "prefetch",
-      llvm::cl::desc("Prefetch the next chunk of the streamed inputs and "
-                     "outputs (attn-cpu-prefetch)"),
-      llvm::cl::init(true)};
-};
-
-/// attn -> form and chunk selection -> chunkwise / reference lowerings ->
-/// bufferized loops -> LLVM dialect, for the CPU. The CPU tail names upstream
-/// passes (one-shot-bufferize, convert-*-to-llvm, ...): they must be in the
-/// pass registry (mlir::registerAllPasses() does it), and the bufferization
-/// interface models in the context (mlir::registerAllExtensions()).
-void buildAttnToLLVMPipeline(OpPassManager &pm, const AttnToLLVMOptions &opts);
-
-/// Options of the CPU pipeline (those of attn-to-llvm).
-using AttnToCPUOptions = AttnToLLVMOptions;
-
-/// The CPU pipeline: attn-to-llvm with every (batch, head) pair of an op run
-/// as an iteration of an OpenMP worksharing loop (attn-parallelize-heads).
-/// The compiled code calls the OpenMP runtime (libomp).
-void buildAttnToCPUPipeline(OpPassManager &pm, const AttnToCPUOptions &opts);
-
-/// Registers the attn pipelines (attn-select, attn-to-llvm, ...) with the
-/// global pass pipeline registry. Safe to call more than once.
+/// Registers the target-independent pipeline (attn-select) with the global
+/// pass pipeline registry. Safe to call more than once. The CPU and GPU
+/// pipelines are registered by their conversions (attn/Conversion/Passes.h).
 void registerAttnPipelines();
 
-// Defines registerAttnPasses(), which registers every attn pass.
+// Defines registerAttnPasses(), which registers the passes of this header.
 #define GEN_PASS_REGISTRATION
 #include "attn/Transforms/Passes.h.inc"
 

@@ -1,12 +1,12 @@
 //===- ExternDynamicSharedMemory.cpp - dynamic shared memory as .extern ---===//
-#include "attn/Conversion/Passes.h"
+#include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNEXTERNDYNAMICSHAREDMEMORY
-#include "attn/Conversion/Passes.h.inc"
+#include "attn/Conversion/AttnToGPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

@@ -1,5 +1,5 @@
 //===- GpuArtifacts.cpp - PTX and launch manifests of compiled kernels ----===//
-#include "attn/Conversion/GpuArtifacts.h"
+#include "attn/Conversion/AttnToGPU/GpuArtifacts.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 

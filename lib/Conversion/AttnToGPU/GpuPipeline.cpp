@@ -1,5 +1,5 @@
 //===- GpuPipeline.cpp - the attn-to-gpu pipeline -------------------------===//
-#include "attn/Conversion/Passes.h"
+#include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 #include "attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"

@@ -2,7 +2,7 @@
 #include "GpuProblem.h"
 #include "Kernels.h"
 
-#include "attn/Conversion/Passes.h"
+#include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/TargetInfo/TargetDescription.h"
 
@@ -19,7 +19,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNLOWERTOGPU
-#include "attn/Conversion/Passes.h.inc"
+#include "attn/Conversion/AttnToGPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

@@ -24,7 +24,7 @@
 //===----------------------------------------------------------------------===//
 #include "CPUVectorEmitter.h"
 
-#include "attn/Transforms/Passes.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -40,7 +40,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNCPUVECTORIZELOOPS
-#include "attn/Transforms/Passes.h.inc"
+#include "attn/Conversion/AttnToCPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

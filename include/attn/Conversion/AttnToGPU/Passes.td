@@ -1,6 +1,6 @@
-//===- Passes.td - attn conversion passes ------------------*- tablegen -*-===//
-#ifndef ATTN_CONVERSION_PASSES_TD
-#define ATTN_CONVERSION_PASSES_TD
+//===- Passes.td - attn-to-gpu conversion passes -----------*- tablegen -*-===//
+#ifndef ATTN_CONVERSION_ATTNTOGPU_PASSES_TD
+#define ATTN_CONVERSION_ATTNTOGPU_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
 
@@ -71,4 +71,4 @@ def AttnExternDynamicSharedMemory
   }];
 }
 
-#endif // ATTN_CONVERSION_PASSES_TD
+#endif // ATTN_CONVERSION_ATTNTOGPU_PASSES_TD

@@ -15,7 +15,7 @@
 #include "CPUContractionMatch.h"
 #include "CPUVectorEmitter.h"
 
-#include "attn/Transforms/Passes.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -26,7 +26,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNCPUVECTORIZECONTRACTIONS
-#include "attn/Transforms/Passes.h.inc"
+#include "attn/Conversion/AttnToCPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

@@ -1,5 +1,5 @@
 //===- CPUApproximateMath.cpp - vectorizable exponentials on the CPU ------===//
-#include "attn/Transforms/Passes.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -11,7 +11,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNCPUAPPROXIMATEMATH
-#include "attn/Transforms/Passes.h.inc"
+#include "attn/Conversion/AttnToCPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

@@ -1,5 +1,5 @@
 //===- CPUUnrollJam.cpp - register blocking of contractions on the CPU ----===//
-#include "attn/Transforms/Passes.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 
 #include "mlir/Dialect/Affine/Analysis/LoopAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -10,7 +10,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNCPUUNROLLJAM
-#include "attn/Transforms/Passes.h.inc"
+#include "attn/Conversion/AttnToCPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

@@ -1,8 +1,8 @@
 //===- CPUVectorEmitter.cpp - building vector loops over memrefs ----------===//
 #include "CPUVectorEmitter.h"
-#include "FormSelection.h"
 
 #include "attn/TargetInfo/TargetDescription.h"
+#include "attn/Transforms/ResolveTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -10,7 +10,7 @@
 // induction variable. One prefetch per cache line; writes (o) as writes.
 //
 //===----------------------------------------------------------------------===//
-#include "attn/Transforms/Passes.h"
+#include "attn/Conversion/AttnToCPU/AttnToCPU.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -24,7 +24,7 @@
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNCPUPREFETCH
-#include "attn/Transforms/Passes.h.inc"
+#include "attn/Conversion/AttnToCPU/Passes.h.inc"
 } // namespace mlir::attn
 
 using namespace mlir;

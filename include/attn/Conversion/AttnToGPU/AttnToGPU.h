@@ -1,0 +1,72 @@
+//===- AttnToGPU.h - the GPU code generator's passes and pipeline -*- C++ -*-===//
+//
+// attn-lower-to-gpu and attn-extern-dynamic-shared-memory (declared in
+// AttnToGPU/Passes.td) and the attn-to-gpu pipeline as a C++ builder with its
+// options.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CONVERSION_ATTNTOGPU_ATTNTOGPU_H
+#define ATTN_CONVERSION_ATTNTOGPU_ATTNTOGPU_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class ModuleOp;
+namespace attn {
+
+#define GEN_PASS_DECL
+#include "attn/Conversion/AttnToGPU/Passes.h.inc"
+
+/// Options of the GPU pipeline.
+struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("GPU target: sm_80 (Ampere, mma.sync) or sm_90 (Hopper; "
+                     "PTX for sm_90a)"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<int64_t> chunkSize{
+      *this, "chunk-size",
+      llvm::cl::desc("Chunk / tile size (0: cost model, then shrunk to fit "
+                     "shared memory)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> blockV{
+      *this, "block-v",
+      llvm::cl::desc("Value columns per thread block of the linear-family "
+                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> splitState{
+      *this, "split-state",
+      llvm::cl::desc("Linear and scalar-gated attention as a state pass and "
+                     "an output kernel parallel over chunks (false: the "
+                     "fused kernel)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> toBinary{
+      *this, "to-binary",
+      llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "
+                     "at the NVVM dialect"),
+      llvm::cl::init(true)};
+};
+
+/// attn -> form and chunk selection for the GPU target -> attn-lower-to-gpu
+/// -> NVVM -> PTX (gpu-module-to-binary, format isa). The tail names
+/// upstream passes, which must be in the pass registry
+/// (mlir::registerAllPasses() does it).
+void buildAttnToGPUPipeline(OpPassManager &pm, const AttnToGPUOptions &opts);
+
+/// The PTX `chip` and `features` for a target name (sm_80 -> sm_80, sm_90 ->
+/// sm_90a with +ptx80); failure for a non-GPU target.
+LogicalResult gpuChipFor(StringRef target, std::string &chip,
+                         std::string &features);
+
+/// Registers attn-to-gpu with the global pipeline registry.
+void registerAttnGPUPipeline();
+
+// Defines registerAttnToGPUPasses().
+#define GEN_PASS_REGISTRATION
+#include "attn/Conversion/AttnToGPU/Passes.h.inc"
+
+} // namespace attn
+} // namespace mlir
+
+#endif // ATTN_CONVERSION_ATTNTOGPU_ATTNTOGPU_H
