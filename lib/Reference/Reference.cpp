@@ -1,6 +1,6 @@
 //===- Reference.cpp - float64 recurrent reference of every attn op ------===//
 //
-// Plain loops over the definitions of DESIGN.md section 2, in double. Nothing
+// Plain loops over the definitions of docs/ops.md, in double. Nothing
 // clever on purpose: this code is the yardstick the compiler is measured by,
 // so it should be obviously right rather than fast.
 //

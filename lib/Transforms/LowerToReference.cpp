@@ -1,6 +1,6 @@
 //===- LowerToReference.cpp - attn ops in their definitional form ----------===//
 //
-// Each op becomes linalg/tensor/scf on tensors computing DESIGN.md section 2
+// Each op becomes linalg/tensor/scf on tensors computing docs/ops.md
 // literally, in f32:
 //  - causal linear family: an scf.for over t carrying S [B,H,Dk,Dv] (and z
 //    for normalized linear attention); each step decays S, applies the delta

@@ -1,4 +1,4 @@
-"""A float64 numpy reference of every op, written from DESIGN.md section 2
+"""A float64 numpy reference of every op, written from docs/ops.md
 independently of the compiler (and of lib/Reference): plain loops over t.
 
 Grouped-query attention (GQA): q has Hq heads and k, v have Hkv heads with

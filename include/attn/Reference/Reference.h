@@ -1,7 +1,7 @@
 //===- Reference.h - float64 recurrent reference of every attn op -*- C++ -*-===//
 //
-// An independent, deliberately simple implementation of the math in DESIGN.md
-// section 2, in double precision and in the definitional (recurrent) form. It
+// An independent, deliberately simple implementation of the math in
+// docs/ops.md, in double precision and in the definitional (recurrent) form. It
 // shares no code with the compiler so that it can check it. Layout is
 // [B, T, H, D] for q/k/v/o, [B, T, H] for beta and scalar gates,
 // [B, T, H, Dk] for vector gates and [B, H, Dk, Dv] for states.

@@ -8,7 +8,7 @@ def AttnLowerToReference : Pass<"attn-lower-to-reference"> {
   let summary = "Lower every attn op to its exact definitional form";
   let description = [{
     Rewrites each attn op into linalg, tensor and scf ops on tensors that
-    compute the definition of DESIGN.md section 2 literally: the linear family
+    compute the definition of docs/ops.md literally: the linear family
     as the recurrence over t (an scf.for carrying the f32 state), non-causal
     linear attention as S = sum_t phi(k_t) v_t^T followed by o = phi(q) S, and
     softmax attention as the masked quadratic form with a max-subtracted
