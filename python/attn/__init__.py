@@ -1,7 +1,8 @@
 """attn: softmax, linear, gated and delta-rule attention compiled by MLIR.
 
 High-level functions take arrays in the [B, T, H, D] layout (numpy arrays,
-ml_dtypes.bfloat16 arrays, or torch CPU tensors) and return the output, or
+ml_dtypes.bfloat16 arrays, torch CPU tensors, or torch CUDA tensors, which
+run as GPU kernels for the device) and return the output, or
 (output, final_state) when output_final_state=True:
 
     import numpy as np, attn
@@ -21,13 +22,12 @@ from ._ops import (
     gated_linear_attention,
     delta_rule,
     explain,
+    precompile,
     FORMS,
     FEATURE_MAPS,
     TARGETS,
 )
-from . import _attn
-
-__version__ = _attn.version()
+from ._version import VERSION as __version__
 
 __all__ = [
     "CompileError",
@@ -44,6 +44,7 @@ __all__ = [
     "gated_linear_attention",
     "delta_rule",
     "explain",
+    "precompile",
     "FORMS",
     "FEATURE_MAPS",
     "TARGETS",

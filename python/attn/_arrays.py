@@ -34,8 +34,7 @@ def as_array(x, name):
         torch = _torch()
         if x.device.type != "cpu":
             raise ValueError(
-                f"'{name}' is on {x.device}; the GPU backend is not built yet, "
-                "pass CPU tensors")
+                f"'{name}' is on {x.device}; pass CPU or CUDA tensors")
         if not x.is_contiguous():
             raise ValueError(f"'{name}' is not contiguous; call .contiguous()")
         if x.dtype == torch.bfloat16:
@@ -53,8 +52,34 @@ def as_array(x, name):
     return x
 
 
+_TORCH_ELEMENT_TYPES = {"float32": "f32", "float16": "f16",
+                        "bfloat16": "bf16", "int32": "i32"}
+
+
+def is_cuda(x):
+    return is_torch(x) and x.device.type == "cuda"
+
+
+def as_operand(x, name):
+    """As as_array, except that a torch CUDA tensor is kept as it is (checked
+    for contiguity): the GPU path hands it to the kernel unchanged."""
+    if is_cuda(x):
+        if not x.is_contiguous():
+            raise ValueError(f"'{name}' is not contiguous; call .contiguous()")
+        return x
+    return as_array(x, name)
+
+
 def element_type(a, name):
-    """The MLIR float element type of array `a`, or TypeError."""
+    """The MLIR float element type of array `a` (numpy array or torch
+    tensor), or TypeError."""
+    if is_torch(a):
+        et = _TORCH_ELEMENT_TYPES.get(str(a.dtype).replace("torch.", ""), "")
+        if not et.startswith(("f", "bf")):
+            raise TypeError(
+                f"'{name}' has dtype {a.dtype}; expected float32, float16 or "
+                "bfloat16")
+        return et
     et = _DTYPES.get(a.dtype, ("",))[0]
     if not et.startswith(("f", "bf")):
         raise TypeError(

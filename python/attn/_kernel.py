@@ -10,9 +10,27 @@ import threading
 
 import numpy as np
 
-from . import _attn
 from ._arrays import as_array, buffer, dtype_from_name
 from ._errors import CompileError
+from ._version import VERSION
+
+try:  # the compiler; absent where only precompiled GPU kernels run
+    from . import _attn
+except ImportError as _error:  # pragma: no cover - exercised on GPU machines
+    _attn = None
+    _ATTN_IMPORT_ERROR = _error
+
+
+def _compiler():
+    """The compiler extension, or an ImportError that says what works
+    without it."""
+    if _attn is None:
+        raise ImportError(
+            "the attn compiler (the attn._attn extension, built with MLIR) is "
+            f"not available here ({_ATTN_IMPORT_ERROR}); only kernels already "
+            "in the cache (attn.precompile on a machine with the compiler) "
+            "can run") from None
+    return _attn
 
 _CPU_TARGETS = ("x86-avx512", "x86-avx2")
 
@@ -37,9 +55,10 @@ class Kernel:
     returned (one array, or a tuple)."""
 
     def __init__(self, text, pipeline, _native=None):
+        native = _compiler()
         try:
-            self._native = _native or _attn.Kernel(text, pipeline)
-        except _attn.NativeError as e:
+            self._native = _native or native.Kernel(text, pipeline)
+        except native.NativeError as e:
             raise CompileError(str(e)) from None
         self.text = text
         self.pipeline = pipeline
@@ -54,9 +73,10 @@ class Kernel:
 
     @classmethod
     def load(cls, path):
+        compiler = _compiler()
         try:
-            native = _attn.Kernel.load(os.fspath(path))
-        except _attn.NativeError as e:
+            native = compiler.Kernel.load(os.fspath(path))
+        except compiler.NativeError as e:
             raise OSError(str(e)) from None
         return cls(None, None, _native=native)
 
@@ -118,7 +138,7 @@ def _host_id():
                     break
     except OSError:
         pass
-    return _attn.version() + "\0" + cpu
+    return VERSION + "\0" + cpu
 
 
 def cache_dir():
@@ -194,13 +214,18 @@ def compile(text, pipeline=None, *, target="cpu", form="auto",
 
 
 def cache_info():
-    """{'hits', 'disk_hits', 'misses', 'size', 'dir'} of the kernel cache."""
+    """{'hits', 'disk_hits', 'misses', 'size', 'dir'} of the CPU kernel
+    cache, and {'gpu_hits', 'gpu_disk_hits', 'gpu_compiles'} of the GPU
+    one (kernels loaded in this process, found on disk, compiled)."""
+    from . import _gpu
     with _cache_lock:
-        return dict(_stats, size=len(_cache), dir=cache_dir())
+        return dict(_stats, size=len(_cache), dir=cache_dir(), **_gpu.stats())
 
 
 def clear_cache(disk=False):
-    """Empties the in-memory cache (and the on-disk one with disk=True)."""
+    """Empties the in-memory caches (and the on-disk ones with disk=True)."""
+    from . import _gpu
+    _gpu.clear(disk)
     with _cache_lock:
         _cache.clear()
         _stats.update(hits=0, disk_hits=0, misses=0)
@@ -223,15 +248,14 @@ def compile_gpu(text, target="sm_90", out_dir=None):
         raise TypeError(f"text must be a str of MLIR, got {type(text).__name__}")
     if target not in ("sm_80", "sm_90"):
         raise ValueError(f"target must be 'sm_80' or 'sm_90', got {target!r}")
-    result, diagnostics = _attn.compile_gpu(text, target)
+    result, diagnostics = _compiler().compile_gpu(text, target)
     if result is None:
         raise CompileError(diagnostics)
     kernels = json.loads(result)
     if out_dir is None:
-        base = cache_dir() or tempfile.gettempdir()
-        digest = hashlib.sha256(
-            (_attn.version() + target + text).encode()).hexdigest()[:16]
-        out_dir = os.path.join(base, "gpu", digest)
+        from . import _gpu
+        out_dir = os.path.join(cache_dir() or tempfile.gettempdir(), "gpu",
+                               _gpu.entry_key(text, target))
     os.makedirs(out_dir, exist_ok=True)
     paths = {}
     for k in kernels:
@@ -249,7 +273,7 @@ def compile_gpu(text, target="sm_90", out_dir=None):
 def transform(text, pipeline):
     """Runs a pass pipeline on MLIR text; returns (IR, diagnostics) and
     raises CompileError when it fails."""
-    ir, diagnostics = _attn.transform(text, pipeline)
+    ir, diagnostics = _compiler().transform(text, pipeline)
     if ir is None:
         raise CompileError(diagnostics)
     return ir, diagnostics

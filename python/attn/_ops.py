@@ -1,20 +1,23 @@
 """The high-level API: one function per op, mirroring flash-linear-attention.
 
 Each call validates its arrays, writes the MLIR of one attn op for those
-shapes and options, compiles it (cached) and runs it.
+shapes and options, compiles it (cached) and runs it: on the CPU for numpy
+arrays and CPU tensors, as a GPU kernel (_gpu.py) for torch CUDA tensors.
 """
 import math
 
 import numpy as np
 
-from ._arrays import as_array, element_type, like_input
+from . import _gpu
+from ._arrays import as_array, as_operand, element_type, is_torch, like_input
 from ._kernel import compile, pipeline_for, transform
 
 FORMS = ("auto", "recurrent", "quadratic", "chunkwise", "reassociated")
 FEATURE_MAPS = {"identity": "identity", "elu+1": "elu_plus_one",
                 "elu_plus_one": "elu_plus_one", "relu": "relu",
                 "favor+": "favor", "favor": "favor"}
-TARGETS = ("cpu", "x86-avx512", "x86-avx2")
+CPU_TARGETS = ("cpu", "x86-avx512", "x86-avx2")
+TARGETS = CPU_TARGETS + _gpu.GPU_TARGETS
 
 
 def _tensor(shape, et):
@@ -31,7 +34,7 @@ class _Call:
         self.template = None  # the caller's q, to return torch if it was
 
     def array(self, name, x, rank, layout, dtypes=None):
-        a = as_array(x, name)
+        a = as_operand(x, name)
         if a.ndim != rank:
             raise ValueError(
                 f"'{name}' must have rank {rank} {layout}, got shape "
@@ -59,6 +62,40 @@ class _Call:
                 f"{rt}\n  return {names} : {rts}\n}}\n")
 
 
+def _gpu_target(call, target, form):
+    """The GPU target of the call (its tensors are on a CUDA device, or a GPU
+    target was asked for), or None for the CPU."""
+    on_device = [(n, a) for n, a, _ in call.args
+                 if is_torch(a) and a.device.type != "cpu"]
+    if not on_device and target not in _gpu.GPU_TARGETS:
+        return None
+    on_host = [n for n, a, _ in call.args
+               if not (is_torch(a) and a.device.type != "cpu")]
+    if on_device and on_host:
+        raise ValueError(
+            f"'{on_device[0][0]}' is on {on_device[0][1].device} but "
+            f"{', '.join(repr(n) for n in on_host)} is not: put every tensor "
+            "on the same device")
+    if target in _gpu.GPU_TARGETS:
+        gpu = target
+    elif target == "cpu":
+        device = on_device[0][1].device
+        if device.type != "cuda":
+            raise ValueError(
+                f"'{on_device[0][0]}' is on {device}: tensors on a device "
+                "other than CUDA need target='sm_80' or 'sm_90' (precompile)")
+        gpu = _gpu.device_target(device)
+    else:
+        raise ValueError(
+            f"target {target!r} is a CPU, but the tensors are on "
+            f"{on_device[0][1].device}")
+    if form not in ("auto", "chunkwise"):
+        raise ValueError(
+            f"on the GPU every op runs in its chunkwise (tiled) form; form "
+            f"{form!r} is a CPU choice")
+    return gpu
+
+
 def _options(call, scale, form, chunk_size, target):
     if scale is not None:
         if isinstance(scale, bool) or not isinstance(scale, (int, float)):
@@ -79,9 +116,13 @@ def _options(call, scale, form, chunk_size, target):
         form = "chunkwise"
     if target not in TARGETS:
         raise ValueError(
-            f"'target' must be one of {', '.join(TARGETS)} (the GPU backend "
-            f"is not built yet); got {target!r}")
-    return pipeline_for(target, form, chunk_size)
+            f"'target' must be one of {', '.join(TARGETS)}; got {target!r}")
+    gpu = _gpu_target(call, target, form)
+    if gpu is None:
+        return pipeline_for(target, form, chunk_size)
+    if chunk_size is not None:  # the GPU pipeline keeps an op's own choice
+        call.attrs += ["form = #attn.form<chunkwise>", f"chunk_size = {chunk_size}"]
+    return gpu
 
 
 def _state(call, initial_state, q, v):
@@ -99,6 +140,10 @@ def _cu_seqlens(call, cu_seqlens, q, k):
         return "", None
     if isinstance(cu_seqlens, (list, tuple)):
         cu_seqlens = np.asarray(cu_seqlens, dtype=np.int64)
+    on_device = None  # the offsets are checked on the host, passed as given
+    if is_torch(cu_seqlens) and cu_seqlens.device.type != "cpu":
+        on_device = cu_seqlens
+        cu_seqlens = cu_seqlens.detach().cpu()
     a = as_array(cu_seqlens, "cu_seqlens")
     if a.dtype.kind not in "iu":
         raise TypeError(
@@ -127,7 +172,11 @@ def _cu_seqlens(call, cu_seqlens, q, k):
             f"'cu_seqlens' must be non-decreasing, got {int(a[i - 1])} then "
             f"{int(a[i])} at index {i}")
     a = np.ascontiguousarray(a, dtype=np.int32)
-    call.args.append(("cu_seqlens", a, _tensor(a.shape, "i32")))
+    operand = a
+    if on_device is not None:
+        import torch
+        operand = on_device.to(torch.int32).contiguous()
+    call.args.append(("cu_seqlens", operand, _tensor(a.shape, "i32")))
     return " cu_seqlens(%cu_seqlens)", a.shape[0] - 1
 
 
@@ -147,13 +196,17 @@ class _Plan:
         if output_final_state:
             results.append(_tensor(state_shape, "f32"))
         self.text = call.text(operands, results)
-        self.pipeline = pipeline
+        # _options gives a CPU pipeline, or a GPU target name.
+        self.gpu_target = pipeline if pipeline in _gpu.GPU_TARGETS else None
+        self.pipeline = None if self.gpu_target else pipeline
         self.names = [n for n, _, _ in call.args]
         self.arrays = [a for _, a, _ in call.args]
         self.template = call.template
         self.two_results = output_final_state
 
     def run(self):
+        if self.gpu_target:
+            return _gpu.run(self)
         kernel = compile(self.text, self.pipeline)
         out = kernel.call("main", *self.arrays, names=self.names)
         if self.two_results:
@@ -170,7 +223,7 @@ def _qkv(call, q, k, v):
 
 
 def _per_step(call, name, x, et, allow_vector=False):
-    a = as_array(x, name)
+    a = as_operand(x, name)
     layouts = "[B, T, H] or [B, T, H, Dk]" if allow_vector else "[B, T, H]"
     if a.ndim not in ((3, 4) if allow_vector else (3,)):
         raise ValueError(f"'{name}' must have shape {layouts}, got {tuple(a.shape)}")
@@ -338,17 +391,36 @@ _PLANNERS = {
 }
 
 
-def explain(op, *args, **kwargs):
-    """The cost model's view of one call, without running it:
-    `attn.explain(attn.delta_rule, q, k, v, beta)` (or the op's name) returns
-    the candidate forms with their estimated cost and the choice, as text."""
+def _planner(op):
     name = op if isinstance(op, str) else getattr(op, "__name__", None)
     if name not in _PLANNERS:
         raise ValueError(
             f"'op' must be one of {', '.join(_PLANNERS)} (or the function); "
             f"got {op!r}")
-    plan = _PLANNERS[name](*args, **kwargs)
-    target = kwargs.get("target", "cpu")
+    return _PLANNERS[name]
+
+
+def precompile(op, *args, **kwargs):
+    """Compiles one call ahead of time into the persistent kernel cache
+    (cache_dir()), without running it: `attn.precompile(attn.linear_attention,
+    q, k, v, target="sm_90")`. The arguments are those of the call (only
+    their shapes and dtypes matter: numpy arrays, CPU, CUDA or meta
+    tensors). For a GPU target it returns the cache entry's folder (main.json
+    and main.ptx), which a machine without the compiler can use once the
+    cache folder is copied there (ATTN_CACHE_DIR); for a CPU target, the
+    compiled Kernel (also written to the disk cache)."""
+    plan = _planner(op)(*args, **kwargs)
+    if plan.gpu_target:
+        return _gpu.entry(plan.text, plan.gpu_target)
+    return compile(plan.text, plan.pipeline)
+
+
+def explain(op, *args, **kwargs):
+    """The cost model's view of one call, without running it:
+    `attn.explain(attn.delta_rule, q, k, v, beta)` (or the op's name) returns
+    the candidate forms with their estimated cost and the choice, as text."""
+    plan = _planner(op)(*args, **kwargs)
+    target = plan.gpu_target or kwargs.get("target", "cpu")
     target = "x86-avx512" if target == "cpu" else target
     chunk = kwargs.get("chunk_size") or 0
     form = "chunkwise" if chunk else kwargs.get("form", "auto")
