@@ -34,32 +34,34 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory gpuCat("attn-gpu-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
-                                      cl::init("-"));
+                                      cl::init("-"), cl::cat(gpuCat));
 static cl::opt<std::string>
     outputDir("o", cl::desc("Folder for NAME.ptx and NAME.json (created)"),
-              cl::value_desc("dir"), cl::Required);
+              cl::value_desc("dir"), cl::Required,
+              cl::cat(gpuCat));
 static cl::opt<std::string> target("target",
                                    cl::desc("GPU target: sm_80 or sm_90"),
-                                   cl::init("sm_90"));
+                                   cl::init("sm_90"), cl::cat(gpuCat));
 static cl::opt<int64_t>
     chunkSize("chunk-size",
               cl::desc("Chunk / tile size (0: cost model, shrunk to fit "
                        "shared memory)"),
-              cl::init(0));
+              cl::init(0), cl::cat(gpuCat));
 
 static cl::opt<int64_t>
     blockV("block-v",
            cl::desc("Value columns per thread block of the linear-family "
                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
-           cl::init(0));
+           cl::init(0), cl::cat(gpuCat));
 
 static cl::opt<bool>
     splitState("split-state",
                cl::desc("Linear and scalar-gated attention as a state pass "
                         "and an output kernel parallel over chunks (false: "
                         "the fused kernel)"),
-               cl::init(true));
+               cl::init(true), cl::cat(gpuCat));
 
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
@@ -76,6 +78,7 @@ static LogicalResult writeFile(StringRef path, StringRef text) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
+  cl::HideUnrelatedOptions(gpuCat);
   cl::ParseCommandLineOptions(
       argc, argv,
       "attn-gpu-compile: attn functions -> PTX and launch manifests\n");
