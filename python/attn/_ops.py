@@ -323,6 +323,37 @@ def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
                  output_final_state, _state_shape(qa, va, n_seqs), pipeline)
 
 
+def _is_device_call(q):
+    """A call on torch CUDA tensors: it goes through the torch.library op
+    (torch.compile and CUDA graphs see one operator)."""
+    return is_torch(q) and q.device.type == "cuda"
+
+
+_TORCH_OPS = {}
+
+
+def _torch_op(name):
+    """torch.ops.attn.<name>, registered on first use."""
+    ops = _TORCH_OPS.get("attn")
+    if ops is None:
+        import torch
+        from . import _torch_ops  # noqa: F401 - registers torch.ops.attn.*
+        ops = _TORCH_OPS.setdefault("attn", torch.ops.attn)
+    return getattr(ops, name)
+
+
+def _device_offsets(cu_seqlens, q):
+    """cu_seqlens as the custom op takes it: None or a tensor."""
+    if cu_seqlens is None or is_torch(cu_seqlens):
+        return cu_seqlens
+    import torch
+    return torch.as_tensor(np.asarray(cu_seqlens), device=q.device)
+
+
+def _results(two, out):
+    return tuple(out) if two else out[0]
+
+
 def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
                       cu_seqlens=None, form="auto", chunk_size=None,
                       target="cpu"):
@@ -333,6 +364,10 @@ def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
     each query to its last W keys (sliding-window attention). `cu_seqlens`
     (int offsets [N + 1], B = 1, Tq = Tk) packs N sequences into T: no query
     sees another sequence's keys. Returns o [B, Tq, Hq, Dv]."""
+    if _is_device_call(q):
+        return _torch_op("softmax_attention")(
+            q, k, v, _device_offsets(cu_seqlens, q), causal, scale, window,
+            chunk_size, form, target)[0]
     return _plan_softmax_attention(q, k, v, causal=causal, scale=scale,
                                    window=window, cu_seqlens=cu_seqlens,
                                    form=form, chunk_size=chunk_size,
@@ -351,6 +386,11 @@ def linear_attention(q, k, v, *, causal=True, scale=None,
     (int offsets [N + 1], B = 1) packs N sequences into T, each starting from
     initial_state[n] ([N, H, Dk, Dv]) and ending in final_state[n].
     Returns o, or (o, final_state float32)."""
+    if _is_device_call(q):
+        return _results(output_final_state, _torch_op("linear_attention")(
+            q, k, v, projection, initial_state, _device_offsets(cu_seqlens, q),
+            causal, scale, feature_map, normalize, output_final_state,
+            chunk_size, form, target))
     return _plan_linear_attention(
         q, k, v, causal=causal, scale=scale, feature_map=feature_map,
         normalize=normalize, projection=projection,
@@ -365,6 +405,10 @@ def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
     """S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T, o_t = scale q_t^T S_t; g is
     a log-decay, [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate).
     `cu_seqlens` packs sequences as for linear_attention."""
+    if _is_device_call(q):
+        return _results(output_final_state, _torch_op("gated_linear_attention")(
+            q, k, v, g, initial_state, _device_offsets(cu_seqlens, q), scale,
+            output_final_state, chunk_size, form, target))
     return _plan_gated_linear_attention(
         q, k, v, g, scale=scale, initial_state=initial_state,
         output_final_state=output_final_state, cu_seqlens=cu_seqlens,
@@ -377,6 +421,10 @@ def delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
     """S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,
     o_t = scale q_t^T S_t; beta [B, T, H]; g [B, T, H] (gated delta rule)
     or None. `cu_seqlens` packs sequences as for linear_attention."""
+    if _is_device_call(q):
+        return _results(output_final_state, _torch_op("delta_rule")(
+            q, k, v, beta, g, initial_state, _device_offsets(cu_seqlens, q),
+            scale, output_final_state, chunk_size, form, target))
     return _plan_delta_rule(
         q, k, v, beta, g=g, scale=scale, initial_state=initial_state,
         output_final_state=output_final_state, cu_seqlens=cu_seqlens,

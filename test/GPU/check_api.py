@@ -189,9 +189,64 @@ def check():
     print("|---|---|---|---|")
     print("\n".join(rows))
     print(attn.cache_info())
+    failed += torch_integration(torch, attn)
     overhead(torch, attn)
     print(f"check_api: {len(rows) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def torch_integration(torch, attn):
+    """torch.compile(fullgraph=True) of a small module calling attn (a graph
+    break would raise), and a CUDA graph capture and replay; both against
+    eager calls on the same inputs. Returns the number of failures."""
+    failed = 0
+    shapes = dict(CALLS[0][2])  # linear, B2 T1000 H4 D128
+    args = _inputs(torch, shapes, "bf16", np.random.default_rng(2))
+    dshapes = dict(CALLS[[c[0] for c in CALLS].index("delta_B2_T1000")][2])
+
+    def layer(q, k, v):
+        return attn.linear_attention(q, k, v) * 2 + 1
+
+    try:
+        compiled = torch.compile(layer, fullgraph=True)
+        got, want = compiled(*args.values()), layer(*args.values())
+        err = (got.float() - want.float()).norm() / want.float().norm()
+        ok = bool(err < 1e-3)
+        print(f"torch.compile(fullgraph=True) of linear_attention: rel. diff "
+              f"vs eager {float(err):.2e} {'PASS' if ok else 'FAIL'}")
+        failed += not ok
+    except Exception as e:
+        print(f"torch.compile: FAIL {type(e).__name__}: {e}")
+        failed += 1
+    try:
+        d = _inputs(torch, dshapes, "bf16", np.random.default_rng(3))
+        static = {n: t.clone() for n, t in d.items()}
+        s = torch.cuda.Stream()
+        s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):  # warm-up outside the capture
+            attn.delta_rule(static["q"], static["k"], static["v"],
+                            static["beta"])
+        torch.cuda.current_stream().wait_stream(s)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            out = attn.delta_rule(static["q"], static["k"], static["v"],
+                                  static["beta"])
+        fresh = _inputs(torch, dshapes, "bf16", np.random.default_rng(4))
+        for n, t in fresh.items():
+            static[n].copy_(t)
+        graph.replay()
+        torch.cuda.synchronize()
+        want = attn.delta_rule(fresh["q"], fresh["k"], fresh["v"],
+                               fresh["beta"])
+        err = (out.float() - want.float()).norm() / want.float().norm()
+        ok = bool(err == 0)
+        print(f"CUDA graph capture + replay of delta_rule on new inputs: "
+              f"rel. diff vs eager {float(err):.2e} {'PASS' if ok else 'FAIL'}")
+        failed += not ok
+    except Exception as e:
+        print(f"CUDA graph: FAIL {type(e).__name__}: {e}")
+        failed += 1
+    return failed
 
 
 def overhead(torch, attn):
