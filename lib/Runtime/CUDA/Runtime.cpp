@@ -495,7 +495,7 @@ AttnCudaStatus attnCudaKernelLoad(const char *manifestPath,
       return failWith(ATTN_CUDA_ERROR_INVALID_PTX, error);
     }
     const Manifest &m = kernel->manifest;
-    kernel->attributesJson = attn::cuda::json::serialize(m.attributes);
+    kernel->attributesJson = m.attributes.dump();
     const char *debug = std::getenv("ATTN_CUDA_DEBUG");
     kernel->debug = debug && *debug && std::strcmp(debug, "0") != 0;
     *out = kernel.release();
@@ -554,11 +554,12 @@ int attnCudaKernelAttributeNumber(const AttnCudaKernel *k, const char *key,
                                   double *value) {
   if (!k || !key)
     return 0;
-  const auto *v = k->manifest.attributes.find(key);
-  if (!v || !(v->isNumber() || v->isBool()))
+  const auto &attrs = k->manifest.attributes;
+  auto v = attrs.find(key);
+  if (v == attrs.end() || !(v->is_number() || v->is_boolean()))
     return 0;
   if (value)
-    *value = v->isBool() ? (v->boolean ? 1.0 : 0.0) : v->number;
+    *value = v->is_boolean() ? (v->get<bool>() ? 1.0 : 0.0) : v->get<double>();
   return 1;
 }
 
@@ -566,8 +567,11 @@ const char *attnCudaKernelAttributeString(const AttnCudaKernel *k,
                                           const char *key) {
   if (!k || !key)
     return nullptr;
-  const auto *v = k->manifest.attributes.find(key);
-  return v && v->isString() ? v->text.c_str() : nullptr;
+  const auto &attrs = k->manifest.attributes;
+  auto v = attrs.find(key);
+  return v != attrs.end() && v->is_string()
+             ? v->get_ref<const std::string &>().c_str()
+             : nullptr;
 }
 
 int attnCudaKernelNumBuffers(const AttnCudaKernel *k) {
