@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PKGS="mlir-22-tools libmlir-22-dev llvm-22-dev llvm-22-tools clang-22 lld-22 libomp-22-dev \
   libclang-rt-22-dev \
-  ninja-build cmake ccache libgtest-dev python3-pip"
+  ninja-build cmake ccache libgtest-dev nlohmann-json3-dev python3-pip"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -14,6 +14,11 @@
 # Environment: SANITIZE=0 skips compute-sanitizer; FLA_FULL=1 also installs
 # the flash-linear-attention wheel (fla.layers/fla.models, which import
 # transformers; fla.ops needs only fla-core).
+# The runtime needs nlohmann_json (headers only). The GPU machine has no
+# network: carry .whl/nlohmann_json-3.12.0-py3-none-any.whl (PyPI
+# nlohmann-json); it is installed with the other wheels and passed as
+# CMAKE_PREFIX_PATH, which CMake uses where the machine has no nlohmann_json
+# package of its own (in December 2026 its image had Debian's 3.11.3).
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 
@@ -67,22 +72,29 @@ install_wheels() {
     wheels+=("$w")
   done
   if [ ${#wheels[@]} = 0 ]; then
-    echo "no wheels in .whl/: the peers that need them will be n/a"
+    echo "no wheels in .whl/: the peers that need them will be n/a, and the"
+    echo "runtime builds only if nlohmann_json is installed"
     return 0
   fi
   printf 'installing %s\n' "${wheels[@]}"
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
     --upgrade --target /tmp/site "${wheels[@]}" || return 1
   export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-  python3 -c 'import fla; from fla.ops.gla import chunk_gla; print("fla", fla.__version__)'
+  if [ -d /tmp/site/fla ]; then
+    python3 -c 'import fla; from fla.ops.gla import chunk_gla; print("fla", fla.__version__)'
+  fi
 }
 
 build_runtime() {
-  local gen=()
+  local gen=() json=()
   command -v ninja >/dev/null && gen=(-G Ninja)
+  # The nlohmann-json wheel has headers and no CMake package: the runtime's
+  # CMakeLists finds nlohmann/json.hpp under the prefix's include/.
+  [ -d /tmp/site/nlohmann_json/include ] &&
+    json=(-DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json)
   rm -rf "$build"
-  cmake -S lib/Runtime/CUDA -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release \
-    -DATTN_CUDA_GPU_TESTS=ON || return 1
+  cmake -S lib/Runtime/CUDA -B "$build" "${gen[@]}" "${json[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DATTN_CUDA_GPU_TESTS=ON || return 1
   cmake --build "$build" -j "$(nproc)" || return 1
   export ATTN_CUDA_RUNTIME=$build/libAttnCudaRuntime.so
 }

@@ -1,13 +1,14 @@
-//===- CudaManifestTest.cpp - The CUDA runtime's JSON and manifest reader -===//
+//===- CudaManifestTest.cpp - The CUDA runtime's manifest reader ----------===//
 //
-// No GPU and no CUDA: the strict JSON parser, the attn-gpu-kernel/1 checks
-// (each malformed manifest gets a located, specific message), and the static
-// PTX checks, on strings and on the fake kernels of test/GPU/Inputs.
+// No GPU and no CUDA: strict JSON (nlohmann_json, plus value locations and
+// duplicate keys), the attn-gpu-kernel/1 checks (each malformed manifest gets
+// a located, specific message), and the static PTX checks, on strings and on
+// the fake kernels of test/GPU/Inputs.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Json.h"
 #include "Manifest.h"
+#include "Ptx.h"
 
 #include <gtest/gtest.h>
 
@@ -18,130 +19,6 @@
 using namespace attn::cuda;
 
 namespace {
-
-std::string jsonError(const std::string &text) {
-  json::Value v;
-  std::string error;
-  EXPECT_FALSE(json::parse(text, v, error)) << "accepted: " << text;
-  return error;
-}
-
-json::Value parseOk(const std::string &text) {
-  json::Value v;
-  std::string error;
-  EXPECT_TRUE(json::parse(text, v, error)) << text << ": " << error;
-  return v;
-}
-
-TEST(CudaJson, ParsesValues) {
-  json::Value v = parseOk(
-      " {\"a\": [1, -2.5e3, 0, true, false, null], \"b\": {\"c\": \"x\"}}\n");
-  ASSERT_TRUE(v.isObject());
-  ASSERT_EQ(v.members.size(), 2u);
-  const json::Value *a = v.find("a");
-  ASSERT_TRUE(a && a->isArray());
-  ASSERT_EQ(a->items.size(), 6u);
-  EXPECT_TRUE(a->items[0].isInteger());
-  EXPECT_EQ(a->items[0].integer(), 1);
-  EXPECT_DOUBLE_EQ(a->items[1].number, -2500.0);
-  EXPECT_FALSE(a->items[1].isInteger());
-  EXPECT_TRUE(a->items[3].boolean);
-  EXPECT_TRUE(a->items[4].isBool() && !a->items[4].boolean);
-  EXPECT_TRUE(a->items[5].isNull());
-  EXPECT_EQ(v.find("b")->find("c")->text, "x");
-  EXPECT_EQ(v.find("missing"), nullptr);
-  // Locations are 1-based.
-  EXPECT_EQ(v.line, 1);
-  EXPECT_EQ(v.column, 2);
-  EXPECT_EQ(a->line, 1);
-  EXPECT_EQ(a->column, 8);
-}
-
-TEST(CudaJson, Strings) {
-  json::Value v = parseOk(R"("a\"b\\c\/d\n\t\u0041\u00e9\ud83d\ude00")");
-  EXPECT_EQ(v.text, "a\"b\\c/d\n\tA\xc3\xa9\xf0\x9f\x98\x80");
-  EXPECT_EQ(parseOk("\"caf\xc3\xa9\"").text, "caf\xc3\xa9");
-}
-
-TEST(CudaJson, Integers) {
-  EXPECT_TRUE(parseOk("9223372036854775807").isInteger());
-  EXPECT_FALSE(parseOk("9223372036854775808").isInteger());
-  EXPECT_FALSE(parseOk("1.0").isInteger());
-  EXPECT_FALSE(parseOk("1e2").isInteger());
-  EXPECT_EQ(parseOk("-0").integer(), 0);
-  EXPECT_DOUBLE_EQ(parseOk("1e-400").number, 0.0); // underflow is fine
-}
-
-TEST(CudaJson, RejectsMalformed) {
-  struct Case {
-    const char *text, *message;
-  } cases[] = {
-      {"", "1:1: empty document"},
-      {"  \n ", "2:2: empty document"},
-      {"[1, 2,]", "1:7: trailing comma in array"},
-      {"{\"a\": 1,}", "1:9: trailing comma in object"},
-      {"{\"a\": 1 // c\n}", "1:9: comments are not allowed"},
-      {"/* c */ {}", "1:1: comments are not allowed"},
-      {"{'a': 1}", "1:2: expected a double-quoted key"},
-      {"['a']", "1:2: strings must use double quotes"},
-      {"[NaN]", "1:2: NaN and Infinity are not JSON numbers"},
-      {"[Infinity]", "NaN and Infinity"},
-      {"[01]", "1:3: malformed number: leading zeros"},
-      {"[+1]", "1:2: malformed number"},
-      {"[.5]", "1:2: malformed number"},
-      {"[1.]", "expected a digit after '.'"},
-      {"[1e]", "expected a digit in the exponent"},
-      {"[-]", "malformed number: expected a digit"},
-      {"[1x]", "malformed number"},
-      {"[1e999]", "number out of range"},
-      {"\"abc", "unterminated string"},
-      {"\"a\nb\"", "newline in string"},
-      {"\"a\tb\"", "control character byte 0x09 in string"},
-      {"\"\\x\"", "invalid escape '\\x'"},
-      {"\"\\u12\"", "expected 4 hex digits"},
-      {"\"\\ud800\"", "unpaired high surrogate"},
-      {"\"\\udc00\"", "unpaired low surrogate"},
-      {"\"\xff\"", "invalid UTF-8"},
-      {"\"\xc3\"", "invalid UTF-8"},
-      {"\"\xe0\x80\x80\"", "invalid UTF-8"}, // overlong
-      {"\"\xed\xa0\x80\"", "invalid UTF-8"}, // encoded surrogate
-      {"{\"a\": 1, \"a\": 2}", "1:10: duplicate key \"a\""},
-      {"{\"a\" 1}", "expected ':' after key \"a\""},
-      {"{\"a\": 1 \"b\": 2}", "expected ',' or '}' after an object member"},
-      {"[1 2]", "expected ',' or ']' after an array element"},
-      {"[1, 2", "unterminated array"},
-      {"{\"a\": 1", "unterminated object"},
-      {"{} {}", "1:4: unexpected text after the JSON value"},
-      {"tru", "invalid literal: expected 'true'"},
-      {"nulls", "invalid literal: expected 'null'"},
-      {"\xef\xbb\xbf{}", "byte-order mark"},
-      {"@", "unexpected '@': expected a JSON value"},
-  };
-  for (const auto &c : cases) {
-    std::string error = jsonError(c.text);
-    EXPECT_NE(error.find(c.message), std::string::npos)
-        << "input: " << c.text << "\nerror: " << error
-        << "\nexpected: " << c.message;
-  }
-}
-
-TEST(CudaJson, DepthLimit) {
-  std::string ok(64, '[');
-  ok += std::string(64, ']');
-  parseOk(ok);
-  std::string deep(65, '[');
-  deep += std::string(65, ']');
-  EXPECT_NE(jsonError(deep).find("nesting deeper than 64 levels"),
-            std::string::npos);
-}
-
-TEST(CudaJson, SerializeRoundTrips) {
-  std::string text = R"({"a":[1,-2.5e3,true,null],"s":"x\"\n\u0001","o":{}})";
-  json::Value v = parseOk(text);
-  std::string out = json::serialize(v);
-  EXPECT_EQ(out, R"({"a":[1,-2.5e3,true,null],"s":"x\"\n\u0001","o":{}})");
-  EXPECT_EQ(json::serialize(parseOk(out)), out);
-}
 
 // A valid gated linear attention manifest; the tests below break it one
 // way at a time.
@@ -224,8 +101,8 @@ TEST(CudaManifest, ParsesTheContract) {
   EXPECT_EQ(l.sharedBytes, 131072u);
   EXPECT_EQ(l.args, (std::vector<int>{1, 2, 3, 4, 7}));
   EXPECT_EQ(m.launches[1].sharedBytes, 0u); // optional, default 0
-  EXPECT_EQ(m.attributes.find("gate")->text, "scalar");
-  EXPECT_EQ(json::serialize(*m.attributes.find("extra")), "[1,2]");
+  EXPECT_EQ(m.attributes.at("gate"), "scalar");
+  EXPECT_EQ(m.attributes.at("extra").dump(), "[1,2]");
 
   // Attributes are optional; an absolute PTX path is kept.
   std::string noAttrs = replaced(
@@ -287,7 +164,7 @@ TEST(CudaManifest, RejectsMalformed) {
       {replaced(kBase, "\"gate\": \"scalar\"", "\"gate\": \"both\""),
        "attribute \"gate\" must be \"none\", \"scalar\" or \"vector\""},
       {replaced(kBase, "\"attributes\": {", "\"attributes\": [{") /* broken */,
-       "expected ',' or ']'"},
+       "test.json:10:12: unexpected ':'; expected ']'"},
       {replaced(kBase, "\"gate\": \"scalar\"", "\"gate\": \"vector\""),
        "a vector gate has rank 4, but buffer \"g\" has rank 3"},
       {replaced(kBase, "\"gate\": \"scalar\"", "\"gate\": \"none\""),
@@ -372,6 +249,49 @@ TEST(CudaManifest, RejectsMalformed) {
     EXPECT_NE(error.find(c.message), std::string::npos)
         << "error:    " << error << "\nexpected: " << c.message;
     EXPECT_EQ(error.rfind("test.json:", 0), 0u) << error;
+  }
+}
+
+// The JSON underneath: strict, and located even where nlohmann's DOM keeps
+// no positions (after numbers, keys, nesting, a byte-order mark).
+TEST(CudaManifest, StrictJson) {
+  std::string deep = std::string(64, '[') + std::string(64, ']');
+  std::string deeper = std::string(65, '[') + std::string(65, ']');
+  struct Case {
+    std::string text;
+    const char *message;
+  } cases[] = {
+      {"", "test.json:1:1: "}, // the wording differs across versions
+      {"{\"a\": 1,}", "test.json:1:9: trailing comma in object"},
+      {"[1, 2 ,\n ]", "test.json:2:2: trailing comma in array"},
+      {"{\"a\": 1 // c\n}", "test.json:1:9: invalid literal"},
+      {"{'a': 1}", "test.json:1:2: invalid literal"},
+      {"[NaN]", "test.json:1:2: invalid literal"},
+      {"[01]", "test.json:1:3: unexpected number literal"},
+      {"[1e999]", "number overflow parsing '1e999'"},
+      {"\"\\ud800\"", "surrogate U+D800..U+DBFF must be followed by"},
+      {"\"\xed\xa0\x80\"", "test.json:1:3: invalid string: ill-formed UTF-8"},
+      {"{\"a\": 1, \"a\": 2}", "test.json:1:10: duplicate key \"a\""},
+      {"{\"a\":\n  {\"b\": [1], \"b\": 2}}",
+       "test.json:2:14: duplicate key \"b\""},
+      {"{} {}", "test.json:1:4: unexpected '{'; expected end of input"},
+      {deep, "test.json:1:1: a manifest is a JSON object, got array"},
+      {deeper, "test.json:1:65: nesting deeper than 64 levels"},
+      {"\xef\xbb\xbf{\"format\": 1}",
+       "test.json:1:15: \"format\" must be a string, got number"},
+      {replaced(kBase, "\"name\": \"gla\"", "\"name\": \"g\\u0000\""),
+       "test.json:3:11: \"name\" must not contain a NUL character"},
+      {replaced(kBase, "[4, 8192, 16]}", "[4, 8192,\n 16.5]}"),
+       "test.json:15:2: buffers[3] (\"g\").shape[2] must be an integer, got "
+       "16.5"},
+      {replaced(kBase, "[4, 8192, 16]}", "[4, 8192, 9223372036854775808]}"),
+       "test.json:14:71: buffers[3] (\"g\").shape[2] must be in [0, "
+       "1099511627776], got 9223372036854775808"},
+  };
+  for (const auto &c : cases) {
+    std::string error = manifestError(c.text);
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << "error:    " << error << "\nexpected: " << c.message;
   }
 }
 

@@ -2,20 +2,18 @@
 //
 // The manifest the GPU backend writes beside each PTX file (docs/gpu-runtime.md
 // has the format): what buffers a kernel takes and how to launch its entries.
-// Reading and checking it needs no CUDA, so the parser is plain C++ that the
-// unit tests run on machines without a GPU. The PTX is checked statically
-// too: its .target matches the manifest's, and every entry the manifest
-// launches exists with one parameter per argument.
+// Reading and checking it needs no CUDA, so the parser is plain C++ (over
+// nlohmann_json) that the unit tests run on machines without a GPU.
+// loadManifestFile also checks the PTX statically (Ptx.h).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ATTN_RUNTIME_CUDA_MANIFEST_H
 #define ATTN_RUNTIME_CUDA_MANIFEST_H
 
-#include "Json.h"
+#include "JsonReader.h"
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,7 +51,7 @@ struct Manifest {
   std::string target; // sm_90a, sm_80, ...
   std::string ptx;    // as written in the manifest
   std::string ptxPath; // resolved against the manifest's folder
-  json::Value attributes; // an object (empty when absent)
+  Json attributes = Json::object(); // empty when absent
   std::vector<Buffer> buffers;
   std::vector<Launch> launches;
 
@@ -74,21 +72,6 @@ inline constexpr const char *kManifestFormat = "attn-gpu-kernel/1";
 bool parseManifest(std::string_view text, const std::string &source,
                    const std::string &baseDir, Manifest &out,
                    std::string &error);
-
-// What a PTX module declares: its .target and its entries with their
-// parameter counts.
-struct PtxInfo {
-  std::string target;
-  std::map<std::string, int> entryParams;
-  std::string version; // the .version directive, e.g. "9.0"
-};
-
-bool scanPtx(std::string_view ptx, PtxInfo &info, std::string &error);
-
-// Checks that the PTX matches the manifest: same target, every launched
-// entry present, one parameter per argument. `source` names the PTX file.
-bool checkPtx(const Manifest &manifest, std::string_view ptx,
-              const std::string &source, std::string &error);
 
 // What went wrong in loadManifestFile.
 enum class LoadResult { Ok, IOError, InvalidManifest, InvalidPtx };
