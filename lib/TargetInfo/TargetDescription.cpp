@@ -157,7 +157,9 @@ const std::vector<TargetDescription> &presets() {
                   return a.kind == TargetKind::CPU;
                 if (a.vectorBits != b.vectorBits)
                   return a.vectorBits > b.vectorBits;
-                return a.smVersion < b.smVersion;
+                if (a.smVersion != b.smVersion)
+                  return a.smVersion < b.smVersion;
+                return a.name < b.name;
               });
     return out;
   }();

@@ -2,6 +2,8 @@
 #include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 #include "attn/Transforms/Passes.h"
 
+#include "attn/TargetInfo/TargetDescription.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -16,11 +18,17 @@ LogicalResult mlir::attn::gpuChipFor(StringRef target, std::string &chip,
                                      std::string &features) {
   // PTX 8.0 is the first with sm_90a; CUDA 12+ drivers take it for sm_80 too.
   features = "+ptx80";
-  if (target == "sm_80") {
+  // A preset name or a target description file: its SM version decides.
+  std::string error;
+  std::optional<::attn::target::TargetDescription> t =
+      ::attn::target::resolveTarget(target.str(), error);
+  if (!t)
+    return failure();
+  if (t->smVersion == 80) {
     chip = "sm_80";
     return success();
   }
-  if (target == "sm_90") {
+  if (t->smVersion == 90) {
     chip = "sm_90a";
     return success();
   }

@@ -149,7 +149,10 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
   m.append("format", str("attn-gpu-kernel/1"));
   m.append("name", str(name));
   m.append("op", str(p.opName()));
-  m.append("target", str(target == "sm_90" ? "sm_90a" : target));
+  std::string chip, features;
+  if (failed(gpuChipFor(target, chip, features)))
+    chip = target.str(); // checked by the pass before any kernel is built
+  m.append("target", str(chip));
   m.append("ptx", str((name + ".ptx").str()));
   m.append("attributes", attrs.getDictionary(b.getContext()));
   m.append("buffers", b.getArrayAttr(buffers));
@@ -170,7 +173,8 @@ struct AttnLowerToGPUPass
       module.emitError() << "attn-lower-to-gpu: target description " << error;
       return signalPassFailure();
     }
-    if (!target || target->smVersion == 0) {
+    std::string chip, features;
+    if (!target || failed(gpuChipFor(targetName, chip, features))) {
       module.emitError() << "attn-lower-to-gpu: '" << targetName
                          << "' is not a GPU target (use sm_80 or sm_90)";
       return signalPassFailure();
