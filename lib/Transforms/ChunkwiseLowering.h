@@ -1,9 +1,10 @@
 //===- ChunkwiseLowering.h - shared by the chunkwise lowerings -*- C++ -*-===//
 //
 // attn-lower-chunkwise is split by form: LowerChunkwise.cpp holds the
-// patterns and the pass, ChunkwiseSoftmax.cpp softmax attention's
-// FlashAttention-2 tiling. This header holds what they share: the scalar
-// builders of the linalg bodies and the entry points of the forms.
+// patterns and the pass, ChunkwiseLinear.cpp the linear family's loop over
+// chunks, ChunkwiseSoftmax.cpp softmax attention's FlashAttention-2 tiling.
+// This header holds what they share: the scalar builders of the linalg
+// bodies and the entry points of the forms.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_LIB_TRANSFORMS_CHUNKWISELOWERING_H
@@ -77,6 +78,59 @@ inline OpFoldResult mulIdx(OpBuilder &b, Location loc, OpFoldResult x,
 //===----------------------------------------------------------------------===//
 // The forms
 //===----------------------------------------------------------------------===//
+
+/// Per-chunk values shared by the pieces below; chunk inputs keep the
+/// [B, C, H, ...] layout of the op, everything computed is [B, H, C, ...].
+struct Chunk {
+  Value q, k, v, gate, beta;
+  Value cum;  // b_t: [B,H,C] or [B,H,C,Dk]; null without a gate
+  Value last; // b_C: [B,H] or [B,H,Dk]; null without a gate
+};
+
+/// Emits the linear family's loop over chunks, one piece of the chunk's math
+/// per method (ChunkwiseLinear.cpp).
+class LinearChunkEmitter {
+public:
+  LinearChunkEmitter(LinalgBuilder &lb, const LinearFamilyProblem &p, Value scale)
+      : lb(lb), p(p), scale(scale), loc(lb.getLoc()) {
+    B = lb.size(p.q, 0);
+    H = lb.size(p.q, 2);
+    Dk = lb.size(p.q, 3);
+    Dv = lb.size(p.v, 3);
+  }
+
+  /// Emits the loop over chunks of `chunk` (possibly T itself); returns
+  /// {o, final state}.
+  std::pair<Value, Value> emit(OpFoldResult chunk);
+
+private:
+  AffineMap m(unsigned n, ArrayRef<unsigned> dims) { return lb.proj(n, dims); }
+  Value phi(OpBuilder &b, Location l, Value x) {
+    return featureOf(b, l, x, p.featureMap);
+  }
+  /// True iff key s is visible from query t (loop dims tDim, sDim);
+  /// `strict` excludes s == t.
+  Value visible(OpBuilder &b, Location l, unsigned tDim, unsigned sDim,
+                bool strict = false) {
+    return cmpIdx(b, l,
+                  strict ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule,
+                  idx(b, l, sDim), idx(b, l, tDim));
+  }
+
+  void emitDecays(Chunk &c);
+  Value emitIntraScores(const Chunk &c);
+  Value emitDeltaValues(const Chunk &c, Value s);
+  Value emitOutputNumerator(const Chunk &c, Value s, Value scores, Value u);
+  Value emitDenominator(const Chunk &c, Value z, Value scores);
+  Value emitStateUpdate(const Chunk &c, Value s, Value u);
+  Value emitNormalizerUpdate(const Chunk &c, Value z);
+
+  LinalgBuilder &lb;
+  const LinearFamilyProblem &p;
+  Value scale;
+  Location loc;
+  OpFoldResult B, H, Dk, Dv, C;
+};
 
 /// Softmax attention tiled with an online softmax (ChunkwiseSoftmax.cpp):
 /// query blocks of `queryBlock` rows, key blocks of `keyBlock` keys; returns o.
