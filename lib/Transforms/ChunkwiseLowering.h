@@ -2,7 +2,8 @@
 //
 // attn-lower-chunkwise is split by form: LowerChunkwise.cpp holds the
 // patterns and the pass, ChunkwiseLinear.cpp the linear family's loop over
-// chunks, ChunkwiseSoftmax.cpp softmax attention's FlashAttention-2 tiling.
+// chunks, ChunkwiseDeltaRule.cpp the delta rule's WY/UT transform inside it,
+// ChunkwiseSoftmax.cpp softmax attention's FlashAttention-2 tiling.
 // This header holds what they share: the scalar builders of the linalg
 // bodies and the entry points of the forms.
 //
@@ -88,7 +89,8 @@ struct Chunk {
 };
 
 /// Emits the linear family's loop over chunks, one piece of the chunk's math
-/// per method (ChunkwiseLinear.cpp).
+/// per method (ChunkwiseLinear.cpp; the delta rule's emitDeltaValues in
+/// ChunkwiseDeltaRule.cpp).
 class LinearChunkEmitter {
 public:
   LinearChunkEmitter(LinalgBuilder &lb, const LinearFamilyProblem &p, Value scale)
