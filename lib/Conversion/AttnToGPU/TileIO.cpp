@@ -1,5 +1,5 @@
 //===- TileIO.cpp - global memory <-> shared-memory tiles -----------------===//
-#include "Kernels.h"
+#include "TileIO.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"

@@ -152,6 +152,31 @@ std::pair<Value, Value> mlir::attn::gpu_codegen::accPosition(KernelBuilder &kb, 
   return {row, col};
 }
 
+void mlir::attn::gpu_codegen::mmaAccumulateRow(KernelBuilder &kb,
+                                               ArrayRef<Value> a,
+                                               MmaOperand b, Value k0,
+                                               MutableArrayRef<Value> acc) {
+  assert(acc.size() % 8 == 0 && "pairs of n8 tiles");
+  int64_t nTiles = acc.size() / 4;
+  for (int64_t j = 0; j < nTiles; j += 2) {
+    auto [b0, b1] = loadB2(kb, b, k0, kb.idx(8 * j));
+    SmallVector<Value> d0 = mma(kb, a, b0, acc.slice(4 * j, 4));
+    SmallVector<Value> d1 = mma(kb, a, b1, acc.slice(4 * (j + 1), 4));
+    std::copy(d0.begin(), d0.end(), acc.begin() + 4 * j);
+    std::copy(d1.begin(), d1.end(), acc.begin() + 4 * (j + 1));
+  }
+}
+
+void mlir::attn::gpu_codegen::forEachAccumulator(
+    KernelBuilder &kb, Value m0, int64_t nTiles,
+    function_ref<void(int64_t, Value, Value)> f) {
+  for (int64_t j = 0; j < nTiles; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      auto [r, c] = accPosition(kb, m0, kb.idx(8 * j), e);
+      f(4 * j + e, r, c);
+    }
+}
+
 void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
                                           MmaOperand a, MmaOperand b,
                                           TileMmaShape shape,
