@@ -43,12 +43,9 @@ inline constexpr int64_t kStateRows = 16 * kWarps;
 void emitDeltaPrepKernel(KernelBuilder &kb, const GpuProblem &p,
                          const KernelArgs &args);
 
-/// Query rows of a softmax thread block (16 per warp) and keys per block.
-inline constexpr int64_t kSoftmaxBlockRows = 16 * kWarps;
-inline constexpr int64_t kSoftmaxBlockKeys = 64;
-
 /// FlashAttention-2 style softmax attention: one thread block per (query
-/// block, batch, head) walks the visible key blocks with an online softmax.
+/// block of GpuProblem::softmaxBlockRows, batch, head) walks the visible
+/// key blocks (GpuProblem::chunk keys each) with an online softmax.
 void emitSoftmaxKernel(KernelBuilder &kb, const GpuProblem &p,
                        const KernelArgs &args);
 

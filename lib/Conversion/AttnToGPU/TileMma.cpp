@@ -156,14 +156,25 @@ void mlir::attn::gpu_codegen::mmaAccumulateRow(KernelBuilder &kb,
                                                ArrayRef<Value> a,
                                                MmaOperand b, Value k0,
                                                MutableArrayRef<Value> acc) {
-  assert(acc.size() % 8 == 0 && "pairs of n8 tiles");
-  int64_t nTiles = acc.size() / 4;
+  SmallVector<Value> fragment(a);
+  mmaAccumulateRows(kb, {fragment}, b, k0, Value(), {acc});
+}
+
+void mlir::attn::gpu_codegen::mmaAccumulateRows(
+    KernelBuilder &kb, ArrayRef<SmallVector<Value>> a, MmaOperand b, Value k0,
+    Value n0, ArrayRef<MutableArrayRef<Value>> acc) {
+  assert(a.size() == acc.size() && acc.front().size() % 8 == 0 &&
+         "pairs of n8 tiles");
+  int64_t nTiles = acc.front().size() / 4;
   for (int64_t j = 0; j < nTiles; j += 2) {
-    auto [b0, b1] = loadB2(kb, b, k0, kb.idx(8 * j));
-    SmallVector<Value> d0 = mma(kb, a, b0, acc.slice(4 * j, 4));
-    SmallVector<Value> d1 = mma(kb, a, b1, acc.slice(4 * (j + 1), 4));
-    std::copy(d0.begin(), d0.end(), acc.begin() + 4 * j);
-    std::copy(d1.begin(), d1.end(), acc.begin() + 4 * (j + 1));
+    Value col = n0 ? kb.add(n0, kb.idx(8 * j)) : kb.idx(8 * j);
+    auto [b0, b1] = loadB2(kb, b, k0, col);
+    for (auto [frag, row] : llvm::zip(a, acc)) {
+      SmallVector<Value> d0 = mma(kb, frag, b0, row.slice(4 * j, 4));
+      SmallVector<Value> d1 = mma(kb, frag, b1, row.slice(4 * (j + 1), 4));
+      std::copy(d0.begin(), d0.end(), row.begin() + 4 * j);
+      std::copy(d1.begin(), d1.end(), row.begin() + 4 * (j + 1));
+    }
   }
 }
 

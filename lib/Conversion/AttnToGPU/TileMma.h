@@ -57,6 +57,12 @@ std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
 /// even number of tiles), the B fragments two tiles at a time (loadB2).
 void mmaAccumulateRow(KernelBuilder &kb, ArrayRef<Value> a, MmaOperand b,
                       Value k0, MutableArrayRef<Value> acc);
+/// The same for several 16-row tiles at once (a[i], acc[i]: tile i), each B
+/// fragment pair loaded once for all of them; the columns start at n0 of B
+/// (null: 0).
+void mmaAccumulateRows(KernelBuilder &kb, ArrayRef<SmallVector<Value>> a,
+                       MmaOperand b, Value k0, Value n0,
+                       ArrayRef<MutableArrayRef<Value>> acc);
 /// f(index into acc, row, column) for every accumulator element the lane
 /// holds of the nTiles n8 tiles (columns 0, 8, ..) of the 16-row tile at m0.
 void forEachAccumulator(KernelBuilder &kb, Value m0, int64_t nTiles,
