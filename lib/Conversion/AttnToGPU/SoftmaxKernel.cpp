@@ -8,14 +8,16 @@
 // row, and their WR x Dv output accumulators O. Every K and V fragment the
 // warp loads with ldmatrix serves all its row tiles, so shared-memory
 // traffic per query row falls with WR (the bottleneck at WR = 16:
-// bench/gpu/NOTES.md). Per key block of BN keys (K and V staged in shared
-// memory by the whole block): S on the tensor cores, the online-softmax
-// update on the accumulators (row max across the 4 lanes that share a row by
-// shuffles), P = exp2(S - m) rounded to bf16 straight into the A-operand
-// registers of O += P V (the accumulator layout of two adjacent n8 tiles is
-// the A layout of one k16 step), and O = diag(alpha) O. Key blocks no query
-// of the block sees (causal, sliding window) are skipped. Query t sits at
-// key position t + (Tk - Tq) (decode: the last Tq positions).
+// bench/gpu/NOTES.md). Per key block of BN keys, staged in shared memory by
+// the whole block (with bf16 inputs by cp.async into two buffers, the next
+// block's copies in flight while this one computes): S on the tensor cores,
+// the online-softmax update on the accumulators (row max across the 4 lanes
+// that share a row by shuffles), P = exp2(S - m) rounded to bf16 straight
+// into the A-operand registers of O += P V (the accumulator layout of two
+// adjacent n8 tiles is the A layout of one k16 step), and O = diag(alpha) O.
+// Key blocks no query of the block sees (causal, sliding window) are
+// skipped. Query t sits at key position t + (Tk - Tq) (decode: the last Tq
+// positions).
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -81,10 +83,19 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   const int64_t offset = p.Tk - p.Tq;
   Value qIn = args.lookup("q"), kIn = args.lookup("k"), vIn = args.lookup("v");
 
+  // bf16 inputs go straight to shared memory with cp.async, K and V in two
+  // buffers (rows [0, BN) and [BN, 2 BN)): block n + 1 loads while block n
+  // computes. Other input types are converted on the way (synchronous loads,
+  // one buffer).
+  const bool pipelined = canCopyRowsAsync(BM, p.Dk, qIn) &&
+                         canCopyRowsAsync(BN, p.Dk, kIn) &&
+                         canCopyRowsAsync(BN, p.Dv, vIn);
+  const int64_t buffers = pipelined ? 2 : 1;
   SmemTile qs = kb.allocTile(BM, p.Dk, bf16);
-  SmemTile ks = kb.allocTile(BN, p.Dk, bf16);
-  SmemTile vs = kb.allocTile(BN, p.Dv, bf16);
-  loadRowsToTile(kb, qs, qIn, bIdx, q0, hIdx, zero, p.Tq);
+  SmemTile ks = kb.allocTile(buffers * BN, p.Dk, bf16);
+  SmemTile vs = kb.allocTile(buffers * BN, p.Dv, bf16);
+  if (!pipelined)
+    loadRowsToTile(kb, qs, qIn, bIdx, q0, hIdx, zero, p.Tq);
 
   // Key blocks [first, end) that some query of this block sees.
   int64_t keyBlocks = (p.Tk + BN - 1) / BN;
@@ -118,14 +129,46 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   init.append(2 * MT, kb.f32(0));
   const double scaleLog2 = p.scale * M_LOG2E;
 
+  // Issues the copies of key block `blk` (all zeros unless `enable`) into
+  // the buffer at row `row0`.
+  auto copyKeyBlock = [&](Value blk, Value row0, Value enable) {
+    Value k0 = kb.mul(blk, kb.idx(BN));
+    SmallVector<Value> tokens = asyncCopyRowsToTile(
+        kb, ks, row0, BN, kIn, bIdx, k0, hkv, zero, p.Tk, enable);
+    tokens.append(asyncCopyRowsToTile(kb, vs, row0, BN, vIn, bIdx, k0, hkv,
+                                      zero, p.Tk, enable));
+    return tokens;
+  };
+  if (pipelined) {
+    // Q and the first key block, landed before the loop.
+    SmallVector<Value> tokens =
+        asyncCopyRowsToTile(kb, qs, zero, BM, qIn, bIdx, q0, hIdx, zero, p.Tq);
+    tokens.append(copyKeyBlock(first, zero, kb.lt(first, end)));
+    waitAsyncCopies(kb, commitAsyncCopies(kb, tokens));
+    kb.barrier();
+  }
+
   auto loop = scf::ForOp::create(
       b, loc, first, end, kb.idx(1), init,
       [&](OpBuilder &, Location, Value kbIdx, ValueRange carried) {
         Value k0 = kb.mul(kbIdx, kb.idx(BN));
-        kb.barrier(); // the previous block's K and V are consumed
-        loadRowsToTile(kb, ks, kIn, bIdx, k0, hkv, zero, p.Tk);
-        loadRowsToTile(kb, vs, vIn, bIdx, k0, hkv, zero, p.Tk);
-        kb.barrier();
+        // This block's K and V tiles: rows [cur, cur + BN) of ks and vs.
+        Value cur = zero, group;
+        if (pipelined) {
+          // The other buffer was last read by block n - 1, whose iteration
+          // ended with a barrier: the next block's copies go there now.
+          Value parity = kb.rem(kb.sub(kbIdx, first), kb.idx(2));
+          cur = kb.mul(parity, kb.idx(BN));
+          Value nextBlk = kb.add(kbIdx, kb.idx(1));
+          group = commitAsyncCopies(
+              kb, copyKeyBlock(nextBlk, kb.sub(kb.idx(BN), cur),
+                               kb.lt(nextBlk, end)));
+        } else {
+          kb.barrier(); // the previous block's K and V are consumed
+          loadRowsToTile(kb, ks, kIn, bIdx, k0, hkv, zero, p.Tk);
+          loadRowsToTile(kb, vs, vIn, bIdx, k0, hkv, zero, p.Tk);
+          kb.barrier();
+        }
 
         // S = Q K^T for the warp's row tiles, each K fragment pair loaded
         // once for all of them.
@@ -137,7 +180,7 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
             a.push_back(loadA(kb, {qs}, kb.add(m0, kb.idx(16 * i)),
                               kb.idx(kk)));
           mmaAccumulateRows(kb, a, {ks, /*transposed=*/true}, kb.idx(kk),
-                            Value(), s);
+                            pipelined ? cur : Value(), s);
         }
 
         // Scale to log2 units; mask only key blocks that some query of the
@@ -233,7 +276,15 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
           for (int64_t i = 0; i < MT; ++i)
             a.push_back(accumulatorsAsA(kb, s[i].slice(8 * kk, 4),
                                         s[i].slice(8 * kk + 4, 4)));
-          mmaAccumulateRows(kb, a, {vs}, kb.idx(16 * kk), Value(), o);
+          Value kRow = kb.idx(16 * kk);
+          mmaAccumulateRows(kb, a, {vs}, pipelined ? kb.add(cur, kRow) : kRow,
+                            Value(), o);
+        }
+        if (pipelined) {
+          // The next block has landed (this thread's copies), and every
+          // thread is done with this one before its buffer is refilled.
+          waitAsyncCopies(kb, group);
+          kb.barrier();
         }
         next.append(mNew);
         next.append(lNew);

@@ -42,6 +42,26 @@ void storeStagedRows(KernelBuilder &kb, const StagedRows &staged, SmemTile dst,
 /// Whether loadRowsToRegisters takes a rows x cols tile of `src`.
 bool canStageRows(int64_t rows, int64_t cols, Value src);
 
+/// Whether asyncCopyRowsToTile takes a rows x cols tile of `src`: src holds
+/// bf16 (the tiles' type: cp.async copies bytes, it cannot convert) and the
+/// tile's 16-byte pieces spread evenly over the block's threads.
+bool canCopyRowsAsync(int64_t rows, int64_t cols, Value src);
+/// Issues cp.async copies (16 bytes each, through L2 only) of `rows` rows
+/// t0.. of a bf16 [B, T, H, D] tensor (columns d0..) into `dst` at rows
+/// dstRow0..; rows past T, and every row when `enable` is false, are
+/// zero-filled without reading global memory. Returns the copies' tokens
+/// for nvgpu.device_async_create_group; the data may be read after
+/// waitAsyncCopies and a barrier.
+SmallVector<Value> asyncCopyRowsToTile(KernelBuilder &kb, SmemTile dst,
+                                       Value dstRow0, int64_t rows, Value src,
+                                       Value b, Value t0, Value h, Value d0,
+                                       int64_t T, Value enable = {});
+/// Commits the copies `tokens` as one group (cp.async.commit_group).
+Value commitAsyncCopies(KernelBuilder &kb, ArrayRef<Value> tokens);
+/// Waits until this thread's copies of `group` and every group before it
+/// have landed (cp.async.wait_group 0).
+void waitAsyncCopies(KernelBuilder &kb, Value group);
+
 /// Rows t0.. of a per-step [B, T, H] tensor (gates, beta) into column 0 of an
 /// f32 tile, rows past T zero; one thread a row.
 void loadRowScalarsToTile(KernelBuilder &kb, SmemTile dst, Value src, Value b,
