@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -37,6 +38,12 @@ using namespace mlir::attn;
 using namespace mlir::attn::gpu_codegen;
 
 namespace {
+
+/// Lazy rescaling (FlashAttention-4's): a row's softmax reference moves
+/// only once its max has outgrown it by more than kRescaleSlack powers of
+/// 2 (false: every block, the eager form).
+constexpr bool kLazyRescale = true;
+constexpr double kRescaleSlack = 8.0;
 
 /// The reduction of `x` over the 4 lanes that hold one accumulator row.
 Value quadReduce(KernelBuilder &kb, Value x, bool isMax) {
@@ -78,7 +85,10 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   Value bIdx = kb.div(by, kb.idx(p.Hq));
   Value hIdx = kb.rem(by, kb.idx(p.Hq));
   Value hkv = kb.div(hIdx, kb.idx(p.Hq / p.Hkv));
-  Value q0 = kb.mul(bx, kb.idx(BM));
+  // Causal query blocks run the longest (latest) first, so that the grid's
+  // last wave is short blocks.
+  Value qBlock = p.causal ? kb.sub(kb.idx(p.grid()[0] - 1), bx) : bx;
+  Value q0 = kb.mul(qBlock, kb.idx(BM));
   Value m0 = kb.mul(kb.warpId(), kb.idx(WR)); // the warp's first row
   const int64_t offset = p.Tk - p.Tq;
   Value qIn = args.lookup("q"), kIn = args.lookup("k"), vIn = args.lookup("v");
@@ -128,6 +138,7 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   init.append(2 * MT, kb.f32(negInf));
   init.append(2 * MT, kb.f32(0));
   const double scaleLog2 = p.scale * M_LOG2E;
+  const bool foldScale = scaleLog2 > 0;
 
   // Issues the copies of key block `blk` (all zeros unless `enable`) into
   // the buffer at row `row0`.
@@ -183,9 +194,10 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                             pipelined ? cur : Value(), s);
         }
 
-        // Scale to log2 units; mask only key blocks that some query of the
-        // block cannot fully see (the causal diagonal, the window's edge,
-        // the tail past Tk): one uniform branch per block.
+        // Mask only key blocks that some query of the block cannot fully see
+        // (the causal diagonal, the window's edge, the tail past Tk): one
+        // uniform branch per block. Scores stay unscaled: the scale goes
+        // into the exponent's fma (a positive scale commutes with the max).
         Value needMask = kb.lt(kb.idx(p.Tk), kb.add(k0, kb.idx(BN)));
         if (p.causal) {
           // Keys past the first query's position: k0 + BN - 1 > q0 + offset.
@@ -198,6 +210,9 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                 b, loc, needMask,
                 kb.le(k0, kb.add(q0, kb.idx(BM - 1 + offset - p.window))));
         }
+        if (!foldScale)
+          for (Value &x : sFlat)
+            x = kb.fmul(x, kb.f32(scaleLog2));
         SmallVector<Type> sTypes(sFlat.size(), b.getF32Type());
         auto masked = scf::IfOp::create(b, loc, sTypes, needMask,
                                         /*withElseRegion=*/true);
@@ -218,54 +233,103 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                     vis = kb.andI1(
                         vis, kb.lt(kb.sub(qpos, kb.idx(p.window)), key));
                 }
-                vals.push_back(kb.select(
-                    vis, kb.fmul(s[i][4 * j + e], kb.f32(scaleLog2)),
-                    kb.f32(negInf)));
+                vals.push_back(
+                    kb.select(vis, s[i][4 * j + e], kb.f32(negInf)));
               }
           scf::YieldOp::create(b, loc, vals);
           b.setInsertionPointToStart(masked.elseBlock());
-          vals.clear();
-          for (Value x : sFlat)
-            vals.push_back(kb.fmul(x, kb.f32(scaleLog2)));
-          scf::YieldOp::create(b, loc, vals);
+          scf::YieldOp::create(b, loc, sFlat);
         }
         for (auto [i, x] : llvm::enumerate(sFlat))
           x = masked.getResult(i);
 
-        SmallVector<Value> next(carried.take_front(oCount));
-        SmallVector<Value> mNew, lNew;
+        // The row maxima in log2 units. The reference m of a row (what P is
+        // exp2(S - m) against) moves only when some row of the warp has
+        // outgrown its reference by more than kRescaleSlack: until then P
+        // stays under 2^kRescaleSlack, and O and l keep the same (stale)
+        // reference, which o = O / l cancels; the warp skips rescaling O.
+        SmallVector<Value> mCand, mOld;
+        Value grown = kb.i1(false);
         for (int64_t i = 0; i < MT; ++i) {
           Value rowMax[2] = {kb.f32(negInf), kb.f32(negInf)};
           for (int64_t j = 0; j < nS; ++j)
             for (int64_t e = 0; e < 4; ++e)
               rowMax[e / 2] = kb.fmax(rowMax[e / 2], s[i][4 * j + e]);
-          Value ref[2], alpha[2];
           for (int r = 0; r < 2; ++r) {
-            Value mOld = carried[mAt + 2 * i + r];
-            mNew.push_back(kb.fmax(mOld, quadReduce(kb, rowMax[r], true)));
+            Value m = quadReduce(kb, rowMax[r], true);
+            mCand.push_back(foldScale ? kb.fmul(m, kb.f32(scaleLog2)) : m);
+            mOld.push_back(carried[mAt + 2 * i + r]);
+            if (kLazyRescale)
+              grown = arith::OrIOp::create(
+                  b, loc, grown,
+                  arith::CmpFOp::create(
+                      b, loc, arith::CmpFPredicate::OGT, mCand.back(),
+                      kb.fadd(mOld.back(), kb.f32(kRescaleSlack))));
+          }
+        }
+        Value rescale;
+        if (kLazyRescale)
+          rescale = NVVM::VoteSyncOp::create(
+              b, loc, b.getI1Type(),
+              arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)),
+              grown,
+              NVVM::VoteSyncKindAttr::get(b.getContext(),
+                                          NVVM::VoteSyncKind::any));
+        SmallVector<Value> next(carried.take_front(oCount));
+        SmallVector<Value> mNew, lNew, alpha;
+        for (int64_t i = 0; i < MT; ++i) {
+          Value negRef[2];
+          for (int r = 0; r < 2; ++r) {
+            Value old = mOld[2 * i + r];
+            Value m = kb.fmax(old, mCand[2 * i + r]);
+            if (rescale)
+              m = kb.select(rescale, m, old);
+            mNew.push_back(m);
             // A row that has seen no key keeps m = -inf: use 0 as the
             // reference then (all its p are 0), never -inf - -inf.
-            Value empty =
-                arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                      mNew.back(), kb.f32(negInf));
-            ref[r] = kb.select(empty, kb.f32(0), mNew.back());
-            alpha[r] = kb.fexp2(kb.fsub(mOld, ref[r]));
+            Value empty = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, m, kb.f32(negInf));
+            Value ref = kb.select(empty, kb.f32(0), m);
+            negRef[r] = kb.fsub(kb.f32(0), ref);
+            alpha.push_back(kb.fexp2(kb.fsub(old, ref), /*ftz=*/true));
           }
-          // P = exp2(S - ref) and the lane's partial row sums.
-          Value l[2] = {kb.fmul(carried[lAt + 2 * i], alpha[0]),
-                        kb.fmul(carried[lAt + 2 * i + 1], alpha[1])};
+          // P = exp2(scale S - ref) and the lane's partial row sums.
+          Value l[2] = {kb.fmul(carried[lAt + 2 * i], alpha[2 * i]),
+                        kb.fmul(carried[lAt + 2 * i + 1], alpha[2 * i + 1])};
+          Value sc = kb.f32(foldScale ? scaleLog2 : 1.0);
           for (int64_t j = 0; j < nS; ++j)
             for (int64_t e = 0; e < 4; ++e) {
               Value &x = s[i][4 * j + e];
-              x = kb.fexp2(kb.fsub(x, ref[e / 2]));
+              x = kb.fexp2(kb.ffma(x, sc, negRef[e / 2]), /*ftz=*/true);
               l[e / 2] = kb.fadd(l[e / 2], x);
             }
           lNew.append({l[0], l[1]});
-          for (int64_t t = 0; t < nO; ++t)
-            for (int64_t e = 0; e < 4; ++e) {
-              Value &o = next[(i * nO + t) * 4 + e];
-              o = kb.fmul(o, alpha[e / 2]);
-            }
+        }
+        // O = diag(alpha) O (with lazy rescaling only when the warp moved
+        // its references).
+        auto scaleO = [&](MutableArrayRef<Value> acc) {
+          for (int64_t i = 0; i < MT; ++i)
+            for (int64_t t = 0; t < nO; ++t)
+              for (int64_t e = 0; e < 4; ++e) {
+                Value &x = acc[(i * nO + t) * 4 + e];
+                x = kb.fmul(x, alpha[2 * i + e / 2]);
+              }
+        };
+        if (!rescale) {
+          scaleO(next);
+        } else {
+          SmallVector<Type> oTypes(oCount, b.getF32Type());
+          auto ifOp = scf::IfOp::create(b, loc, oTypes, rescale,
+                                        /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(ifOp.thenBlock());
+          SmallVector<Value> scaled(next);
+          scaleO(scaled);
+          scf::YieldOp::create(b, loc, scaled);
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          scf::YieldOp::create(b, loc, next);
+          for (auto [i, x] : llvm::enumerate(next))
+            x = ifOp.getResult(i);
         }
 
         // O += P V: P's bf16 A fragments (k16 step kk covers n8 tiles 2kk

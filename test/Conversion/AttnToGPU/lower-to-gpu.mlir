@@ -92,7 +92,7 @@ func.func @gdn(%q: tensor<2x50x3x128xbf16>, %k: tensor<2x50x3x128xbf16>,
 // CHECK-SAME: grid = [1, 8, 1]
 // CHECK-SAME: op = "softmax_attention"
 // CHECK: gpu.func @swa_kernel
-// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 func.func @swa(%q: tensor<1x100x8x64xf16>, %k: tensor<1x100x2x64xf16>,
                %v: tensor<1x100x2x64xf16>) -> tensor<1x100x8x64xf16> {
   %o = attn.softmax_attention %q, %k, %v {window = 32}
