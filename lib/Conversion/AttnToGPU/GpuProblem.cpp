@@ -162,7 +162,7 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
 
 std::array<int64_t, 3> GpuProblem::grid() const {
   if (softmax)
-    return {(Tq + kSoftmaxBlockRows - 1) / kSoftmaxBlockRows, B * Hq, 1};
+    return {(Tq + softmaxBlockRows() - 1) / softmaxBlockRows(), B * Hq, 1};
   return {(Dv + blockV - 1) / blockV, B * Hq, 1};
 }
 

@@ -36,8 +36,9 @@ struct GpuProblem {
   double scale = 1.0;
   Type outputType;
   bool hasInitialState = false, hasFinalState = false;
-  /// Tile sizes: chunk (linear family) or key/query block (softmax), and the
-  /// block of Dv columns one thread block owns (linear family).
+  /// Tile sizes: chunk (linear family) or keys per key block (softmax; both
+  /// shrink until the kernels' shared memory fits), and the block of Dv
+  /// columns one thread block owns (linear family).
   int64_t chunk = 64, blockV = 64;
 
   /// Buffers in kernel-parameter order: the function's arguments (the op's
@@ -78,6 +79,16 @@ struct GpuProblem {
   /// block whose accumulators fit the registers (each block recomputes the
   /// chunk's Q K^T).
   int64_t outputBlockV() const { return std::min<int64_t>(Dv, 128); }
+
+  /// Query rows each warp of the softmax kernel owns: 32 (two 16-row mma
+  /// tiles sharing every K and V fragment the warp loads) where their output
+  /// accumulators fit the registers (Dv <= 128) and there are more than 64
+  /// queries; else 16.
+  int64_t softmaxWarpRows() const {
+    return Dv <= 128 && Tq > 64 ? 32 : 16;
+  }
+  /// Query rows of a softmax thread block (4 warps).
+  int64_t softmaxBlockRows() const { return 4 * softmaxWarpRows(); }
 
   /// Grid of the main kernel: (x, y, z).
   std::array<int64_t, 3> grid() const;

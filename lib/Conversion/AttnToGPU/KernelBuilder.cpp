@@ -76,13 +76,18 @@ Value KernelBuilder::fmax(Value a, Value c) {
   return arith::MaximumFOp::create(builder, location, a, c);
 }
 Value KernelBuilder::fexp(Value x) { return fexp2(fmul(x, f32(M_LOG2E))); }
-Value KernelBuilder::fexp2(Value x) {
+Value KernelBuilder::fexp2(Value x, bool ftz) {
   // The PTX instruction itself: math.exp2 would become a libdevice call,
   // which needs libdevice at compile time (CUDA_HOME) to resolve.
   return LLVM::CallIntrinsicOp::create(
              builder, location, builder.getF32Type(),
-             builder.getStringAttr("llvm.nvvm.ex2.approx.f32"), ValueRange{x})
+             builder.getStringAttr(ftz ? "llvm.nvvm.ex2.approx.ftz.f32"
+                                       : "llvm.nvvm.ex2.approx.f32"),
+             ValueRange{x})
       .getResult(0);
+}
+Value KernelBuilder::ffma(Value a, Value b, Value c) {
+  return LLVM::FMAOp::create(builder, location, a, b, c);
 }
 Value KernelBuilder::select(Value cond, Value a, Value c) {
   return arith::SelectOp::create(builder, location, cond, a, c);

@@ -64,8 +64,11 @@ public:
   Value fmax(Value a, Value c);
   /// e^x through exp2 (the hardware ex2.approx; exact enough for attention).
   Value fexp(Value x);
-  /// 2^x (ex2.approx).
-  Value fexp2(Value x);
+  /// 2^x (ex2.approx; with `ftz`, ex2.approx.ftz: results under 2^-126
+  /// flush to 0, one MUFU.EX2 instead of a range fix-up around it).
+  Value fexp2(Value x, bool ftz = false);
+  /// a * b + c, rounded once (fma.rn.f32).
+  Value ffma(Value a, Value b, Value c);
   Value select(Value cond, Value a, Value c);
   Value toF32(Value v);
   Value fromF32(Value v, Type t);

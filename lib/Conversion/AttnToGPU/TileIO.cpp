@@ -1,7 +1,8 @@
 //===- TileIO.cpp - global memory <-> shared-memory tiles -----------------===//
-#include "Kernels.h"
+#include "TileIO.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -114,6 +115,52 @@ void mlir::attn::gpu_codegen::storeStagedRows(
     Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(s.width));
     storePiece(kb, piece, s.valid[i], dst, row, col, transform);
   }
+}
+
+bool mlir::attn::gpu_codegen::canCopyRowsAsync(int64_t rows, int64_t cols,
+                                               Value src) {
+  Type t = cast<MemRefType>(src.getType()).getElementType();
+  return t.isBF16() && cols % 8 == 0 && (rows * cols / 8) % kThreads == 0;
+}
+
+SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRowsToTile(
+    KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
+    Value b, Value t0, Value h, Value d0, int64_t T, Value enable) {
+  assert(canCopyRowsAsync(rows, dst.cols, src) && "tile not copied evenly");
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
+  const int64_t w = 8, perRow = dst.cols / w;
+  SmallVector<Value> tokens;
+  for (int64_t i = 0; i < rows * perRow / kThreads; ++i) {
+    Value e = kb.add(kb.threadId(), kb.idx(i * kThreads));
+    Value row = kb.div(e, kb.idx(perRow));
+    Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(w));
+    Value t = kb.add(t0, row);
+    Value valid = kb.lt(t, kb.idx(T));
+    if (enable)
+      valid = kb.andI1(valid, enable);
+    // Rows past T point at row T - 1 (in bounds) and read nothing.
+    Value tc = kb.minIdx(t, kb.idx(T - 1));
+    Value n = kb.select(valid, kb.idx(w), kb.idx(0));
+    tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
+        builder, loc, tokenType, dst.mem, ValueRange{kb.add(dstRow0, row), col},
+        src, ValueRange{b, tc, h, kb.add(d0, col)}, builder.getIndexAttr(w), n,
+        builder.getUnitAttr()));
+  }
+  return tokens;
+}
+
+Value mlir::attn::gpu_codegen::commitAsyncCopies(KernelBuilder &kb,
+                                                ArrayRef<Value> tokens) {
+  auto tokenType = nvgpu::DeviceAsyncTokenType::get(kb.b().getContext());
+  return nvgpu::DeviceAsyncCreateGroupOp::create(kb.b(), kb.loc(), tokenType,
+                                                 tokens);
+}
+
+void mlir::attn::gpu_codegen::waitAsyncCopies(KernelBuilder &kb, Value group) {
+  nvgpu::DeviceAsyncWaitOp::create(kb.b(), kb.loc(), group,
+                                   kb.b().getI32IntegerAttr(0));
 }
 
 void mlir::attn::gpu_codegen::loadRowScalarsToTile(KernelBuilder &kb,

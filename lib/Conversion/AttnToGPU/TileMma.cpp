@@ -152,6 +152,42 @@ std::pair<Value, Value> mlir::attn::gpu_codegen::accPosition(KernelBuilder &kb, 
   return {row, col};
 }
 
+void mlir::attn::gpu_codegen::mmaAccumulateRow(KernelBuilder &kb,
+                                               ArrayRef<Value> a,
+                                               MmaOperand b, Value k0,
+                                               MutableArrayRef<Value> acc) {
+  SmallVector<Value> fragment(a);
+  mmaAccumulateRows(kb, {fragment}, b, k0, Value(), {acc});
+}
+
+void mlir::attn::gpu_codegen::mmaAccumulateRows(
+    KernelBuilder &kb, ArrayRef<SmallVector<Value>> a, MmaOperand b, Value k0,
+    Value n0, ArrayRef<MutableArrayRef<Value>> acc) {
+  assert(a.size() == acc.size() && acc.front().size() % 8 == 0 &&
+         "pairs of n8 tiles");
+  int64_t nTiles = acc.front().size() / 4;
+  for (int64_t j = 0; j < nTiles; j += 2) {
+    Value col = n0 ? kb.add(n0, kb.idx(8 * j)) : kb.idx(8 * j);
+    auto [b0, b1] = loadB2(kb, b, k0, col);
+    for (auto [frag, row] : llvm::zip(a, acc)) {
+      SmallVector<Value> d0 = mma(kb, frag, b0, row.slice(4 * j, 4));
+      SmallVector<Value> d1 = mma(kb, frag, b1, row.slice(4 * (j + 1), 4));
+      std::copy(d0.begin(), d0.end(), row.begin() + 4 * j);
+      std::copy(d1.begin(), d1.end(), row.begin() + 4 * (j + 1));
+    }
+  }
+}
+
+void mlir::attn::gpu_codegen::forEachAccumulator(
+    KernelBuilder &kb, Value m0, int64_t nTiles,
+    function_ref<void(int64_t, Value, Value)> f) {
+  for (int64_t j = 0; j < nTiles; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      auto [r, c] = accPosition(kb, m0, kb.idx(8 * j), e);
+      f(4 * j + e, r, c);
+    }
+}
+
 void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
                                           MmaOperand a, MmaOperand b,
                                           TileMmaShape shape,

@@ -52,6 +52,22 @@ SmallVector<Value> mma(KernelBuilder &kb, ArrayRef<Value> a, ArrayRef<Value> b,
 std::pair<Value, Value> accPosition(KernelBuilder &kb, Value m0, Value n0,
                                     int64_t e);
 
+/// acc += a * B[k0..k0+15, 0..8n) on a row of n8 accumulator tiles kept in
+/// registers (acc: 4 f32 values per tile, tile j at columns 8j..8j+7; an
+/// even number of tiles), the B fragments two tiles at a time (loadB2).
+void mmaAccumulateRow(KernelBuilder &kb, ArrayRef<Value> a, MmaOperand b,
+                      Value k0, MutableArrayRef<Value> acc);
+/// The same for several 16-row tiles at once (a[i], acc[i]: tile i), each B
+/// fragment pair loaded once for all of them; the columns start at n0 of B
+/// (null: 0).
+void mmaAccumulateRows(KernelBuilder &kb, ArrayRef<SmallVector<Value>> a,
+                       MmaOperand b, Value k0, Value n0,
+                       ArrayRef<MutableArrayRef<Value>> acc);
+/// f(index into acc, row, column) for every accumulator element the lane
+/// holds of the nTiles n8 tiles (columns 0, 8, ..) of the 16-row tile at m0.
+void forEachAccumulator(KernelBuilder &kb, Value m0, int64_t nTiles,
+                        function_ref<void(int64_t, Value, Value)> f);
+
 /// The accumulators of two adjacent n8 tiles (columns 8j and 8j + 8 of a
 /// 16-row tile), rounded to bf16, as the A fragment of the k16 step over
 /// those 16 columns: the accumulator layout of the pair is the A layout.

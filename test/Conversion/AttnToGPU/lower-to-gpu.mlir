@@ -84,14 +84,15 @@ func.func @gdn(%q: tensor<2x50x3x128xbf16>, %k: tensor<2x50x3x128xbf16>,
 
 // -----
 
-// Softmax attention: one block per 64 queries, batch and head; grouped
-// heads read k/v head h / (Hq / Hkv).
+// Softmax attention: one block per 128 queries (4 warps of 32 rows; 64
+// where Dv > 128 or Tq <= 64), batch and head; grouped heads read k/v head
+// h / (Hq / Hkv).
 // CHECK-LABEL: module attributes
 // CHECK-SAME: window = 32
-// CHECK-SAME: grid = [2, 8, 1]
+// CHECK-SAME: grid = [1, 8, 1]
 // CHECK-SAME: op = "softmax_attention"
 // CHECK: gpu.func @swa_kernel
-// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
 func.func @swa(%q: tensor<1x100x8x64xf16>, %k: tensor<1x100x2x64xf16>,
                %v: tensor<1x100x2x64xf16>) -> tensor<1x100x8x64xf16> {
   %o = attn.softmax_attention %q, %k, %v {window = 32}

@@ -1,0 +1,56 @@
+//===- LinearFamily.h - what the linear-family kernels share ----*- C++ -*-===//
+//
+// The linear family's kernels (the fused chunkwise kernel, LinearFusedKernel;
+// the split form's state pass and output kernel, LinearSplitKernels; the
+// delta rule's UT-transform kernel, DeltaPrepKernel) are emitters deriving
+// from LinearFamilyEmitter, which holds what they have in common: the block's
+// batch, head and value columns, the chunk's q, k and v tiles with the
+// feature map applied, and the in-chunk cumulative log-decay of the gate.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARFAMILY_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARFAMILY_H
+
+#include "Kernels.h"
+
+namespace mlir::attn::gpu_codegen {
+
+/// phi(x) with the exponential on the fast path (elu+1).
+Value featureMap(KernelBuilder &kb, Value x, FeatureMap fm);
+
+class LinearFamilyEmitter {
+protected:
+  LinearFamilyEmitter(KernelBuilder &kb, const GpuProblem &p,
+                      const KernelArgs &args)
+      : kb(kb), p(p), args(args), C(p.chunk), BV(p.blockV) {}
+
+  /// blockIdx.x: the block of value columns, .y: (batch, head).
+  void bindBlock();
+  /// bIdx, hIdx and hkv from `by` = batch * Hq + head.
+  void bindBatchHead(Value by);
+  /// phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows t0..
+  /// into qs, ks and vs.
+  void loadQKV(Value t0);
+  /// gcum = the in-chunk cumulative log-decay b_i = sum_{s <= i} g_s of the
+  /// chunk at t0 (g = 0 past T); the caller puts a barrier before reading
+  /// it.
+  void cumulativeGate(Value t0);
+  /// The inclusive scan of gcum's column 0, in place (warp 0).
+  void scanScalarGates();
+
+  /// e^(b_i - b_j) for the scalar gate (1 without one).
+  Value decayBetween(Value i, Value j);
+  Value gateAt(Value i) { return kb.load(gcum.mem, {i, kb.idx(0)}); }
+
+  KernelBuilder &kb;
+  const GpuProblem &p;
+  const KernelArgs &args;
+  int64_t C, BV;
+  Value bIdx, hIdx, hkv, v0;
+  Type bf16;
+  SmemTile qs, ks, vs, gcum;
+};
+
+} // namespace mlir::attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARFAMILY_H

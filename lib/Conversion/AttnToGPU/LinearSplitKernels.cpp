@@ -1,0 +1,268 @@
+//===- LinearSplitKernels.cpp - linear attention's split form -------------===//
+//
+// Linear and scalar-gated attention as two kernels (GpuProblem::splitsState):
+// a state pass that walks the chunks carrying only the state, in the warps'
+// mma accumulators, and writes the state entering each chunk; then an output
+// kernel parallel over chunks, FlashAttention-style from registers:
+//
+//   state pass:  S_{n+1} = e^(b_C) S_n + (diag(e^(b_C - b)) K_n)^T V_n
+//   outputs:     o_n = diag(e^b) Q_n S_n + (Q_n K_n^T (.) D) V_n,
+//                D_ij = e^(b_i - b_j) [j <= i]
+//
+// with b the in-chunk cumulative log-decay (0 without a gate).
+//
+//===----------------------------------------------------------------------===//
+#include "LinearFamily.h"
+#include "TileMma.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+class SplitStateEmitter : public LinearFamilyEmitter {
+public:
+  SplitStateEmitter(KernelBuilder &kb, const GpuProblem &p,
+                    const KernelArgs &args)
+      : LinearFamilyEmitter(kb, p, args) {}
+
+  void emitStates();
+  void emitOutputs();
+};
+
+void SplitStateEmitter::emitStates() {
+  // The split form's sequential pass. Block (x, y, z) owns the state slice
+  // of rows 64z..64z+63 (Dk) and columns BV x.. of head y, in the warps' mma
+  // accumulators for the whole walk over the chunks: warp w holds rows
+  // 16w..16w+15 of the slice, all BV / 8 column tiles. Per chunk n: the
+  // state entering it goes out (bf16) to chunk_states for the output kernel,
+  // then S = e^(b_C) S + (diag(e^(b_C - b)) K)^T V. The chunk's K and V
+  // tiles were staged in shared memory during the chunk before: the global
+  // loads of chunk n + 1 are issued first and land while chunk n computes
+  // (two buffers, rows [0, C) and [C, 2C)).
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  BV = p.stateBlockV;
+  bindBlock();
+  const int64_t KR = kStateRows;
+  Value kd0 = kb.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::z),
+                     kb.idx(KR));
+  bf16 = b.getBF16Type();
+  Type f32 = b.getF32Type();
+  ks = kb.allocTile(2 * C, KR, bf16);
+  vs = kb.allocTile(2 * C, BV, bf16);
+  gcum = kb.allocTile(C, 1, f32);
+  bool gated = p.gate == GateKind::Scalar;
+
+  const int64_t nTiles = BV / 8;
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
+  // Calls f(accumulator index, row in the slice, column) for every element
+  // the thread holds.
+  auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
+    forEachAccumulator(kb, m0, nTiles, f);
+  };
+  SmallVector<Value> init(nTiles * 4);
+  Value s0 = args.lookup("initial_state");
+  forEachAcc([&](int64_t a, Value r, Value c) {
+    init[a] = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, kb.add(kd0, r),
+                                          kb.add(v0, c)}))
+                 : kb.f32(0.0);
+  });
+
+  Value zero = kb.idx(0);
+  Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");
+  auto phi = [&](Value x) { return featureMap(kb, x, p.featureMap); };
+  // Issues the loads of chunk c's tiles (and gate) into registers.
+  struct Staged {
+    StagedRows k, v;
+    Value g;
+  };
+  auto stage = [&](Value c) {
+    Value t0 = kb.mul(c, kb.idx(C));
+    Staged st{loadRowsToRegisters(kb, C, KR, kIn, bIdx, t0, hkv, kd0, p.Tq),
+              loadRowsToRegisters(kb, C, BV, vIn, bIdx, t0, hkv, v0, p.Tq),
+              Value()};
+    if (gated) {
+      // Thread i < C holds gate i (0 past T or past the chunk).
+      Value t = kb.add(t0, kb.minIdx(kb.threadId(), kb.idx(C - 1)));
+      Value g = kb.toF32(
+          kb.load(gIn, {bIdx, kb.minIdx(t, kb.idx(p.Tq - 1)), hIdx}));
+      Value ok = kb.andI1(kb.lt(kb.threadId(), kb.idx(C)),
+                          kb.lt(t, kb.idx(p.Tq)));
+      st.g = kb.select(ok, g, kb.f32(0.0));
+    }
+    return st;
+  };
+  // Writes a staged chunk into buffer rows [off, off + C) and, with a gate,
+  // decays its keys to the chunk's end; returns e^(b_C) (1 ungated). Ends
+  // with the tiles ready (after a barrier).
+  auto land = [&](const Staged &st, Value off) -> Value {
+    storeStagedRows(kb, st.k, ks, phi, off);
+    storeStagedRows(kb, st.v, vs, nullptr, off);
+    if (!gated) {
+      kb.barrier();
+      return kb.f32(1.0);
+    }
+    kb.ifThen(kb.lt(kb.threadId(), kb.idx(C)),
+              [&] { kb.store(st.g, gcum.mem, {kb.threadId(), zero}); });
+    kb.barrier();
+    scanScalarGates();
+    kb.barrier();
+    Value last = kb.idx(C - 1);
+    kb.forEachElement(C, KR, [&](Value i, Value d) {
+      Value row = kb.add(off, i);
+      Value k = kb.fmul(kb.toF32(kb.load(ks.mem, {row, d})),
+                        decayBetween(last, i));
+      kb.store(kb.fromF32(k, bf16), ks.mem, {row, d});
+    });
+    Value decay = kb.fexp(gateAt(last));
+    kb.barrier();
+    return decay;
+  };
+
+  init.push_back(land(stage(zero), zero));
+  Value states = args.lookup("chunk_states");
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  auto loop = scf::ForOp::create(b, loc, zero, kb.idx(p.numChunks()),
+                                 kb.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    Value decay = acc.pop_back_val();
+    Value two = kb.idx(2);
+    Value cur = kb.mul(kb.rem(n, two), kb.idx(C));
+    Value next = kb.mul(kb.rem(kb.add(n, kb.idx(1)), two), kb.idx(C));
+    Staged st = stage(kb.add(n, kb.idx(1)));
+    Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
+    forEachAcc([&](int64_t a, Value r, Value c) {
+      kb.store(kb.fromF32(acc[a], bf16), states,
+               {bh, kb.add(rows, r), zero, kb.add(v0, c)});
+    });
+    if (gated)
+      for (Value &v : acc)
+        v = kb.fmul(v, decay);
+    // S += K'^T V over the chunk, 16 steps at a time.
+    for (int64_t k0 = 0; k0 < C; k0 += 16) {
+      Value kk = kb.add(cur, kb.idx(k0));
+      SmallVector<Value> afrag = loadA(kb, {ks, /*transposed=*/true}, m0, kk);
+      mmaAccumulateRow(kb, afrag, {vs}, kk, acc);
+    }
+    // The other buffer was last read in chunk n - 1, before its closing
+    // barrier.
+    acc.push_back(land(st, next));
+    scf::YieldOp::create(b, loc, acc);
+  }
+  if (Value fin = args.lookup("final_state"))
+    forEachAcc([&](int64_t a, Value r, Value c) {
+      kb.store(loop.getResult(a), fin,
+               {bIdx, hIdx, kb.add(kd0, r), kb.add(v0, c)});
+    });
+}
+
+void SplitStateEmitter::emitOutputs() {
+  // The split form's parallel pass: one block per (block of value columns,
+  // batch * head, chunk of 16 * kWarps rows) computes the chunk's output
+  // from the state that entered it (chunk_states),
+  //   o = diag(e^b) Q S + (Q K^T (.) D) V,
+  // as the softmax kernel does: warp w owns rows 16w..16w+15 and keeps their
+  // output and scores in mma accumulators; the masked, decayed scores go
+  // from the accumulators straight into the A operand of the P V product.
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  BV = p.outputBlockV();
+  bindBlock();
+  Value n = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  Value t0 = kb.mul(n, kb.idx(C));
+  bf16 = b.getBF16Type();
+  Type f32 = b.getF32Type();
+  qs = kb.allocTile(C, p.Dk, bf16);
+  ks = kb.allocTile(C, p.Dk, bf16);
+  vs = kb.allocTile(C, BV, bf16);
+  SmemTile sb = kb.allocTile(p.Dk, BV, bf16);
+  gcum = kb.allocTile(C, 1, f32);
+
+  Value zero = kb.idx(0);
+  loadQKV(t0);
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  loadRowsToTile(kb, sb, args.lookup("chunk_states"), bh,
+                 kb.mul(n, kb.idx(p.Dk)), zero, v0,
+                 p.numChunks() * p.Dk);
+  if (p.gate == GateKind::Scalar)
+    cumulativeGate(t0);
+  kb.barrier();
+
+  const int64_t nO = BV / 8, nS = C / 8;
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
+  // The lane's two rows (accumulator elements 0-1 and 2-3) in the chunk.
+  Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
+  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
+  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
+
+  // O = Q S, and S = Q K^T, sharing Q's A fragments.
+  // (4 accumulators per n8 tile: tile t at o[4t..4t+3].)
+  SmallVector<Value> o(4 * nO, kb.f32(0));
+  SmallVector<Value> s(4 * nS, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16) {
+    SmallVector<Value> a = loadA(kb, {qs}, m0, kb.idx(kk));
+    mmaAccumulateRow(kb, a, {sb}, kb.idx(kk), o);
+    mmaAccumulateRow(kb, a, {ks, /*transposed=*/true}, kb.idx(kk), s);
+  }
+  if (p.gate == GateKind::Scalar) {
+    // The inter-chunk part decays by e^(b_i) in row i.
+    Value decay[2] = {kb.fexp(gateAt(rows[0])), kb.fexp(gateAt(rows[1]))};
+    for (int64_t t = 0; t < nO; ++t)
+      for (int64_t e = 0; e < 4; ++e)
+        o[4 * t + e] = kb.fmul(o[4 * t + e], decay[e / 2]);
+  }
+  // The causal mask and the decays D_ij = e^(b_i - b_j), j <= i.
+  for (int64_t j = 0; j < nS; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      Value row = rows[e / 2];
+      Value col = kb.add(colBase, kb.idx(8 * j + e % 2));
+      s[4 * j + e] = kb.select(kb.le(col, row),
+                               kb.fmul(s[4 * j + e], decayBetween(row, col)),
+                               kb.f32(0.0));
+    }
+  // O += P V.
+  for (int64_t kk = 0; kk < C / 16; ++kk) {
+    SmallVector<Value> a = accumulatorsAsA(
+        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
+        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
+    mmaAccumulateRow(kb, a, {vs}, kb.idx(16 * kk), o);
+  }
+  // Rows past T are not stored.
+  Value out = args.lookup("o");
+  Type outTy = cast<MemRefType>(out.getType()).getElementType();
+  for (int r = 0; r < 2; ++r) {
+    Value t = kb.add(t0, rows[r]);
+    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
+      for (int64_t tile = 0; tile < nO; ++tile)
+        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
+          Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile + e % 2)));
+          kb.store(kb.fromF32(o[4 * tile + e], outTy), out,
+                   {bIdx, t, hIdx, col});
+        }
+    });
+  }
+}
+
+} // namespace
+
+void mlir::attn::gpu_codegen::emitLinearStatesKernel(KernelBuilder &kb,
+                                                     const GpuProblem &p,
+                                                     const KernelArgs &args) {
+  SplitStateEmitter(kb, p, args).emitStates();
+}
+
+void mlir::attn::gpu_codegen::emitLinearOutputKernel(KernelBuilder &kb,
+                                                     const GpuProblem &p,
+                                                     const KernelArgs &args) {
+  SplitStateEmitter(kb, p, args).emitOutputs();
+}
