@@ -142,6 +142,35 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
     stateBlockV /= 2;
 }
 
+int64_t GpuProblem::stateSharedBytes(int64_t stages) const {
+  // The ring's K rows (kStateRows columns), V columns and, with a gate, the
+  // chunk's gates (a row a slot); rows padded by 16 bytes, tiles rounded to
+  // 128 bytes, as allocTile does.
+  auto tile = [](int64_t rows, int64_t cols, int64_t bytes) {
+    return (rows * (cols + 16 / bytes) * bytes + 127) / 128 * 128;
+  };
+  int64_t total = tile(stages * chunk, kStateRows, 2) +
+                  tile(stages * chunk, stateBlockV, 2);
+  if (gate == GateKind::Scalar)
+    total += tile(stages, chunk, 4);
+  return total;
+}
+
+void GpuProblem::chooseStateStages(int64_t sms, int64_t smemPerBlock) {
+  // Every slot past the first is a chunk whose loads are in flight while
+  // one computes; but a block that does not fit beside the others waits
+  // for a second wave, which costs more than the latency it would hide.
+  constexpr int64_t kReserved = 1024;
+  int64_t blocks = (Dv / stateBlockV) * B * Hq * std::max<int64_t>(Dk / kStateRows, 1);
+  int64_t perSm = (blocks + sms - 1) / std::max<int64_t>(sms, 1);
+  stateStages = 2;
+  for (int64_t s = 4; s > 2; --s)
+    if (perSm * (stateSharedBytes(s) + kReserved) <= smemPerBlock + kReserved) {
+      stateStages = s;
+      break;
+    }
+}
+
 SmallVector<BufferSpec> GpuProblem::allBuffers() const {
   SmallVector<BufferSpec> all(buffers);
   if (splitsState()) {

@@ -74,6 +74,18 @@ struct GpuProblem {
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;
+  /// Chunks in flight in the state pass's shared-memory ring (2-4; chosen
+  /// by chooseStateStages): chunk n computes while the copies of chunks
+  /// n + 1 .. n + stateStages - 1 land.
+  int64_t stateStages = 2;
+  /// Shared memory of the state pass with `stages` ring slots (as
+  /// KernelBuilder::allocTile lays the tiles out).
+  int64_t stateSharedBytes(int64_t stages) const;
+  /// Picks stateStages: the most (up to 4) with which every block of the
+  /// state pass's grid is resident at once, ceil(blocks / sms) blocks an SM
+  /// sharing smemPerBlock + 1 KiB of shared memory (each block also costs
+  /// the 1 KiB the hardware reserves); 2 when none does.
+  void chooseStateStages(int64_t sms, int64_t smemPerBlock);
   /// Value columns per thread block of the split form's output kernel: it
   /// has a block per chunk to fill the GPU with, so it takes the widest
   /// block whose accumulators fit the registers (each block recomputes the

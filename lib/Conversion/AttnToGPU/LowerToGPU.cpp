@@ -203,6 +203,8 @@ struct AttnLowerToGPUPass
       if (failed(problem))
         return signalPassFailure();
       problem->chooseBlockV(target->parallelUnits, blockV);
+      problem->chooseStateStages(target->parallelUnits,
+                                 target->smemBytesPerUnit);
       problem->splitState = splitState;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);

@@ -45,9 +45,12 @@ static void storePiece(KernelBuilder &kb, Value x, Value valid, SmemTile dst,
                           /*nontemporal=*/false, llvm::MaybeAlign(storeBytes));
 }
 
-void mlir::attn::gpu_codegen::loadRowsToTile(
-    KernelBuilder &kb, SmemTile dst, Value src, Value b, Value t0, Value h,
-    Value d0, int64_t T, function_ref<Value(Value)> transform) {
+/// Rows t0..t0 + rows - 1 of `src` into `dst` at rows dstRow0.. by
+/// synchronous loads (loadRowsToTile's body).
+static void loadRows(KernelBuilder &kb, SmemTile dst, Value dstRow0,
+                     int64_t rows, Value src, Value b, Value t0, Value h,
+                     Value d0, int64_t T,
+                     function_ref<Value(Value)> transform) {
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   Type srcTy = cast<MemRefType>(src.getType()).getElementType();
@@ -55,7 +58,7 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
   // (Rows start 16-byte aligned: D and the column offsets are multiples
   // of w, and cudaMalloc'd buffers are 256-byte aligned.)
   int64_t w = pieceWidth(src, dst.cols);
-  kb.forEachElement(dst.rows, dst.cols / w, [&](Value i, Value jv) {
+  kb.forEachElement(rows, dst.cols / w, [&](Value i, Value jv) {
     Value j = kb.mul(jv, kb.idx(w));
     Value t = kb.add(t0, i);
     Value valid = kb.lt(t, kb.idx(T));
@@ -66,8 +69,15 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
                                      ValueRange{b, tc, h, kb.add(d0, j)},
                                      /*nontemporal=*/false,
                                      llvm::MaybeAlign(16));
-    storePiece(kb, x, valid, dst, i, j, transform);
+    storePiece(kb, x, valid, dst, dstRow0 ? kb.add(dstRow0, i) : i, j,
+               transform);
   });
+}
+
+void mlir::attn::gpu_codegen::loadRowsToTile(
+    KernelBuilder &kb, SmemTile dst, Value src, Value b, Value t0, Value h,
+    Value d0, int64_t T, function_ref<Value(Value)> transform) {
+  loadRows(kb, dst, Value(), dst.rows, src, b, t0, h, d0, T, transform);
 }
 
 bool mlir::attn::gpu_codegen::canStageRows(int64_t rows, int64_t cols,
@@ -158,9 +168,47 @@ Value mlir::attn::gpu_codegen::commitAsyncCopies(KernelBuilder &kb,
                                                  tokens);
 }
 
-void mlir::attn::gpu_codegen::waitAsyncCopies(KernelBuilder &kb, Value group) {
+void mlir::attn::gpu_codegen::waitAsyncCopies(KernelBuilder &kb, Value group,
+                                              int32_t pending) {
   nvgpu::DeviceAsyncWaitOp::create(kb.b(), kb.loc(), group,
-                                   kb.b().getI32IntegerAttr(0));
+                                   kb.b().getI32IntegerAttr(pending));
+}
+
+SmallVector<Value> mlir::attn::gpu_codegen::fetchRowsToTile(
+    KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
+    Value b, Value t0, Value h, Value d0, int64_t T) {
+  if (canCopyRowsAsync(rows, dst.cols, src))
+    return asyncCopyRowsToTile(kb, dst, dstRow0, rows, src, b, t0, h, d0, T);
+  loadRows(kb, dst, dstRow0, rows, src, b, t0, h, d0, T, nullptr);
+  return {};
+}
+
+bool mlir::attn::gpu_codegen::fetchStepsToRow(
+    KernelBuilder &kb, SmemTile dst, Value dstRow, int64_t count, Value src,
+    Value b, Value t0, Value h, int64_t T, bool async) {
+  assert(count <= kThreads && count <= dst.cols && "a thread a step");
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  async &= cast<MemRefType>(src.getType()).getElementType().isF32();
+  Value i = kb.threadId();
+  Value t = kb.add(t0, i);
+  Value valid = kb.lt(t, kb.idx(T));
+  Value tc = kb.minIdx(t, kb.idx(T - 1));
+  kb.ifThen(kb.lt(i, kb.idx(count)), [&] {
+    if (!async) {
+      Value x = kb.toF32(kb.load(src, {b, tc, h}));
+      kb.store(kb.select(valid, x, kb.f32(0.0)), dst.mem, {dstRow, i});
+      return;
+    }
+    // 4 bytes (only 16-byte copies may bypass L1); past T nothing is read
+    // and the step is 0.
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
+    nvgpu::DeviceAsyncCopyOp::create(
+        builder, loc, tokenType, dst.mem, ValueRange{dstRow, i}, src,
+        ValueRange{b, tc, h}, builder.getIndexAttr(1),
+        kb.select(valid, kb.idx(1), kb.idx(0)), UnitAttr());
+  });
+  return async;
 }
 
 void mlir::attn::gpu_codegen::loadRowScalarsToTile(KernelBuilder &kb,
@@ -225,5 +273,40 @@ void mlir::attn::gpu_codegen::convertTile(KernelBuilder &kb, SmemTile src,
     vector::StoreOp::create(
         builder, loc, x, dst.mem, ValueRange{i, j}, false,
         llvm::MaybeAlign(w * dstTy.getIntOrFloatBitWidth() / 8));
+  });
+}
+
+void mlir::attn::gpu_codegen::storePair(KernelBuilder &kb, Value lo, Value hi,
+                                        Value dst, ValueRange indices) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type ty = cast<MemRefType>(dst.getType()).getElementType();
+  auto vecTy = VectorType::get({2}, ty);
+  Value x = vector::FromElementsOp::create(
+      builder, loc, vecTy, ValueRange{kb.fromF32(lo, ty), kb.fromF32(hi, ty)});
+  vector::StoreOp::create(builder, loc, x, dst, indices, /*nontemporal=*/false,
+                          llvm::MaybeAlign(2 * ty.getIntOrFloatBitWidth() / 8));
+}
+
+void mlir::attn::gpu_codegen::mapTileInPlace(KernelBuilder &kb, SmemTile tile,
+                                             function_ref<Value(Value)> f) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  Type ty = tile.elementType();
+  int64_t bytes = ty.getIntOrFloatBitWidth() / 8;
+  int64_t w = tile.cols % (16 / bytes) == 0 ? 16 / bytes : 1;
+  auto vecTy = VectorType::get({w}, ty);
+  kb.forEachElement(tile.rows, tile.cols / w, [&](Value i, Value jv) {
+    Value j = kb.mul(jv, kb.idx(w));
+    Value x = vector::LoadOp::create(builder, loc, vecTy, tile.mem,
+                                     ValueRange{i, j}, false,
+                                     llvm::MaybeAlign(w * bytes));
+    SmallVector<Value> elems;
+    for (int64_t e = 0; e < w; ++e)
+      elems.push_back(kb.fromF32(
+          f(kb.toF32(vector::ExtractOp::create(builder, loc, x, e))), ty));
+    x = vector::FromElementsOp::create(builder, loc, vecTy, elems);
+    vector::StoreOp::create(builder, loc, x, tile.mem, ValueRange{i, j},
+                            false, llvm::MaybeAlign(w * bytes));
   });
 }

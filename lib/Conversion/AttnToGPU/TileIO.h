@@ -2,9 +2,11 @@
 //
 // Moving rows of the [B, T, H, D] (and per-step [B, T, H]) tensors between
 // global memory and the kernels' shared-memory tiles, 16 bytes a thread
-// where the row allows: synchronously (loadRowsToTile) or staged through
+// where the row allows: synchronously (loadRowsToTile), staged through
 // registers so that the loads are in flight while the block computes
-// (loadRowsToRegisters, then storeStagedRows).
+// (loadRowsToRegisters, then storeStagedRows), or straight into shared
+// memory with cp.async (asyncCopyRowsToTile; fetchRowsToTile picks cp.async
+// where the bytes need no conversion).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_TILEIO_H
@@ -58,9 +60,40 @@ SmallVector<Value> asyncCopyRowsToTile(KernelBuilder &kb, SmemTile dst,
                                        int64_t T, Value enable = {});
 /// Commits the copies `tokens` as one group (cp.async.commit_group).
 Value commitAsyncCopies(KernelBuilder &kb, ArrayRef<Value> tokens);
-/// Waits until this thread's copies of `group` and every group before it
-/// have landed (cp.async.wait_group 0).
-void waitAsyncCopies(KernelBuilder &kb, Value group);
+/// Waits until at most `pending` of this thread's most recently committed
+/// groups are still in flight (cp.async.wait_group pending): with 0, `group`
+/// and every group before it have landed. The wait is by count; `group`
+/// only orders it after those copies in the IR.
+void waitAsyncCopies(KernelBuilder &kb, Value group, int32_t pending = 0);
+
+/// `rows` rows t0.. of a [B, T, H, D] tensor (columns d0..) into `dst` at
+/// rows dstRow0.., rows past T zero: as cp.async copies where
+/// canCopyRowsAsync allows (the copies' tokens are returned; the rows may
+/// be read after waitAsyncCopies and a barrier), else by synchronous loads
+/// rounding to dst's type (nothing is returned; the rows are written when
+/// this returns, readable after a barrier).
+SmallVector<Value> fetchRowsToTile(KernelBuilder &kb, SmemTile dst,
+                                   Value dstRow0, int64_t rows, Value src,
+                                   Value b, Value t0, Value h, Value d0,
+                                   int64_t T);
+/// `count` steps (a thread each) t0.. of a per-step [B, T, H] tensor into
+/// row `dstRow` of an f32 tile (step t0 + i at column i), 0 past T. With `async` and an
+/// f32 source as 4-byte cp.async copies, which have no tokens (a branch
+/// issues them): they join the thread's next commit group, which the caller
+/// commits with other copies. Else by synchronous loads. Returns whether
+/// the copies are asynchronous.
+bool fetchStepsToRow(KernelBuilder &kb, SmemTile dst, Value dstRow,
+                     int64_t count, Value src, Value b, Value t0, Value h,
+                     int64_t T, bool async);
+/// dst[indices] and the element after it in the last dimension = lo, hi
+/// rounded to dst's type: one 2-element vector store (the columns of an mma
+/// accumulator pair; the first index of the last dimension is even).
+void storePair(KernelBuilder &kb, Value lo, Value hi, Value dst,
+               ValueRange indices);
+/// Every element x of the rows x cols tile replaced by f(x) (in f32,
+/// rounded back to the tile's type), 16 bytes a thread at a time.
+void mapTileInPlace(KernelBuilder &kb, SmemTile tile,
+                    function_ref<Value(Value)> f);
 
 /// Rows t0.. of a per-step [B, T, H] tensor (gates, beta) into column 0 of an
 /// f32 tile, rows past T zero; one thread a row.

@@ -66,6 +66,24 @@ mlir::attn::gpu_codegen::accumulatorsAsA(KernelBuilder &kb,
           packBf16(kb, right[0], right[1]), packBf16(kb, right[2], right[3])};
 }
 
+SmallVector<Value>
+mlir::attn::gpu_codegen::mapA(KernelBuilder &kb, ArrayRef<Value> a,
+                              function_ref<Value(Value, int64_t)> f) {
+  // Word w holds row l/4 + 8 (w % 2), columns 2(l%4) + 8 (w / 2) + {0, 1}.
+  OpBuilder &b = kb.b();
+  auto bf16x2 = VectorType::get({2}, b.getBF16Type());
+  SmallVector<Value> out;
+  for (auto [w, word] : llvm::enumerate(a)) {
+    Value pair = LLVM::BitcastOp::create(b, kb.loc(), bf16x2, word);
+    Value x[2];
+    for (int64_t h = 0; h < 2; ++h)
+      x[h] = f(kb.toF32(vector::ExtractOp::create(b, kb.loc(), pair, h)),
+               2 * (int64_t(w) / 2) + h);
+    out.push_back(packBf16(kb, x[0], x[1]));
+  }
+  return out;
+}
+
 /// The A fragment (16 x 16 at rows m0, columns k0 of A).
 SmallVector<Value> mlir::attn::gpu_codegen::loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
   Value l = kb.laneId();

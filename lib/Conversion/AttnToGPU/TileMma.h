@@ -74,6 +74,12 @@ void forEachAccumulator(KernelBuilder &kb, Value m0, int64_t nTiles,
 SmallVector<Value> accumulatorsAsA(KernelBuilder &kb, ArrayRef<Value> left,
                                    ArrayRef<Value> right);
 
+/// The A fragment `a` with each element x replaced by f(x, c) in f32 (rounded
+/// back to bf16), c = 0..3 the element's column among the lane's four:
+/// 2(l%4), 2(l%4) + 1, 8 + 2(l%4), 9 + 2(l%4) (all of A's rows share them).
+SmallVector<Value> mapA(KernelBuilder &kb, ArrayRef<Value> a,
+                        function_ref<Value(Value, int64_t)> f);
+
 /// C = A * B (or as `options` say). m and k must be multiples of 16, n of 8;
 /// C is f32, or bf16 without `accumulate`. Does not synchronize: the caller
 /// puts barriers between producers and consumers of the tiles.
