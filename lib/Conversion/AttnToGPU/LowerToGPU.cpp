@@ -204,6 +204,8 @@ struct AttnLowerToGPUPass
         return signalPassFailure();
       problem->chooseBlockV(target->parallelUnits, blockV);
       problem->splitState = splitState;
+      problem->smVersion = target->smVersion;
+      problem->wgmma = wgmma;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))
