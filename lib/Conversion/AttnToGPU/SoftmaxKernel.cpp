@@ -112,8 +112,12 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   // else ldmatrix reads them from padded row-major tiles (ks, vs).
   const bool wgmma = p.softmaxUsesWgmma();
   assert((!wgmma || (pipelined && WR == 16)) && "wgmma: cp.async, 16 rows");
-  SmemTile qs = kb.allocTile(BM, p.Dk, bf16);
-  SmemTile ks, vs;
+  // With wgmma, Q's A fragments come straight from global memory into the
+  // registers they stay in for the whole walk: no Q tile, so that 3 blocks
+  // fit an SM's shared memory (K and V: 2 x 2 x 16 KB at D = 128).
+  SmemTile qs, ks, vs;
+  if (!wgmma)
+    qs = kb.allocTile(BM, p.Dk, bf16);
   CoreMatrixTile kc, vc;
   if (wgmma) {
     kc = allocCoreMatrixTile(kb, buffers * BN, p.Dk);
@@ -183,17 +187,19 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
       fenceAsyncProxy(kb);
     kb.barrier();
   };
-  // With wgmma, Q's A fragments stay in registers for the whole walk.
   SmallVector<SmallVector<Value>> qFrags;
-  if (pipelined) {
+  if (wgmma) {
+    // The first key block in flight while Q's fragments load.
+    Value group = commitAsyncCopies(kb, copyKeyBlock(first, zero,
+                                                     kb.lt(first, end)));
+    qFrags = loadAFromGlobal(kb, qIn, bIdx, kb.add(q0, m0), hIdx, p.Tq);
+    landed(group);
+  } else if (pipelined) {
     // Q and the first key block, landed before the loop.
     SmallVector<Value> tokens =
         asyncCopyRowsToTile(kb, qs, zero, BM, qIn, bIdx, q0, hIdx, zero, p.Tq);
     tokens.append(copyKeyBlock(first, zero, kb.lt(first, end)));
     landed(commitAsyncCopies(kb, tokens));
-    if (wgmma)
-      for (int64_t kk = 0; kk < p.Dk; kk += 16)
-        qFrags.push_back(loadA(kb, {qs}, m0, kb.idx(kk)));
   }
 
   auto loop = scf::ForOp::create(
