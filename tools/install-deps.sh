@@ -14,3 +14,8 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 python3 -m pip install -q --disable-pip-version-check numpy lit nanobind ml_dtypes pytest
+# torch for the tests of the torch integration (python/tests/test_torch.py).
+# PyPI's default wheel (it brings CUDA libraries; the CPU-only index is not
+# reachable from every machine): a CUDA build runs on the CPU as well.
+python3 -c 'import torch' 2>/dev/null ||
+  python3 -m pip install -q --disable-pip-version-check torch==2.9.1

@@ -5,6 +5,10 @@ at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
     python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90]
+
+With --softmax-ab the bench folder also gets the softmax kernels compiled
+with --wgmma=false (named mmasync_softmax_*), so that one run times the
+sm_90 warpgroup-MMA kernel against the mma.sync one beside SDPA.
 """
 import argparse
 import os
@@ -48,10 +52,10 @@ def bench_module():
     return "".join(out)
 
 
-def compile_to(tool, src, folder, target):
+def compile_to(tool, src, folder, target, *flags):
     os.makedirs(folder, exist_ok=True)
-    subprocess.run([tool, src, f"--target={target}", "-o", folder], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([tool, src, f"--target={target}", "-o", folder, *flags],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def main():
@@ -59,6 +63,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--target", default="sm_90")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
+    ap.add_argument("--softmax-ab", action="store_true",
+                    help="also the softmax bench kernels with --wgmma=false")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
@@ -71,6 +77,15 @@ def main():
     with open(bench_src, "w") as f:
         f.write(bench_module())
     compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    if a.softmax_ab:
+        ab_src = os.path.join(a.out, "bench-mmasync.mlir")
+        funcs = ["func.func " + f for f in bench_module().split("func.func ")[1:]
+                 if "attn.softmax_attention" in f]
+        with open(ab_src, "w") as f:
+            f.write("".join(fn.replace("@softmax_", "@mmasync_softmax_")
+                            for fn in funcs))
+        compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
+                   "--wgmma=false")
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

@@ -24,6 +24,7 @@ GPU_TARGETS = ("sm_80", "sm_90")
 _MANIFEST_FORMAT = "attn-gpu-kernel/1"
 
 _loaded = {}  # entry folder -> attn.cuda.Kernel
+_by_call = {}  # (target, MLIR text) -> attn.cuda.Kernel: no disk check per call
 _lock = threading.Lock()
 _stats = {"gpu_hits": 0, "gpu_disk_hits": 0, "gpu_compiles": 0}
 
@@ -137,7 +138,12 @@ def entry(text, target):
 
 def kernel(text, target):
     """The loaded attn.cuda.Kernel of `text` for `target` (loaded once per
-    process)."""
+    process; later calls of the same shape skip the disk)."""
+    k = _by_call.get((target, text))
+    if k is not None:
+        with _lock:
+            _stats["gpu_hits"] += 1
+        return k
     folder = entry(text, target)
     with _lock:
         k = _loaded.get(folder)
@@ -147,7 +153,9 @@ def kernel(text, target):
     from . import cuda
     k = cuda.load(os.path.join(folder, "main.json"))
     with _lock:
-        return _loaded.setdefault(folder, k)
+        k = _loaded.setdefault(folder, k)
+        _by_call[(target, text)] = k
+        return k
 
 
 def run(plan):
@@ -181,6 +189,7 @@ def stats():
 def clear(disk):
     with _lock:
         _loaded.clear()
+        _by_call.clear()
         _stats.update(gpu_hits=0, gpu_disk_hits=0, gpu_compiles=0)
     root = gpu_root()
     if disk and root and os.path.isdir(root):

@@ -323,10 +323,17 @@ def _plan_delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
                  output_final_state, _state_shape(qa, va, n_seqs), pipeline)
 
 
-def _is_device_call(q):
-    """A call on torch CUDA tensors: it goes through the torch.library op
-    (torch.compile and CUDA graphs see one operator)."""
-    return is_torch(q) and q.device.type == "cuda"
+def _through_torch_op(q):
+    """Whether a call on torch tensors goes through its torch.library op
+    (torch.ops.attn.*): under torch.compile / torch.export, where the graph
+    sees one operator, and on tensor subclasses (fake and functional
+    tensors), on the CPU and the GPU alike. A plain eager call runs its plan
+    directly: the custom-op dispatch costs more host time than the rest of
+    the call, and the result is the same."""
+    if not is_torch(q):
+        return False
+    import torch
+    return type(q) is not torch.Tensor or torch.compiler.is_compiling()
 
 
 _TORCH_OPS = {}
@@ -364,7 +371,7 @@ def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
     each query to its last W keys (sliding-window attention). `cu_seqlens`
     (int offsets [N + 1], B = 1, Tq = Tk) packs N sequences into T: no query
     sees another sequence's keys. Returns o [B, Tq, Hq, Dv]."""
-    if _is_device_call(q):
+    if _through_torch_op(q):
         return _torch_op("softmax_attention")(
             q, k, v, _device_offsets(cu_seqlens, q), causal, scale, window,
             chunk_size, form, target)[0]
@@ -386,7 +393,7 @@ def linear_attention(q, k, v, *, causal=True, scale=None,
     (int offsets [N + 1], B = 1) packs N sequences into T, each starting from
     initial_state[n] ([N, H, Dk, Dv]) and ending in final_state[n].
     Returns o, or (o, final_state float32)."""
-    if _is_device_call(q):
+    if _through_torch_op(q):
         return _results(output_final_state, _torch_op("linear_attention")(
             q, k, v, projection, initial_state, _device_offsets(cu_seqlens, q),
             causal, scale, feature_map, normalize, output_final_state,
@@ -405,7 +412,7 @@ def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
     """S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T, o_t = scale q_t^T S_t; g is
     a log-decay, [B, T, H] (scalar gate) or [B, T, H, Dk] (vector gate).
     `cu_seqlens` packs sequences as for linear_attention."""
-    if _is_device_call(q):
+    if _through_torch_op(q):
         return _results(output_final_state, _torch_op("gated_linear_attention")(
             q, k, v, g, initial_state, _device_offsets(cu_seqlens, q), scale,
             output_final_state, chunk_size, form, target))
@@ -421,7 +428,7 @@ def delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
     """S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,
     o_t = scale q_t^T S_t; beta [B, T, H]; g [B, T, H] (gated delta rule)
     or None. `cu_seqlens` packs sequences as for linear_attention."""
-    if _is_device_call(q):
+    if _through_torch_op(q):
         return _results(output_final_state, _torch_op("delta_rule")(
             q, k, v, beta, g, initial_state, _device_offsets(cu_seqlens, q),
             scale, output_final_state, chunk_size, form, target))

@@ -1,10 +1,12 @@
-"""The ops as PyTorch custom operators (torch.library), for CUDA tensors.
+"""The ops as PyTorch custom operators (torch.library).
 
-A call on CUDA tensors goes through torch.ops.attn.<op>: torch.compile sees
-one operator (no graph break) whose fake implementation gives the output
-shapes and dtypes, and the real one launches the cached GPU kernel on the
-current stream with outputs from torch's caching allocator, so the call can
-be captured in a CUDA graph. Registered on first use (importing torch).
+Under torch.compile or torch.export (and for fake or functional tensors),
+a call on torch tensors goes through torch.ops.attn.<op>: the graph sees one
+operator (no graph break) whose fake implementation gives the output shapes
+and dtypes. The real one runs the op's plan: on CUDA tensors it launches the
+cached GPU kernel on the current stream with outputs from torch's caching
+allocator (so the call can be captured in a CUDA graph), on CPU tensors it
+runs the compiled CPU code. Registered on first use (importing torch).
 """
 from typing import List, Optional
 
@@ -35,7 +37,7 @@ def softmax_attention(q: Tensor, k: Tensor, v: Tensor,
                       cu_seqlens: Optional[Tensor], causal: bool,
                       scale: Optional[float], window: Optional[int],
                       chunk_size: Optional[int], form: str,
-        target: str) -> List[Tensor]:
+                      target: str) -> List[Tensor]:
     return _results(_ops._plan_softmax_attention(
         q, k, v, causal=causal, scale=scale, window=window,
         cu_seqlens=cu_seqlens, chunk_size=chunk_size, form=form, target=target).run())
@@ -55,7 +57,7 @@ def linear_attention(q: Tensor, k: Tensor, v: Tensor,
                      scale: Optional[float], feature_map: str, normalize: bool,
                      output_final_state: bool,
                      chunk_size: Optional[int], form: str,
-        target: str) -> List[Tensor]:
+                      target: str) -> List[Tensor]:
     return _results(_ops._plan_linear_attention(
         q, k, v, causal=causal, scale=scale, feature_map=feature_map,
         normalize=normalize, projection=projection,
@@ -65,7 +67,7 @@ def linear_attention(q: Tensor, k: Tensor, v: Tensor,
 
 @linear_attention.register_fake
 def _(q, k, v, projection, initial_state, cu_seqlens, causal, scale,
-      feature_map, normalize, output_final_state, chunk_size):
+      feature_map, normalize, output_final_state, chunk_size, form, target):
     rows = q.shape[3] if projection is None else projection.shape[0]
     return _outputs(q, v, output_final_state, rows, cu_seqlens)
 
@@ -76,7 +78,7 @@ def gated_linear_attention(q: Tensor, k: Tensor, v: Tensor, g: Tensor,
                            cu_seqlens: Optional[Tensor],
                            scale: Optional[float], output_final_state: bool,
                            chunk_size: Optional[int], form: str,
-        target: str) -> List[Tensor]:
+                           target: str) -> List[Tensor]:
     return _results(_ops._plan_gated_linear_attention(
         q, k, v, g, scale=scale, initial_state=initial_state,
         output_final_state=output_final_state, cu_seqlens=cu_seqlens,
@@ -95,7 +97,7 @@ def delta_rule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor,
                cu_seqlens: Optional[Tensor], scale: Optional[float],
                output_final_state: bool,
                chunk_size: Optional[int], form: str,
-        target: str) -> List[Tensor]:
+               target: str) -> List[Tensor]:
     return _results(_ops._plan_delta_rule(
         q, k, v, beta, g=g, scale=scale, initial_state=initial_state,
         output_final_state=output_final_state, cu_seqlens=cu_seqlens,

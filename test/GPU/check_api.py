@@ -218,6 +218,30 @@ def torch_integration(torch, attn):
     except Exception as e:
         print(f"torch.compile: FAIL {type(e).__name__}: {e}")
         failed += 1
+    # Eager calls run their plan directly; under torch.compile they go
+    # through torch.ops.attn.*. Both routes must give the same bits.
+    from unittest import mock
+    for name, op, shapes, kwargs in CALLS:
+        if not name.endswith(("B1_T257", "state_D64", "gqa_window")):
+            continue
+        args = _inputs(torch, shapes, "bf16", np.random.default_rng(5))
+        pos, kw = _split(op, args)
+        try:
+            direct = getattr(attn, op)(*pos, **kw, **kwargs)
+            with mock.patch.object(torch.compiler, "is_compiling",
+                                   lambda: True):
+                routed = getattr(attn, op)(*pos, **kw, **kwargs)
+            pairs = zip(*(o if isinstance(o, tuple) else (o,)
+                          for o in (direct, routed)))
+            ok = all(torch.equal(a, b) for a, b in pairs)
+        except Exception as e:
+            print(f"torch.ops.attn route of {name}: FAIL "
+                  f"{type(e).__name__}: {e}")
+            failed += 1
+            continue
+        print(f"torch.ops.attn route of {name}: same bits as the direct "
+              f"call {'PASS' if ok else 'FAIL'}")
+        failed += not ok
     try:
         d = _inputs(torch, dshapes, "bf16", np.random.default_rng(3))
         static = {n: t.clone() for n, t in d.items()}
@@ -271,11 +295,16 @@ def overhead(torch, attn):
         torch.cuda.synchronize()
         return sorted(times)[n // 2] * 1e6
 
+    from unittest import mock
     call_us = median_us(lambda: fn(*args.values()))
+    with mock.patch.object(torch.compiler, "is_compiling", lambda: True):
+        op_us = median_us(lambda: fn(*args.values()))
     launch_us = median_us(launch)
     print(f"per-call host time (B1 T1 H4 D128 bf16, warm cache): "
           f"attn.linear_attention {call_us:.1f} us, bare launch "
-          f"{launch_us:.1f} us, overhead {call_us - launch_us:.1f} us")
+          f"{launch_us:.1f} us, overhead {call_us - launch_us:.1f} us; "
+          f"through torch.ops.attn (the torch.compile route, eager) "
+          f"{op_us:.1f} us")
 
 
 def main():

@@ -63,6 +63,13 @@ static cl::opt<bool>
                         "the fused kernel)"),
                cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool>
+    wgmma("wgmma",
+          cl::desc("On sm_90, the softmax kernel multiplies with warpgroup "
+                   "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or 128; "
+                   "false: mma.sync everywhere)"),
+          cl::init(true), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -109,6 +116,7 @@ int main(int argc, char **argv) {
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
   opts.splitState = splitState;
+  opts.wgmma = wgmma;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

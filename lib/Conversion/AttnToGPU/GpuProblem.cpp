@@ -189,6 +189,16 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
   return all;
 }
 
+bool GpuProblem::softmaxUsesWgmma() const {
+  if (!softmax || !wgmma || smVersion < 90)
+    return false;
+  for (const BufferSpec &buf : buffers)
+    if ((buf.name == "q" || buf.name == "k" || buf.name == "v") &&
+        !buf.type.getElementType().isBF16())
+      return false;
+  return (Dk == 64 || Dk == 128) && (Dv == 64 || Dv == 128);
+}
+
 std::array<int64_t, 3> GpuProblem::grid() const {
   if (softmax)
     return {(Tq + softmaxBlockRows() - 1) / softmaxBlockRows(), B * Hq, 1};

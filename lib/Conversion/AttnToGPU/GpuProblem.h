@@ -92,12 +92,23 @@ struct GpuProblem {
   /// chunk's Q K^T).
   int64_t outputBlockV() const { return std::min<int64_t>(Dv, 128); }
 
-  /// Query rows each warp of the softmax kernel owns: 32 (two 16-row mma
-  /// tiles sharing every K and V fragment the warp loads) where their output
-  /// accumulators fit the registers (Dv <= 128) and there are more than 64
-  /// queries; else 16.
+  /// The target's SM version (80, 90) and whether wgmma may be used there
+  /// (attn-lower-to-gpu's wgmma).
+  int64_t smVersion = 80;
+  bool wgmma = true;
+  /// Whether the softmax kernel multiplies on warpgroup MMA (sm_90a's
+  /// wgmma.mma_async; the block's 4 warps are one warpgroup of 64 query
+  /// rows): bf16 q, k, v (copied by cp.async into the tensor cores' shared
+  /// layout) and head dims of 64 or 128 (the accumulators and Q's
+  /// fragments fit the registers).
+  bool softmaxUsesWgmma() const;
+
+  /// Query rows each warp of the softmax kernel owns: 16 on warpgroup MMA;
+  /// else 32 (two 16-row mma tiles sharing every K and V fragment the warp
+  /// loads) where their output accumulators fit the registers (Dv <= 128)
+  /// and there are more than 64 queries; else 16.
   int64_t softmaxWarpRows() const {
-    return Dv <= 128 && Tq > 64 ? 32 : 16;
+    return !softmaxUsesWgmma() && Dv <= 128 && Tq > 64 ? 32 : 16;
   }
   /// Query rows of a softmax thread block (4 warps).
   int64_t softmaxBlockRows() const { return 4 * softmaxWarpRows(); }

@@ -106,15 +106,18 @@ Value KernelBuilder::fromF32(Value v, Type t) {
 
 SmemTile KernelBuilder::allocTile(int64_t rows, int64_t cols, Type elem) {
   int64_t elemBytes = elem.getIntOrFloatBitWidth() / 8;
-  int64_t ld = cols + 16 / elemBytes;
+  return {allocShared({rows, cols + 16 / elemBytes}, elem), rows, cols};
+}
+
+Value KernelBuilder::allocShared(ArrayRef<int64_t> shape, Type elem) {
   auto wg = gpu::AddressSpaceAttr::get(builder.getContext(),
                                        gpu::AddressSpace::Workgroup);
-  auto type = MemRefType::get({rows, ld}, elem, MemRefLayoutAttrInterface{},
-                              wg);
+  auto type = MemRefType::get(shape, elem, MemRefLayoutAttrInterface{}, wg);
   Value view = memref::ViewOp::create(builder, location, type, smem,
                                       idx(smemBytes), ValueRange{});
-  smemBytes += (rows * ld * elemBytes + 127) / 128 * 128;
-  return {view, rows, cols};
+  int64_t bytes = type.getNumElements() * elem.getIntOrFloatBitWidth() / 8;
+  smemBytes += (bytes + 127) / 128 * 128;
+  return view;
 }
 
 void KernelBuilder::barrier() { gpu::BarrierOp::create(builder, location); }

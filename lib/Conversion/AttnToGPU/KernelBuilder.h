@@ -80,6 +80,9 @@ public:
   /// A fresh rows x cols tile of `elem` in dynamic shared memory (16-byte
   /// aligned; rows padded by 16 bytes).
   SmemTile allocTile(int64_t rows, int64_t cols, Type elem);
+  /// A fresh unpadded memref of `shape` x `elem` in dynamic shared memory
+  /// (128-byte aligned).
+  Value allocShared(ArrayRef<int64_t> shape, Type elem);
   /// Bytes of dynamic shared memory allocated so far.
   int64_t sharedBytes() const { return smemBytes; }
 

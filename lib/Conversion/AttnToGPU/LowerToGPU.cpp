@@ -206,6 +206,8 @@ struct AttnLowerToGPUPass
       problem->chooseStateStages(target->parallelUnits,
                                  target->smemBytesPerUnit);
       problem->splitState = splitState;
+      problem->smVersion = target->smVersion;
+      problem->wgmma = wgmma;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

@@ -15,6 +15,11 @@
 // that share a row by shuffles), P = exp2(S - m) rounded to bf16 straight
 // into the A-operand registers of O += P V (the accumulator layout of two
 // adjacent n8 tiles is the A layout of one k16 step), and O = diag(alpha) O.
+// On sm_90a with bf16 inputs and head dims of 64 or 128 (softmaxUsesWgmma)
+// the block's 4 warps are one warpgroup of 16-row warps and both products
+// are warpgroup MMAs (WarpgroupMma.h): A from registers (Q's fragments,
+// loaded once; P as above), K and V read by the tensor cores from shared
+// memory in core-matrix tiles that cp.async fills; no ldmatrix of K or V.
 // Key blocks no query of the block sees (causal, sliding window) are
 // skipped. Query t sits at key position t + (Tk - Tq) (decode: the last Tq
 // positions).
@@ -22,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
 #include "TileMma.h"
+#include "WarpgroupMma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -101,9 +107,25 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
                          canCopyRowsAsync(BN, p.Dk, kIn) &&
                          canCopyRowsAsync(BN, p.Dv, vIn);
   const int64_t buffers = pipelined ? 2 : 1;
-  SmemTile qs = kb.allocTile(BM, p.Dk, bf16);
-  SmemTile ks = kb.allocTile(buffers * BN, p.Dk, bf16);
-  SmemTile vs = kb.allocTile(buffers * BN, p.Dv, bf16);
+  // On sm_90a the products are warpgroup MMAs that read K and V straight
+  // from shared memory, in the tensor cores' core-matrix layout (kc, vc);
+  // else ldmatrix reads them from padded row-major tiles (ks, vs).
+  const bool wgmma = p.softmaxUsesWgmma();
+  assert((!wgmma || (pipelined && WR == 16)) && "wgmma: cp.async, 16 rows");
+  // With wgmma, Q's A fragments come straight from global memory into the
+  // registers they stay in for the whole walk: no Q tile, so that 3 blocks
+  // fit an SM's shared memory (K and V: 2 x 2 x 16 KB at D = 128).
+  SmemTile qs, ks, vs;
+  if (!wgmma)
+    qs = kb.allocTile(BM, p.Dk, bf16);
+  CoreMatrixTile kc, vc;
+  if (wgmma) {
+    kc = allocCoreMatrixTile(kb, buffers * BN, p.Dk);
+    vc = allocCoreMatrixTile(kb, buffers * BN, p.Dv);
+  } else {
+    ks = kb.allocTile(buffers * BN, p.Dk, bf16);
+    vs = kb.allocTile(buffers * BN, p.Dv, bf16);
+  }
   if (!pipelined)
     loadRowsToTile(kb, qs, qIn, bIdx, q0, hIdx, zero, p.Tq);
 
@@ -144,19 +166,40 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
   // the buffer at row `row0`.
   auto copyKeyBlock = [&](Value blk, Value row0, Value enable) {
     Value k0 = kb.mul(blk, kb.idx(BN));
+    if (wgmma) {
+      SmallVector<Value> tokens = asyncCopyRowsToCoreMatrices(
+          kb, kc, row0, BN, kIn, bIdx, k0, hkv, zero, p.Tk, enable);
+      tokens.append(asyncCopyRowsToCoreMatrices(
+          kb, vc, row0, BN, vIn, bIdx, k0, hkv, zero, p.Tk, enable));
+      return tokens;
+    }
     SmallVector<Value> tokens = asyncCopyRowsToTile(
         kb, ks, row0, BN, kIn, bIdx, k0, hkv, zero, p.Tk, enable);
     tokens.append(asyncCopyRowsToTile(kb, vs, row0, BN, vIn, bIdx, k0, hkv,
                                       zero, p.Tk, enable));
     return tokens;
   };
-  if (pipelined) {
+  // Landed copies become visible to the tensor cores' reads (wgmma reads
+  // shared memory through the async proxy) at the barrier that follows.
+  auto landed = [&](Value group) {
+    waitAsyncCopies(kb, group);
+    if (wgmma)
+      fenceAsyncProxy(kb);
+    kb.barrier();
+  };
+  SmallVector<SmallVector<Value>> qFrags;
+  if (wgmma) {
+    // The first key block in flight while Q's fragments load.
+    Value group = commitAsyncCopies(kb, copyKeyBlock(first, zero,
+                                                     kb.lt(first, end)));
+    qFrags = loadAFromGlobal(kb, qIn, bIdx, kb.add(q0, m0), hIdx, p.Tq);
+    landed(group);
+  } else if (pipelined) {
     // Q and the first key block, landed before the loop.
     SmallVector<Value> tokens =
         asyncCopyRowsToTile(kb, qs, zero, BM, qIn, bIdx, q0, hIdx, zero, p.Tq);
     tokens.append(copyKeyBlock(first, zero, kb.lt(first, end)));
-    waitAsyncCopies(kb, commitAsyncCopies(kb, tokens));
-    kb.barrier();
+    landed(commitAsyncCopies(kb, tokens));
   }
 
   auto loop = scf::ForOp::create(
@@ -183,16 +226,23 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
 
         // S = Q K^T for the warp's row tiles, each K fragment pair loaded
         // once for all of them.
-        SmallVector<Value> sFlat(MT * nS * 4, kb.f32(0));
-        SmallVector<MutableArrayRef<Value>> s = rowTiles(sFlat, MT, nS * 4);
-        for (int64_t kk = 0; kk < p.Dk; kk += 16) {
-          SmallVector<SmallVector<Value>> a;
-          for (int64_t i = 0; i < MT; ++i)
-            a.push_back(loadA(kb, {qs}, kb.add(m0, kb.idx(16 * i)),
-                              kb.idx(kk)));
-          mmaAccumulateRows(kb, a, {ks, /*transposed=*/true}, kb.idx(kk),
-                            pipelined ? cur : Value(), s);
+        SmallVector<Value> sFlat;
+        if (wgmma) {
+          sFlat = warpgroupMma(kb, qFrags, kc, WgmmaB::Transposed, cur, BN,
+                               /*acc=*/{});
+        } else {
+          sFlat.assign(MT * nS * 4, kb.f32(0));
+          SmallVector<MutableArrayRef<Value>> s = rowTiles(sFlat, MT, nS * 4);
+          for (int64_t kk = 0; kk < p.Dk; kk += 16) {
+            SmallVector<SmallVector<Value>> a;
+            for (int64_t i = 0; i < MT; ++i)
+              a.push_back(loadA(kb, {qs}, kb.add(m0, kb.idx(16 * i)),
+                                kb.idx(kk)));
+            mmaAccumulateRows(kb, a, {ks, /*transposed=*/true}, kb.idx(kk),
+                              pipelined ? cur : Value(), s);
+          }
         }
+        SmallVector<MutableArrayRef<Value>> s = rowTiles(sFlat, MT, nS * 4);
 
         // Mask only key blocks that some query of the block cannot fully see
         // (the causal diagonal, the window's edge, the tail past Tk): one
@@ -334,22 +384,28 @@ void mlir::attn::gpu_codegen::emitSoftmaxKernel(KernelBuilder &kb,
 
         // O += P V: P's bf16 A fragments (k16 step kk covers n8 tiles 2kk
         // and 2kk + 1), each V fragment pair loaded once for all row tiles.
-        SmallVector<MutableArrayRef<Value>> o = rowTiles(next, MT, nO * 4);
-        for (int64_t kk = 0; kk < BN / 16; ++kk) {
+        if (wgmma) {
           SmallVector<SmallVector<Value>> a;
-          for (int64_t i = 0; i < MT; ++i)
-            a.push_back(accumulatorsAsA(kb, s[i].slice(8 * kk, 4),
-                                        s[i].slice(8 * kk + 4, 4)));
-          Value kRow = kb.idx(16 * kk);
-          mmaAccumulateRows(kb, a, {vs}, pipelined ? kb.add(cur, kRow) : kRow,
-                            Value(), o);
+          for (int64_t kk = 0; kk < BN / 16; ++kk)
+            a.push_back(accumulatorsAsA(kb, s[0].slice(8 * kk, 4),
+                                        s[0].slice(8 * kk + 4, 4)));
+          next = warpgroupMma(kb, a, vc, WgmmaB::Direct, cur, p.Dv, next);
+        } else {
+          SmallVector<MutableArrayRef<Value>> o = rowTiles(next, MT, nO * 4);
+          for (int64_t kk = 0; kk < BN / 16; ++kk) {
+            SmallVector<SmallVector<Value>> a;
+            for (int64_t i = 0; i < MT; ++i)
+              a.push_back(accumulatorsAsA(kb, s[i].slice(8 * kk, 4),
+                                          s[i].slice(8 * kk + 4, 4)));
+            Value kRow = kb.idx(16 * kk);
+            mmaAccumulateRows(kb, a, {vs},
+                              pipelined ? kb.add(cur, kRow) : kRow, Value(), o);
+          }
         }
-        if (pipelined) {
+        if (pipelined)
           // The next block has landed (this thread's copies), and every
           // thread is done with this one before its buffer is refilled.
-          waitAsyncCopies(kb, group);
-          kb.barrier();
-        }
+          landed(group);
         next.append(mNew);
         next.append(lNew);
         scf::YieldOp::create(b, loc, next);

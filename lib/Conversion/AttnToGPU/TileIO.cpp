@@ -133,19 +133,25 @@ bool mlir::attn::gpu_codegen::canCopyRowsAsync(int64_t rows, int64_t cols,
   return t.isBF16() && cols % 8 == 0 && (rows * cols / 8) % kThreads == 0;
 }
 
-SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRowsToTile(
-    KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
-    Value b, Value t0, Value h, Value d0, int64_t T, Value enable) {
-  assert(canCopyRowsAsync(rows, dst.cols, src) && "tile not copied evenly");
+SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRows(
+    KernelBuilder &kb, Value dst, RowPieceIndex dstIndex, int64_t rows,
+    int64_t cols, Value src, Value b, Value t0, Value h, Value d0, int64_t T,
+    Value enable, int64_t rowGroup) {
+  assert(canCopyRowsAsync(rows, cols, src) && rows % rowGroup == 0 &&
+         "tile not copied evenly");
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
-  const int64_t w = 8, perRow = dst.cols / w;
+  const int64_t w = 8, perRow = cols / w;
   SmallVector<Value> tokens;
   for (int64_t i = 0; i < rows * perRow / kThreads; ++i) {
+    // Piece e: rowGroup rows of a column, then the next column.
     Value e = kb.add(kb.threadId(), kb.idx(i * kThreads));
-    Value row = kb.div(e, kb.idx(perRow));
-    Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(w));
+    Value group = kb.div(e, kb.idx(rowGroup * perRow));
+    Value within = kb.rem(e, kb.idx(rowGroup * perRow));
+    Value row = kb.add(kb.mul(group, kb.idx(rowGroup)),
+                       kb.rem(within, kb.idx(rowGroup)));
+    Value col = kb.mul(kb.div(within, kb.idx(rowGroup)), kb.idx(w));
     Value t = kb.add(t0, row);
     Value valid = kb.lt(t, kb.idx(T));
     if (enable)
@@ -154,11 +160,22 @@ SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRowsToTile(
     Value tc = kb.minIdx(t, kb.idx(T - 1));
     Value n = kb.select(valid, kb.idx(w), kb.idx(0));
     tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
-        builder, loc, tokenType, dst.mem, ValueRange{kb.add(dstRow0, row), col},
-        src, ValueRange{b, tc, h, kb.add(d0, col)}, builder.getIndexAttr(w), n,
+        builder, loc, tokenType, dst, dstIndex(row, col), src,
+        ValueRange{b, tc, h, kb.add(d0, col)}, builder.getIndexAttr(w), n,
         builder.getUnitAttr()));
   }
   return tokens;
+}
+
+SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRowsToTile(
+    KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
+    Value b, Value t0, Value h, Value d0, int64_t T, Value enable) {
+  return asyncCopyRows(
+      kb, dst.mem,
+      [&](Value row, Value col) -> SmallVector<Value> {
+        return {kb.add(dstRow0, row), col};
+      },
+      rows, dst.cols, src, b, t0, h, d0, T, enable);
 }
 
 Value mlir::attn::gpu_codegen::commitAsyncCopies(KernelBuilder &kb,

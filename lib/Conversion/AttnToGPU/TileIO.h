@@ -58,6 +58,19 @@ SmallVector<Value> asyncCopyRowsToTile(KernelBuilder &kb, SmemTile dst,
                                        Value dstRow0, int64_t rows, Value src,
                                        Value b, Value t0, Value h, Value d0,
                                        int64_t T, Value enable = {});
+/// Where a 16-byte piece of a tile lands: the indices in the destination
+/// memref of the 8 elements of tile row `row` from column `col` (a multiple
+/// of 8), contiguous there.
+using RowPieceIndex = function_ref<SmallVector<Value>(Value row, Value col)>;
+/// asyncCopyRowsToTile into any shared-memory layout: rows x cols of the
+/// tile land in `dst` where `dstIndex` says. Consecutive threads copy
+/// `rowGroup` rows of one column of pieces, then the next column (1: along
+/// the row), so that a warp's writes can fall in different banks.
+SmallVector<Value> asyncCopyRows(KernelBuilder &kb, Value dst,
+                                 RowPieceIndex dstIndex, int64_t rows,
+                                 int64_t cols, Value src, Value b, Value t0,
+                                 Value h, Value d0, int64_t T,
+                                 Value enable = {}, int64_t rowGroup = 1);
 /// Commits the copies `tokens` as one group (cp.async.commit_group).
 Value commitAsyncCopies(KernelBuilder &kb, ArrayRef<Value> tokens);
 /// Waits until at most `pending` of this thread's most recently committed

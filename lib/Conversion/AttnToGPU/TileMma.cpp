@@ -84,6 +84,43 @@ mlir::attn::gpu_codegen::mapA(KernelBuilder &kb, ArrayRef<Value> a,
   return out;
 }
 
+SmallVector<SmallVector<Value>>
+mlir::attn::gpu_codegen::loadAFromGlobal(KernelBuilder &kb, Value src,
+                                         Value b, Value t0, Value h,
+                                         int64_t T) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  auto srcTy = cast<MemRefType>(src.getType());
+  assert(srcTy.getElementType().isBF16() && "bf16 A operands");
+  const int64_t D = srcTy.getDimSize(3);
+  auto pairTy = VectorType::get({2}, builder.getBF16Type());
+  Value l = kb.laneId();
+  Value rows[2] = {kb.add(t0, kb.div(l, kb.idx(4))), Value()};
+  rows[1] = kb.add(rows[0], kb.idx(8));
+  Value col = kb.mul(kb.rem(l, kb.idx(4)), kb.idx(2));
+  Value zero = arith::ConstantOp::create(builder, loc,
+                                         builder.getI32IntegerAttr(0));
+  // Words 0..3: (row, col), (row + 8, col), (row, col + 8), (row + 8,
+  // col + 8), the mma A layout.
+  SmallVector<SmallVector<Value>> frags;
+  for (int64_t k0 = 0; k0 < D; k0 += 16) {
+    SmallVector<Value> words;
+    for (int64_t w = 0; w < 4; ++w) {
+      Value t = rows[w % 2];
+      Value pair = vector::LoadOp::create(
+          builder, loc, pairTy, src,
+          ValueRange{b, kb.minIdx(t, kb.idx(T - 1)), h,
+                     kb.add(col, kb.idx(k0 + 8 * (w / 2)))},
+          /*nontemporal=*/false, llvm::MaybeAlign(4));
+      Value word = LLVM::BitcastOp::create(builder, loc,
+                                           builder.getI32Type(), pair);
+      words.push_back(kb.select(kb.lt(t, kb.idx(T)), word, zero));
+    }
+    frags.push_back(words);
+  }
+  return frags;
+}
+
 /// The A fragment (16 x 16 at rows m0, columns k0 of A).
 SmallVector<Value> mlir::attn::gpu_codegen::loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0) {
   Value l = kb.laneId();

@@ -38,6 +38,13 @@ struct TileMmaOptions {
 
 /// The A fragment (16 x 16 at rows m0, columns k0 of A), as 4 i32 words.
 SmallVector<Value> loadA(KernelBuilder &kb, MmaOperand a, Value m0, Value k0);
+/// The A fragments of the warp's 16 rows t0.. of a bf16 [B, T, H, D] tensor,
+/// one per k16 step over D (4 i32 words each), read from global memory
+/// without a shared-memory tile (rows past T are zero): for an A operand
+/// that a kernel loads once.
+SmallVector<SmallVector<Value>> loadAFromGlobal(KernelBuilder &kb, Value src,
+                                                Value b, Value t0, Value h,
+                                                int64_t T);
 /// The B fragment (16 x 8 at rows k0, columns n0 of B), as 2 i32 words.
 SmallVector<Value> loadB(KernelBuilder &kb, MmaOperand b, Value k0, Value n0);
 /// The B fragments of the two n8 tiles at columns n0 and n0 + 8 (one

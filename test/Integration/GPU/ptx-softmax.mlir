@@ -1,33 +1,66 @@
-// The softmax kernel's variants (32-row warps with cp.async double
-// buffering for bf16, synchronous loads for f16/f32, 16-row warps for decode
-// and D = 256) compile to PTX that ptxas accepts for sm_90a and sm_80;
-// bench/gpu/gen_kernels.py adds them to the GPU check set.
+// The softmax kernel's variants compile to PTX that ptxas accepts for
+// sm_90a and sm_80: on sm_90 with bf16 inputs and head dims of 64 or 128,
+// warpgroup MMA (wgmma, K and V by cp.async in core-matrix tiles, 64-row
+// blocks); on sm_80 (and with --wgmma=false) 32-row warps of mma.sync with
+// cp.async double buffering; synchronous loads for f16/f32; 16-row warps
+// for decode and D = 256. bench/gpu/gen_kernels.py adds them to the GPU
+// check set.
 // RUN: rm -rf %t
 // RUN: attn-gpu-compile %s --target=sm_90 -o %t/sm90 | FileCheck %s
 // RUN: attn-gpu-compile %s --target=sm_80 -o %t/sm80
-// RUN: FileCheck %s --check-prefix=ASYNC < %t/sm90/sm_gqa_long.ptx
-// RUN: FileCheck %s --check-prefix=SYNC < %t/sm80/sm_f32.ptx
+// RUN: attn-gpu-compile %s --target=sm_90 --wgmma=false -o %t/sm90sync
+// RUN: FileCheck %s --check-prefix=WGMMA < %t/sm90/sm_gqa_long.ptx
+// RUN: FileCheck %s --check-prefix=WGMMAPV < %t/sm90/sm_gqa_long.ptx
+// RUN: FileCheck %s --check-prefix=WGMMAS < %t/sm90/sm_gqa_long.ptx
+// RUN: FileCheck %s --check-prefix=ASYNC < %t/sm80/sm_gqa_long.ptx
+// RUN: FileCheck %s --check-prefix=ASYNC < %t/sm90sync/sm_gqa_long.ptx
+// RUN: FileCheck %s --check-prefix=SYNC < %t/sm90/sm_f32.ptx
+// RUN: FileCheck %s --check-prefix=D256 < %t/sm90/sm_d256_decode.ptx
 // RUN: FileCheck %s --check-prefix=JSON < %t/sm90/sm_gqa_long.json
+// RUN: FileCheck %s --check-prefix=JSON80 < %t/sm80/sm_gqa_long.json
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sm90 %}
+// RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sm90sync %}
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_80 %t/sm80 %}
 
-// CHECK-COUNT-9: {{.*}}.ptx, {{.*}}.json
+// CHECK-COUNT-10: {{.*}}.ptx, {{.*}}.json
+
+// S = Q K^T over D = 128 (8 k16 steps of n64) and O += P V (4 of n128, V
+// read N-major), each group waited for before its results are read.
+// WGMMA: .visible .entry sm_gqa_long_kernel(
+// WGMMA-DAG: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{%r[0-9]+}};
+// WGMMA-DAG: fence.proxy.async.shared::cta;
+// WGMMA-NOT: mma.sync
+// WGMMAPV: wgmma.fence.sync.aligned;
+// WGMMAPV-COUNT-4: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, one, 1, 1, 1;
+// WGMMAPV-NEXT: wgmma.commit_group.sync.aligned;
+// WGMMAPV-NEXT: wgmma.wait_group.sync.aligned 0;
+// WGMMAS: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, zero, 1, 1, 0;
+// WGMMAS-COUNT-7: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, one, 1, 1, 0;
+// WGMMAS-NEXT: wgmma.commit_group.sync.aligned;
 
 // ASYNC: .visible .entry sm_gqa_long_kernel(
+// ASYNC-NOT: wgmma
 // ASYNC-DAG: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{%r[0-9]+}};
 // ASYNC-DAG: cp.async.commit_group;
 // ASYNC-DAG: cp.async.wait_group 0;
 // ASYNC-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// SYNC: .visible .entry sm_f32_kernel(
+// SYNC: .visible .entry
 // SYNC-NOT: cp.async
+// SYNC-NOT: wgmma
 // SYNC: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// 128-row query blocks of 4 warps: 1030 queries, 9 blocks.
+// D256-NOT: wgmma
+// D256: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// wgmma: 64-row query blocks (one warpgroup), 1030 queries, 17 blocks;
+// mma.sync: 128-row blocks of 4 warps, 9 blocks.
 // JSON:      "grid": [
-// JSON-NEXT:   9,
+// JSON-NEXT:   17,
 // JSON-NEXT:   4,
 // JSON:      "op": "softmax_attention"
+// JSON80:      "grid": [
+// JSON80-NEXT:   9,
 
 // cp.async path, D=64, T not a multiple of the 128-row block or the 64-key block
 func.func @sm_d64_tail(%q: tensor<2x1000x2x64xbf16>, %k: tensor<2x1000x2x64xbf16>, %v: tensor<2x1000x2x64xbf16>) -> tensor<2x1000x2x64xbf16> {
@@ -81,4 +114,10 @@ func.func @sm_f16_window(%q: tensor<1x300x4x64xf16>, %k: tensor<1x300x2x64xf16>,
 func.func @sm_f32(%q: tensor<1x130x2x128xf32>, %k: tensor<1x130x2x128xf32>, %v: tensor<1x130x2x128xf32>) -> tensor<1x130x2x128xf32> {
   %r0 = attn.softmax_attention %q, %k, %v : (tensor<1x130x2x128xf32>, tensor<1x130x2x128xf32>, tensor<1x130x2x128xf32>) -> tensor<1x130x2x128xf32>
   return %r0 : tensor<1x130x2x128xf32>
+}
+
+// D = 256 decode: no wgmma (the accumulators would not fit), 16-row warps
+func.func @sm_d256_decode(%q: tensor<1x1x4x256xbf16>, %k: tensor<1x300x2x256xbf16>, %v: tensor<1x300x2x256xbf16>) -> tensor<1x1x4x256xbf16> {
+  %r0 = attn.softmax_attention %q, %k, %v : (tensor<1x1x4x256xbf16>, tensor<1x300x2x256xbf16>, tensor<1x300x2x256xbf16>) -> tensor<1x1x4x256xbf16>
+  return %r0 : tensor<1x1x4x256xbf16>
 }

@@ -41,6 +41,12 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "an output kernel parallel over chunks (false: the "
                      "fused kernel)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> wgmma{
+      *this, "wgmma",
+      llvm::cl::desc("On sm_90, the softmax kernel multiplies with warpgroup "
+                     "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or "
+                     "128; false: mma.sync everywhere)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

@@ -27,7 +27,10 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
       gates (GLA), other head dims and `split-state=false` use the fused
       kernel alone.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
-      queries, online softmax, causal and window blocks skipped).
+      or 128 queries, online softmax, causal and window blocks skipped); on
+      sm_90 with bf16 inputs and head dims of 64 or 128 (`wgmma`), its
+      products run on warpgroup MMA (wgmma.mma_async) reading K and V from
+      shared memory.
 
     The chunk is the op's `chunk_size` (rounded to 16, 32 or 64) shrunk
     until the kernels' shared memory fits the target.
@@ -47,7 +50,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
-           "of 64; false: the fused kernel">
+           "of 64; false: the fused kernel">,
+    Option<"wgmma", "wgmma", "bool", /*default=*/"true",
+           "On sm_90, the softmax kernel multiplies with warpgroup MMA "
+           "(wgmma.mma_async, bf16 inputs, head dims 64 or 128); false: "
+           "mma.sync everywhere">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
