@@ -9,9 +9,15 @@ at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 With --softmax-ab the bench folder also gets the softmax kernels compiled
 with --wgmma=false (named mmasync_softmax_*), so that one run times the
 sm_90 warpgroup-MMA kernel against the mma.sync one beside SDPA.
+
+With --linear-ab both folders also get the split form compiled with
+--split-cp-async (named cpasync_*): the linear and scalar-gated check
+kernels, and the linear and simple_gla bench kernels, so that one run checks
+the cp.async kernels and times them beside the default ones and fla.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -52,6 +58,21 @@ def bench_module():
     return "".join(out)
 
 
+CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
+                 "test/Integration/GPU/ptx-linear-split.mlir", "docs/examples/gpu-ops.mlir")
+
+
+def cpasync_variant(text):
+    """The functions of `text` whose op may take the split form (linear and
+    scalar-gated attention; the gla* ones have vector gates), renamed
+    cpasync_*."""
+    funcs = ["func.func " + f.split("\n}\n")[0] + "\n}\n"
+             for f in text.split("func.func ")[1:]]
+    keep = [f for f in funcs if re.search(r"attn\.(gated_)?linear_attention", f)
+            and not f.startswith("func.func @gla")]
+    return "".join(f.replace("func.func @", "func.func @cpasync_", 1) for f in keep)
+
+
 def compile_to(tool, src, folder, target, *flags):
     os.makedirs(folder, exist_ok=True)
     subprocess.run([tool, src, f"--target={target}", "-o", folder, *flags],
@@ -65,13 +86,13 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
     ap.add_argument("--softmax-ab", action="store_true",
                     help="also the softmax bench kernels with --wgmma=false")
+    ap.add_argument("--linear-ab", action="store_true",
+                    help="also the split form's kernels with --split-cp-async")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
-    for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
-                "test/Integration/GPU/ptx-linear-split.mlir",
-                "docs/examples/gpu-ops.mlir"):
+    for src in CHECK_SOURCES:
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
@@ -86,6 +107,15 @@ def main():
                             for fn in funcs))
         compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
                    "--wgmma=false")
+    if a.linear_ab:
+        check = "".join(open(os.path.join(ROOT, src)).read() for src in CHECK_SOURCES)
+        ab = {"check": check, "bench": bench_module()}
+        for sub, text in ab.items():
+            ab_src = os.path.join(a.out, f"{sub}-cpasync.mlir")
+            with open(ab_src, "w") as f:
+                f.write(cpasync_variant(text))
+            compile_to(tool, ab_src, os.path.join(a.out, sub), a.target,
+                       "--split-cp-async")
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

@@ -70,6 +70,13 @@ static cl::opt<bool>
                    "false: mma.sync everywhere)"),
           cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool> splitCpAsync(
+    "split-cp-async",
+    cl::desc("The split form loads its tiles by cp.async (state pass: a ring "
+             "of 2-4 chunks in flight; output kernel: two commit groups; "
+             "false: synchronous loads)"),
+    cl::init(false), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -117,6 +124,7 @@ int main(int argc, char **argv) {
   opts.blockV = blockV;
   opts.splitState = splitState;
   opts.wgmma = wgmma;
+  opts.splitCpAsync = splitCpAsync;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

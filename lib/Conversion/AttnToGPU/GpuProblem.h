@@ -74,8 +74,12 @@ struct GpuProblem {
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;
-  /// Chunks in flight in the state pass's shared-memory ring (2-4; chosen
-  /// by chooseStateStages): chunk n computes while the copies of chunks
+  /// The split form's kernels load their tiles by cp.async (state pass:
+  /// through a ring of stateStages chunks; attn-lower-to-gpu's
+  /// split-cp-async, off until it has run on the GPU).
+  bool splitCpAsync = false;
+  /// Chunks in the cp.async state pass's shared-memory ring (2-4; chosen by
+  /// chooseStateStages): chunk n computes while the copies of chunks
   /// n + 1 .. n + stateStages - 1 land.
   int64_t stateStages = 2;
   /// Shared memory of the state pass with `stages` ring slots (as

@@ -33,6 +33,14 @@ void emitLinearStatesKernel(KernelBuilder &kb, const GpuProblem &p,
 void emitLinearOutputKernel(KernelBuilder &kb, const GpuProblem &p,
                             const KernelArgs &args);
 
+/// The same two kernels with cp.async tile loads (GpuProblem::splitCpAsync):
+/// the state pass through a ring of GpuProblem::stateStages chunks, the
+/// output kernel in two commit groups.
+void emitLinearStatesAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
+                                 const KernelArgs &args);
+void emitLinearOutputAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
+                                 const KernelArgs &args);
+
 /// Rows of Dk one block of the split form's state pass owns: 16 per warp.
 inline constexpr int64_t kStateRows = 16 * kWarps;
 

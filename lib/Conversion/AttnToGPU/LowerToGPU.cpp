@@ -87,6 +87,9 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
         p.numChunks()};
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
                                      p.Dk / kStateRows};
+    if (p.splitCpAsync)
+      return {{"states_", states, emitLinearStatesAsyncKernel},
+              {"", outputs, emitLinearOutputAsyncKernel}};
     return {{"states_", states, emitLinearStatesKernel},
             {"", outputs, emitLinearOutputKernel}};
   }
@@ -208,6 +211,7 @@ struct AttnLowerToGPUPass
       problem->splitState = splitState;
       problem->smVersion = target->smVersion;
       problem->wgmma = wgmma;
+      problem->splitCpAsync = splitCpAsync;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

@@ -1,5 +1,6 @@
 // RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s
 // RUN: attn-opt %s -attn-lower-to-gpu=split-state=false -split-input-file | FileCheck %s --check-prefix=FUSED
+// RUN: attn-opt %s -attn-lower-to-gpu=split-cp-async=true -split-input-file | FileCheck %s --check-prefix=ASYNC
 
 // A linear-attention function becomes a gpu.module of the same name; each
 // kernel takes a bare buffer per argument and result, then the scratch; the
@@ -23,22 +24,35 @@
 // CHECK-NOT: func.func
 // CHECK: gpu.module @linear
 // The state pass: the state stays in mma accumulators across the chunk
-// loop; K and V come through a ring of 4 chunks (a commit group of cp.async
-// copies each, 3 issued before the loop): chunk n is waited for, then chunk
-// n + 3 issued, before chunk n's products.
+// loop, whose next chunk's loads are issued before this chunk's products.
 // CHECK: gpu.func @linear_states_kernel(%{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<1x100x2x64xbf16>, %{{.*}}: memref<2x128x1x64xbf16>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-COUNT-3: nvgpu.device_async_create_group
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32,
-// CHECK:   nvgpu.device_async_wait %{{.*}} {numGroups = 2 : i32}
-// CHECK:   gpu.barrier
-// CHECK:   nvgpu.device_async_copy {{.*}} {bypassL1}
-// CHECK:   nvgpu.device_async_create_group
-// CHECK:   vector.store {{.*}} vector<2xbf16>
+// CHECK:   vector.load
 // CHECK:   nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK:   nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
-// CHECK-NOT: gpu.barrier
+// CHECK:   gpu.barrier
 // CHECK:   scf.yield
+// With split-cp-async, K and V come through a ring of 4 chunks (a commit
+// group of cp.async copies each, 3 issued before the loop): chunk n is
+// waited for, then chunk n + 3 issued, before chunk n's products; one
+// barrier a chunk.
+// ASYNC: gpu.func @linear_states_kernel
+// ASYNC-COUNT-3: nvgpu.device_async_create_group
+// ASYNC: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32,
+// ASYNC:   nvgpu.device_async_wait %{{.*}} {numGroups = 2 : i32}
+// ASYNC:   gpu.barrier
+// ASYNC:   nvgpu.device_async_copy {{.*}} {bypassL1}
+// ASYNC:   nvgpu.device_async_create_group
+// ASYNC:   vector.store {{.*}} vector<2xbf16>
+// ASYNC:   nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
+// ASYNC:   nvvm.mma.sync
+// ASYNC-NOT: gpu.barrier
+// ASYNC:   scf.yield
+// ASYNC: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// ASYNC: gpu.func @linear_kernel
+// ASYNC: nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
+// ASYNC: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // CHECK: gpu.func @linear_kernel
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvvm.mma.sync

@@ -1,15 +1,18 @@
 // The split form of linear and scalar-gated attention (state pass, then the
-// output kernel parallel over chunks) in the variants its tile loads take:
-// bf16 inputs come by cp.async (the state pass through a ring of chunks,
-// the output kernel in two commit groups), f16 and f32 ones by synchronous
-// loads that convert; grouped heads, a feature map, T a multiple of the
-// chunk and not, initial and final states.
+// output kernel parallel over chunks) with --split-cp-async, in the
+// variants its tile loads take: bf16 inputs come by cp.async (the state
+// pass through a ring of chunks, the output kernel in two commit groups),
+// f16 and f32 ones by synchronous loads that convert; grouped heads, a
+// feature map, T a multiple of the chunk and not, initial and final
+// states. The same functions compile without it too (the default path).
 // RUN: rm -rf %t
-// RUN: attn-gpu-compile %s --target=sm_90 -o %t | FileCheck %s
+// RUN: attn-gpu-compile %s --target=sm_90 --split-cp-async -o %t | FileCheck %s
+// RUN: attn-gpu-compile %s --target=sm_90 -o %t/sync
 // RUN: FileCheck %s --check-prefix=GATED < %t/sgla_gqa_state.ptx
 // RUN: FileCheck %s --check-prefix=GATEDJSON < %t/sgla_gqa_state.json
 // RUN: FileCheck %s --check-prefix=F16 < %t/linear_gqa_f16.ptx
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t %}
+// RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sync %}
 
 // CHECK-COUNT-3: {{.*}}.ptx, {{.*}}.json
 

@@ -47,6 +47,12 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or "
                      "128; false: mma.sync everywhere)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> splitCpAsync{
+      *this, "split-cp-async",
+      llvm::cl::desc("The split form loads its tiles by cp.async (state "
+                     "pass: a ring of 2-4 chunks in flight; output kernel: "
+                     "two commit groups; false: synchronous loads)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

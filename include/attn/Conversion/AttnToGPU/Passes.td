@@ -54,7 +54,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"wgmma", "wgmma", "bool", /*default=*/"true",
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
            "(wgmma.mma_async, bf16 inputs, head dims 64 or 128); false: "
-           "mma.sync everywhere">
+           "mma.sync everywhere">,
+    Option<"splitCpAsync", "split-cp-async", "bool", /*default=*/"false",
+           "The split form loads its tiles by cp.async (state pass: a ring "
+           "of 2-4 chunks in flight; output kernel: two commit groups); "
+           "false: synchronous loads">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

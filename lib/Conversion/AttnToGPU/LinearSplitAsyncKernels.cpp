@@ -1,0 +1,324 @@
+//===- LinearSplitAsyncKernels.cpp - the split form on cp.async ------------===//
+//
+// Linear and scalar-gated attention's split form (LinearSplitKernels.cpp
+// has the math) with its tile loads made latency tolerant
+// (GpuProblem::splitCpAsync; off by default until it has run on the GPU):
+// the state pass takes its chunks' K, V and gates through a ring of
+// GpuProblem::stateStages chunks in shared memory, filled by cp.async a
+// group per chunk, so that the copies of the next chunks are in flight
+// while one computes; the output kernel copies its tiles in two groups and
+// computes Q K^T while the second (the state and V) lands.
+//
+//===----------------------------------------------------------------------===//
+#include "LinearFamily.h"
+#include "TileMma.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_codegen;
+
+namespace {
+
+class AsyncSplitEmitter : public LinearFamilyEmitter {
+public:
+  AsyncSplitEmitter(KernelBuilder &kb, const GpuProblem &p,
+                    const KernelArgs &args)
+      : LinearFamilyEmitter(kb, p, args) {}
+
+  void emitStates();
+  void emitOutputs();
+};
+
+/// The index `x` as the i32 a shuffle takes.
+Value asI32(KernelBuilder &kb, Value x) {
+  return arith::IndexCastOp::create(kb.b(), kb.loc(), kb.b().getI32Type(), x);
+}
+
+/// Lane `src`'s `x` (a warp shuffle).
+Value fromLane(KernelBuilder &kb, Value x, Value src) {
+  return gpu::ShuffleOp::create(kb.b(), kb.loc(), x, asI32(kb, src),
+                                asI32(kb, kb.idx(32)), gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
+void AsyncSplitEmitter::emitStates() {
+  // The split form's sequential pass. Block (x, y, z) owns the state slice
+  // of rows 64z..64z+63 (Dk) and columns BV x.. of head y, in the warps' mma
+  // accumulators for the whole walk over the chunks: warp w holds rows
+  // 16w..16w+15 of the slice, all BV / 8 column tiles. Per chunk n: the
+  // state entering it goes out (bf16) to chunk_states for the output kernel,
+  // then S = e^(b_C) S + (diag(e^(b_C - b)) phi(K))^T V.
+  //
+  // The chunks' K and V tiles (and gates) come through a ring of
+  // p.stateStages slots in shared memory, chunk c in slot c % S: with bf16
+  // inputs as cp.async copies, one commit group a chunk, so that the copies
+  // of chunks n + 1 .. n + S - 1 are in flight while chunk n computes (other
+  // types load synchronously, converting, a chunk ahead). One barrier a
+  // chunk: it follows the wait for chunk n's copies, and orders the refill
+  // of the slot chunk n - 1 used after every warp's reads of it. The
+  // feature map and the keys' decays are applied to the A fragments of the
+  // K^T V product, in registers; each warp scans the chunk's gates itself
+  // with shuffles.
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  BV = p.stateBlockV;
+  bindBlock();
+  const int64_t KR = kStateRows, S = p.stateStages;
+  assert(C == 64 && "a warp scans the chunk's gates two a lane");
+  Value kd0 = kb.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::z),
+                     kb.idx(KR));
+  bf16 = b.getBF16Type();
+  Type f32 = b.getF32Type();
+  bool gated = p.gate == GateKind::Scalar;
+  ks = kb.allocTile(S * C, KR, bf16);
+  vs = kb.allocTile(S * C, BV, bf16);
+  SmemTile gs = gated ? kb.allocTile(S, C, f32) : SmemTile();
+
+  const int64_t nTiles = BV / 8;
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
+  // Calls f(accumulator index, row in the slice, column) for every element
+  // the thread holds.
+  auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
+    forEachAccumulator(kb, m0, nTiles, f);
+  };
+  SmallVector<Value> init(nTiles * 4);
+  Value s0 = args.lookup("initial_state");
+  forEachAcc([&](int64_t a, Value r, Value c) {
+    init[a] = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, kb.add(kd0, r),
+                                          kb.add(v0, c)}))
+                 : kb.f32(0.0);
+  });
+
+  Value zero = kb.idx(0);
+  Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");
+  // Issues the loads of chunk c (zeros past T) into its slot; returns their
+  // commit group (null when the loads were synchronous).
+  auto issue = [&](Value c) -> Value {
+    Value t0 = kb.mul(c, kb.idx(C));
+    Value slot = kb.rem(c, kb.idx(S));
+    Value row0 = kb.mul(slot, kb.idx(C));
+    SmallVector<Value> tokens =
+        fetchRowsToTile(kb, ks, row0, C, kIn, bIdx, t0, hkv, kd0, p.Tq);
+    tokens.append(
+        fetchRowsToTile(kb, vs, row0, C, vIn, bIdx, t0, hkv, v0, p.Tq));
+    if (gated)
+      fetchStepsToRow(kb, gs, slot, C, gIn, bIdx, t0, hIdx, p.Tq,
+                      !tokens.empty());
+    return tokens.empty() ? Value() : commitAsyncCopies(kb, tokens);
+  };
+  Value group;
+  for (int64_t c = 0; c + 1 < S; ++c)
+    group = issue(kb.idx(c));
+
+  Value states = args.lookup("chunk_states");
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  auto loop = scf::ForOp::create(b, loc, zero, kb.idx(p.numChunks()),
+                                 kb.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    // Chunk n has landed once at most S - 2 younger groups are in flight.
+    if (group)
+      waitAsyncCopies(kb, group, S - 2);
+    kb.barrier();
+    issue(kb.add(n, kb.idx(S - 1)));
+    Value slot = kb.rem(n, kb.idx(S));
+    Value cur = kb.mul(slot, kb.idx(C));
+    Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
+    forEachAcc([&](int64_t a, Value r, Value c) {
+      if (a % 2 == 0)
+        storePair(kb, acc[a], acc[a + 1], states,
+                  {bh, kb.add(rows, r), zero, kb.add(v0, c)});
+    });
+    // keyDecay[s][i]: e^(b_C - b_j) of the lane's A column i of k-step s.
+    SmallVector<std::array<Value, 4>> keyDecay;
+    if (gated) {
+      // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
+      Value lane = kb.laneId();
+      Value g0 = kb.load(gs.mem, {slot, kb.mul(lane, kb.idx(2))});
+      Value g1 = kb.load(gs.mem, {slot, kb.add(kb.mul(lane, kb.idx(2)),
+                                               kb.idx(1))});
+      Value pairSum = kb.fadd(g0, g1), inclusive = pairSum;
+      for (int32_t offset = 1; offset < 32; offset *= 2) {
+        Value up = gpu::ShuffleOp::create(b, loc, inclusive, offset, 32,
+                                          gpu::ShuffleMode::UP)
+                       .getShuffleResult();
+        inclusive = kb.fadd(
+            inclusive,
+            kb.select(kb.le(kb.idx(offset), lane), up, kb.f32(0.0)));
+      }
+      Value bEven = kb.fadd(kb.fsub(inclusive, pairSum), g0);
+      Value bOdd = inclusive;
+      Value bLast = fromLane(kb, bOdd, kb.idx(31));
+      Value chunkDecay = kb.fexp(bLast);
+      for (Value &v : acc)
+        v = kb.fmul(v, chunkDecay);
+      // A column i of k-step s is chunk row 16s + 2(l%4) + 8(i/2) + i%2:
+      // element i%2 of lane 8s + 4(i/2) + l%4.
+      for (int64_t st = 0; st < C / 16; ++st) {
+        std::array<Value, 4> d;
+        for (int64_t q = 0; q < 2; ++q) {
+          Value src = kb.add(kb.idx(8 * st + 4 * q), kb.rem(lane, kb.idx(4)));
+          d[2 * q] = kb.fexp(kb.fsub(bLast, fromLane(kb, bEven, src)));
+          d[2 * q + 1] = kb.fexp(kb.fsub(bLast, fromLane(kb, bOdd, src)));
+        }
+        keyDecay.push_back(d);
+      }
+    }
+    // S += phi(K')^T V over the chunk, 16 steps at a time.
+    bool mapKeys = gated || p.featureMap != FeatureMap::Identity;
+    for (int64_t st = 0; st < C / 16; ++st) {
+      Value kk = kb.add(cur, kb.idx(16 * st));
+      SmallVector<Value> afrag = loadA(kb, {ks, /*transposed=*/true}, m0, kk);
+      if (mapKeys)
+        afrag = mapA(kb, afrag, [&](Value x, int64_t i) {
+          x = featureMap(kb, x, p.featureMap);
+          return gated ? kb.fmul(x, keyDecay[st][i]) : x;
+        });
+      mmaAccumulateRow(kb, afrag, {vs}, kk, acc);
+    }
+    scf::YieldOp::create(b, loc, acc);
+  }
+  // The copies of the chunks past the end (zeros) land before the block
+  // exits.
+  if (group)
+    waitAsyncCopies(kb, group, 0);
+  if (Value fin = args.lookup("final_state"))
+    forEachAcc([&](int64_t a, Value r, Value c) {
+      if (a % 2 == 0)
+        storePair(kb, loop.getResult(a), loop.getResult(a + 1), fin,
+                  {bIdx, hIdx, kb.add(kd0, r), kb.add(v0, c)});
+    });
+}
+
+void AsyncSplitEmitter::emitOutputs() {
+  // The split form's parallel pass: one block per (block of value columns,
+  // batch * head, chunk of 16 * kWarps rows) computes the chunk's output
+  // from the state that entered it (chunk_states),
+  //   o = diag(e^b) (scale phi(Q)) S + (scale phi(Q) phi(K)^T (.) D) V,
+  // as the softmax kernel does: warp w owns rows 16w..16w+15 and keeps their
+  // output and scores in mma accumulators; the masked, decayed scores go
+  // from the accumulators straight into the A operand of the P V product.
+  // The tiles come by cp.async (bf16 inputs) in two groups: Q and K, then
+  // the state and V, which land while Q K^T computes. The scale is applied
+  // to the products (cp.async cannot), the feature map in place once Q and
+  // K have landed.
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  BV = p.outputBlockV();
+  bindBlock();
+  Value n = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
+  Value t0 = kb.mul(n, kb.idx(C));
+  bf16 = b.getBF16Type();
+  qs = kb.allocTile(C, p.Dk, bf16);
+  ks = kb.allocTile(C, p.Dk, bf16);
+  vs = kb.allocTile(C, BV, bf16);
+  SmemTile sb = kb.allocTile(p.Dk, BV, bf16);
+  gcum = kb.allocTile(C, 1, b.getF32Type());
+
+  Value zero = kb.idx(0);
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  auto commit = [&](ArrayRef<Value> tokens) {
+    return tokens.empty() ? Value() : commitAsyncCopies(kb, tokens);
+  };
+  SmallVector<Value> qk = fetchRowsToTile(kb, qs, zero, C, args.lookup("q"),
+                                          bIdx, t0, hIdx, zero, p.Tq);
+  qk.append(fetchRowsToTile(kb, ks, zero, C, args.lookup("k"), bIdx, t0, hkv,
+                            zero, p.Tq));
+  Value qkGroup = commit(qk);
+  SmallVector<Value> sv = fetchRowsToTile(
+      kb, sb, zero, p.Dk, args.lookup("chunk_states"), bh,
+      kb.mul(n, kb.idx(p.Dk)), zero, v0, p.numChunks() * p.Dk);
+  sv.append(fetchRowsToTile(kb, vs, zero, C, args.lookup("v"), bIdx, t0, hkv,
+                            v0, p.Tq));
+  Value svGroup = commit(sv);
+  if (p.gate == GateKind::Scalar)
+    cumulativeGate(t0);
+  if (qkGroup)
+    waitAsyncCopies(kb, qkGroup, svGroup ? 1 : 0);
+  kb.barrier();
+  if (p.featureMap != FeatureMap::Identity) {
+    auto phi = [&](Value x) { return featureMap(kb, x, p.featureMap); };
+    mapTileInPlace(kb, qs, phi);
+    mapTileInPlace(kb, ks, phi);
+    kb.barrier();
+  }
+
+  const int64_t nO = BV / 8, nS = C / 8;
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
+  // The lane's two rows (accumulator elements 0-1 and 2-3) in the chunk.
+  Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
+  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
+  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
+  Value scale = kb.f32(p.scale);
+
+  // S = Q K^T (4 accumulators per n8 tile: tile t at s[4t..4t+3]), then the
+  // causal mask, the scale and the decays D_ij = e^(b_i - b_j), j <= i.
+  SmallVector<Value> s(4 * nS, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16)
+    mmaAccumulateRow(kb, loadA(kb, {qs}, m0, kb.idx(kk)),
+                     {ks, /*transposed=*/true}, kb.idx(kk), s);
+  for (int64_t j = 0; j < nS; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      Value row = rows[e / 2];
+      Value col = kb.add(colBase, kb.idx(8 * j + e % 2));
+      Value x = kb.fmul(s[4 * j + e], scale);
+      if (p.gate == GateKind::Scalar)
+        x = kb.fmul(x, decayBetween(row, col));
+      s[4 * j + e] = kb.select(kb.le(col, row), x, kb.f32(0.0));
+    }
+
+  // O = Q S_n (the state and V have landed), decayed by scale e^(b_i) in
+  // row i; then O += P V.
+  if (svGroup) {
+    waitAsyncCopies(kb, svGroup, 0);
+    kb.barrier();
+  }
+  SmallVector<Value> o(4 * nO, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16)
+    mmaAccumulateRow(kb, loadA(kb, {qs}, m0, kb.idx(kk)), {sb}, kb.idx(kk),
+                     o);
+  Value decay[2] = {scale, scale};
+  if (p.gate == GateKind::Scalar)
+    for (int r = 0; r < 2; ++r)
+      decay[r] = kb.fmul(scale, kb.fexp(gateAt(rows[r])));
+  for (int64_t t = 0; t < nO; ++t)
+    for (int64_t e = 0; e < 4; ++e)
+      o[4 * t + e] = kb.fmul(o[4 * t + e], decay[e / 2]);
+  for (int64_t kk = 0; kk < C / 16; ++kk) {
+    SmallVector<Value> a = accumulatorsAsA(
+        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
+        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
+    mmaAccumulateRow(kb, a, {vs}, kb.idx(16 * kk), o);
+  }
+  // Rows past T are not stored; adjacent columns go out as one store.
+  Value out = args.lookup("o");
+  for (int r = 0; r < 2; ++r) {
+    Value t = kb.add(t0, rows[r]);
+    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
+      for (int64_t tile = 0; tile < nO; ++tile) {
+        Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile)));
+        storePair(kb, o[4 * tile + 2 * r], o[4 * tile + 2 * r + 1], out,
+                  {bIdx, t, hIdx, col});
+      }
+    });
+  }
+}
+
+} // namespace
+
+void mlir::attn::gpu_codegen::emitLinearStatesAsyncKernel(
+    KernelBuilder &kb, const GpuProblem &p, const KernelArgs &args) {
+  AsyncSplitEmitter(kb, p, args).emitStates();
+}
+
+void mlir::attn::gpu_codegen::emitLinearOutputAsyncKernel(
+    KernelBuilder &kb, const GpuProblem &p, const KernelArgs &args) {
+  AsyncSplitEmitter(kb, p, args).emitOutputs();
+}
