@@ -57,7 +57,7 @@ void AsyncSplitEmitter::emitStates() {
   // p.stateStages slots in shared memory, chunk c in slot c % S: with bf16
   // inputs as cp.async copies, one commit group a chunk, so that the copies
   // of chunks n + 1 .. n + S - 1 are in flight while chunk n computes (other
-  // types load synchronously, converting, a chunk ahead). One barrier a
+  // types load synchronously into the same ring, converting). One barrier a
   // chunk: it follows the wait for chunk n's copies, and orders the refill
   // of the slot chunk n - 1 used after every warp's reads of it. The
   // feature map and the keys' decays are applied to the A fragments of the
