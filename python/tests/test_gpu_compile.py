@@ -39,7 +39,11 @@ def test_compile_gpu_writes_ptx_and_manifests(tmp_path, target, chip):
         assert manifest["name"] == name and manifest["target"] == chip
         ptx = open(os.path.join(tmp_path, manifest["ptx"])).read()
         assert f".target {chip}" in ptx
-        assert "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32" in ptx
+        # Tensor cores: warpgroup MMA for sm_90a's softmax (bf16), mma.sync
+        # everywhere else.
+        wgmma = chip == "sm_90a" and name == "sdpa"
+        assert ("wgmma.mma_async.sync.aligned.m64n" in ptx) == wgmma
+        assert wgmma or "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32" in ptx
         for launch in manifest["launches"]:
             assert f".entry {launch['entry']}(" in ptx
     gdn = json.load(open(paths["gdn"]))
