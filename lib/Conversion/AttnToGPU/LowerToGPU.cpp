@@ -17,6 +17,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNLOWERTOGPU
 #include "attn/Conversion/AttnToGPU/Passes.h.inc"
@@ -74,27 +76,52 @@ struct KernelSpec {
   std::string suffix; // entry = <function>_<suffix>kernel
   std::array<int64_t, 3> grid;
   void (*emit)(KernelBuilder &, const GpuProblem &, const KernelArgs &);
+  std::string what; // for people: the manifest's launch "what"
   int64_t sharedBytes = 0;
 };
+
+std::string softmaxVariant(const GpuProblem &p) {
+  if (p.softmaxUsesWgmma())
+    return llvm::formatv("softmax, warpgroup MMA (wgmma): one warpgroup per "
+                         "{0} query rows, key blocks of {1} by cp.async (2 "
+                         "buffers)",
+                         p.softmaxBlockRows(), p.chunk);
+  return llvm::formatv("softmax, mma.sync: 4 warps of {0} query rows, key "
+                       "blocks of {1}",
+                       p.softmaxWarpRows(), p.chunk);
+}
 
 /// The kernels of `p` in launch order.
 SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (p.softmax)
-    return {{"", p.grid(), emitSoftmaxKernel}};
+    return {{"", p.grid(), emitSoftmaxKernel, softmaxVariant(p)}};
+  std::string chunks = llvm::formatv("{0} chunks of {1}", p.numChunks(),
+                                     p.chunk);
   if (p.splitsState()) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
         p.numChunks()};
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
                                      p.Dk / kStateRows};
-    return {{"states_", states, emitLinearStatesKernel},
-            {"", outputs, emitLinearOutputKernel}};
+    return {{"states_", states, emitLinearStatesKernel,
+             llvm::formatv("split form, state pass: sequential over {0}, "
+                           "{1} x {2} state slices in mma accumulators",
+                           chunks, kStateRows, p.stateBlockV)},
+            {"", outputs, emitLinearOutputKernel,
+             llvm::formatv("split form, outputs: parallel over {0}, {1} "
+                           "value columns a block",
+                           chunks, p.outputBlockV())}};
   }
+  KernelSpec fused{"", p.grid(), emitLinearFamilyKernel,
+                   llvm::formatv("fused chunkwise: sequential over {0}, "
+                                 "{1} x {2} state slices in shared memory",
+                                 chunks, p.Dk, p.blockV)};
   if (!p.delta)
-    return {{"", p.grid(), emitLinearFamilyKernel}};
+    return {fused};
   // The delta rule: the UT transform of every chunk in parallel first.
-  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel},
-          {"", p.grid(), emitLinearFamilyKernel}};
+  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel,
+           "delta rule UT transform: parallel over " + chunks},
+          fused};
 }
 
 DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
@@ -142,6 +169,7 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
     launch.append("block", i64s({kThreads, 1, 1}));
     launch.append("shared_bytes", b.getI64IntegerAttr(k.sharedBytes));
     launch.append("args", i64s(argIndices));
+    launch.append("what", str(k.what));
     launches.push_back(launch.getDictionary(b.getContext()));
   }
 
