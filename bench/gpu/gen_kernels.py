@@ -48,10 +48,10 @@ def bench_module():
     return "".join(out)
 
 
-def compile_to(tool, src, folder, target):
+def compile_to(tool, src, folder, target, flags=()):
     os.makedirs(folder, exist_ok=True)
-    subprocess.run([tool, src, f"--target={target}", "-o", folder], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([tool, src, f"--target={target}", *flags, "-o", folder],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def main():
@@ -66,6 +66,10 @@ def main():
     for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                 "docs/examples/gpu-ops.mlir"):
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+    # The delta rule's split form, at the chunk it needs (its RUN line's flags).
+    compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
+               os.path.join(a.out, "check"), a.target,
+               ["--split-delta", "--chunk-size=64"])
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())

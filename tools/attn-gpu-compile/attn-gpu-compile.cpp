@@ -63,6 +63,13 @@ static cl::opt<bool>
                         "the fused kernel)"),
                cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool>
+    splitDelta("split-delta",
+               cl::desc("The delta rule in the split form too (with "
+                        "--split-state): a state pass and an output kernel "
+                        "parallel over chunks"),
+               cl::init(false), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -109,6 +116,7 @@ int main(int argc, char **argv) {
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
   opts.splitState = splitState;
+  opts.splitDelta = splitDelta;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

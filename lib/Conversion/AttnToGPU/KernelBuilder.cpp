@@ -114,6 +114,7 @@ SmemTile KernelBuilder::allocTile(int64_t rows, int64_t cols, Type elem) {
   Value view = memref::ViewOp::create(builder, location, type, smem,
                                       idx(smemBytes), ValueRange{});
   smemBytes += (rows * ld * elemBytes + 127) / 128 * 128;
+  smemPeak = std::max(smemPeak, smemBytes);
   return {view, rows, cols};
 }
 

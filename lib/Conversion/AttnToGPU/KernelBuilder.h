@@ -80,8 +80,15 @@ public:
   /// A fresh rows x cols tile of `elem` in dynamic shared memory (16-byte
   /// aligned; rows padded by 16 bytes).
   SmemTile allocTile(int64_t rows, int64_t cols, Type elem);
-  /// Bytes of dynamic shared memory allocated so far.
-  int64_t sharedBytes() const { return smemBytes; }
+  /// Bytes of dynamic shared memory the kernel needs (the most allocated at
+  /// any point).
+  int64_t sharedBytes() const { return smemPeak; }
+  /// Where the next tile goes; releaseShared(mark) gives back every tile
+  /// allocated since, for tiles of a later phase to reuse (the caller puts
+  /// a barrier between the last use of the old tiles and the first of the
+  /// new).
+  int64_t sharedMark() const { return smemBytes; }
+  void releaseShared(int64_t mark) { smemBytes = mark; }
 
   void barrier();
 
@@ -104,7 +111,7 @@ private:
   OpBuilder &builder;
   Location location;
   Value smem;
-  int64_t smemBytes = 0;
+  int64_t smemBytes = 0, smemPeak = 0;
   Value tid, warp, lane;
 };
 

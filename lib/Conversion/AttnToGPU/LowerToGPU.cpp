@@ -81,20 +81,25 @@ struct KernelSpec {
 SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (p.softmax)
     return {{"", p.grid(), emitSoftmaxKernel}};
+  KernelSpec prep = {
+      "prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel};
   if (p.splitsState()) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
         p.numChunks()};
+    // The delta rule's state pass holds all of Dk in one block.
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
-                                     p.Dk / kStateRows};
-    return {{"states_", states, emitLinearStatesKernel},
-            {"", outputs, emitLinearOutputKernel}};
+                                     p.delta ? 1 : p.Dk / kStateRows};
+    KernelSpec statePass = {"states_", states, emitLinearStatesKernel};
+    KernelSpec outputPass = {"", outputs, emitLinearOutputKernel};
+    if (p.delta)
+      return {prep, statePass, outputPass};
+    return {statePass, outputPass};
   }
   if (!p.delta)
     return {{"", p.grid(), emitLinearFamilyKernel}};
   // The delta rule: the UT transform of every chunk in parallel first.
-  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel},
-          {"", p.grid(), emitLinearFamilyKernel}};
+  return {prep, {"", p.grid(), emitLinearFamilyKernel}};
 }
 
 DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
@@ -204,6 +209,7 @@ struct AttnLowerToGPUPass
         return signalPassFailure();
       problem->chooseBlockV(target->parallelUnits, blockV);
       problem->splitState = splitState;
+      problem->splitDelta = splitDelta;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

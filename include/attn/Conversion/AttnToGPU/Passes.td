@@ -47,7 +47,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
-           "of 64; false: the fused kernel">
+           "of 64; false: the fused kernel">,
+    Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
+           "The delta rule in the split form too (with split-state) where "
+           "Dk is 64 or 128: the UT transform, W and U per chunk in "
+           "parallel, a state pass, then outputs parallel over chunks">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
