@@ -52,9 +52,9 @@ def bench_module():
     return "".join(out)
 
 
-def compile_to(tool, src, folder, target, *flags):
+def compile_to(tool, src, folder, target, flags=()):
     os.makedirs(folder, exist_ok=True)
-    subprocess.run([tool, src, f"--target={target}", "-o", folder, *flags],
+    subprocess.run([tool, src, f"--target={target}", *flags, "-o", folder],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -72,6 +72,10 @@ def main():
     for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                 "docs/examples/gpu-ops.mlir"):
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+    # The delta rule's split form, at the chunk it needs (its RUN line's flags).
+    compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
+               os.path.join(a.out, "check"), a.target,
+               ["--split-delta", "--chunk-size=64"])
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())
@@ -84,7 +88,7 @@ def main():
             f.write("".join(fn.replace("@softmax_", "@mmasync_softmax_")
                             for fn in funcs))
         compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
-                   "--wgmma=false")
+                   ["--wgmma=false"])
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

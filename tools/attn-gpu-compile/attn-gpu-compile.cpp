@@ -70,6 +70,13 @@ static cl::opt<bool>
                    "false: mma.sync everywhere)"),
           cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool>
+    splitDelta("split-delta",
+               cl::desc("The delta rule in the split form too (with "
+                        "--split-state): a state pass and an output kernel "
+                        "parallel over chunks"),
+               cl::init(false), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -117,6 +124,7 @@ int main(int argc, char **argv) {
   opts.blockV = blockV;
   opts.splitState = splitState;
   opts.wgmma = wgmma;
+  opts.splitDelta = splitDelta;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

@@ -47,6 +47,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   lower.blockV = opts.blockV;
   lower.splitState = opts.splitState;
   lower.wgmma = opts.wgmma;
+  lower.splitDelta = opts.splitDelta;
   pm.addPass(createAttnLowerToGPU(lower));
 
   GpuNVVMAttachTargetOptions attach;

@@ -64,13 +64,22 @@ struct GpuProblem {
   /// Whether the linear family runs as two kernels (a state pass keeping the
   /// state in registers, then outputs parallel over chunks) instead of the
   /// fused one: linear and scalar-gated attention whose Dk splits into 16-row
-  /// tiles evenly over the warps, with chunks of one 16-row tile per warp.
+  /// tiles evenly over the warps, with chunks of one 16-row tile per warp;
+  /// the delta rule (with split-delta) also, after a prep kernel, where one
+  /// block's warps can hold the state's whole Dk (64 or 128 rows).
   bool splitsState() const {
-    return splitState && !softmax && !delta && gate != GateKind::Vector &&
-           Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
+    bool form = splitState && !softmax && gate != GateKind::Vector &&
+                Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
+    return form && (!delta || (splitDelta && Dk <= 128));
   }
-  /// The split form is allowed (attn-lower-to-gpu's split-state).
-  bool splitState = true;
+  /// The delta rule's split form reads the keys of its state update,
+  /// diag(e^(b_C - b)) K, from a scratch buffer the prep kernel writes
+  /// (k_update) where they are not the bf16 input itself: with a gate, or
+  /// keys of another type.
+  bool deltaKeysScratch() const;
+  /// The split form is allowed (attn-lower-to-gpu's split-state,
+  /// split-delta).
+  bool splitState = true, splitDelta = false;
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;

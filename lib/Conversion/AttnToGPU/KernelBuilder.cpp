@@ -117,6 +117,7 @@ Value KernelBuilder::allocShared(ArrayRef<int64_t> shape, Type elem) {
                                       idx(smemBytes), ValueRange{});
   int64_t bytes = type.getNumElements() * elem.getIntOrFloatBitWidth() / 8;
   smemBytes += (bytes + 127) / 128 * 128;
+  smemPeak = std::max(smemPeak, smemBytes);
   return view;
 }
 

@@ -83,8 +83,15 @@ public:
   /// A fresh unpadded memref of `shape` x `elem` in dynamic shared memory
   /// (128-byte aligned).
   Value allocShared(ArrayRef<int64_t> shape, Type elem);
-  /// Bytes of dynamic shared memory allocated so far.
-  int64_t sharedBytes() const { return smemBytes; }
+  /// Bytes of dynamic shared memory the kernel needs (the most allocated at
+  /// any point).
+  int64_t sharedBytes() const { return smemPeak; }
+  /// Where the next tile goes; releaseShared(mark) gives back every tile
+  /// allocated since, for tiles of a later phase to reuse (the caller puts
+  /// a barrier between the last use of the old tiles and the first of the
+  /// new).
+  int64_t sharedMark() const { return smemBytes; }
+  void releaseShared(int64_t mark) { smemBytes = mark; }
 
   void barrier();
 
@@ -107,7 +114,7 @@ private:
   OpBuilder &builder;
   Location location;
   Value smem;
-  int64_t smemBytes = 0;
+  int64_t smemBytes = 0, smemPeak = 0;
   Value tid, warp, lane;
 };
 

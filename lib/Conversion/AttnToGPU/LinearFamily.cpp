@@ -44,6 +44,11 @@ void LinearFamilyEmitter::bindBatchHead(Value by) {
 
 void LinearFamilyEmitter::loadQKV(Value t0) {
   // phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows.
+  loadQK(t0);
+  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
+}
+
+void LinearFamilyEmitter::loadQK(Value t0) {
   Value zero = kb.idx(0);
   loadRowsToTile(kb, qs, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq,
                  [&](Value x) {
@@ -52,7 +57,6 @@ void LinearFamilyEmitter::loadQKV(Value t0) {
                  });
   loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
-  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
 }
 
 void LinearFamilyEmitter::cumulativeGate(Value t0) {

@@ -31,6 +31,8 @@ protected:
   /// phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows t0..
   /// into qs, ks and vs.
   void loadQKV(Value t0);
+  /// phi(q) scale and phi(k) only.
+  void loadQK(Value t0);
   /// gcum = the in-chunk cumulative log-decay b_i = sum_{s <= i} g_s of the
   /// chunk at t0 (g = 0 past T); the caller puts a barrier before reading
   /// it.

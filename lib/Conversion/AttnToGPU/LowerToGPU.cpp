@@ -97,20 +97,32 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
     return {{"", p.grid(), emitSoftmaxKernel, softmaxVariant(p)}};
   std::string chunks = llvm::formatv("{0} chunks of {1}", p.numChunks(),
                                      p.chunk);
+  KernelSpec prep = {"prep_",
+                     {p.numChunks(), p.B * p.Hq, 1},
+                     emitDeltaPrepKernel,
+                     (p.splitsState() ? "delta rule UT transform, W and U: "
+                                      : "delta rule UT transform: ") +
+                         ("parallel over " + chunks)};
   if (p.splitsState()) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
         p.numChunks()};
+    // The delta rule's state pass holds all of Dk in one block.
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
-                                     p.Dk / kStateRows};
-    return {{"states_", states, emitLinearStatesKernel,
-             llvm::formatv("split form, state pass: sequential over {0}, "
-                           "{1} x {2} state slices in mma accumulators",
-                           chunks, kStateRows, p.stateBlockV)},
-            {"", outputs, emitLinearOutputKernel,
-             llvm::formatv("split form, outputs: parallel over {0}, {1} "
-                           "value columns a block",
-                           chunks, p.outputBlockV())}};
+                                     p.delta ? 1 : p.Dk / kStateRows};
+    KernelSpec statePass = {
+        "states_", states, emitLinearStatesKernel,
+        llvm::formatv("split form, state pass: sequential over {0}, {1} x "
+                      "{2} state slices in mma accumulators",
+                      chunks, p.delta ? p.Dk : kStateRows, p.stateBlockV)};
+    KernelSpec outputPass = {
+        "", outputs, emitLinearOutputKernel,
+        llvm::formatv("split form, outputs: parallel over {0}, {1} value "
+                      "columns a block",
+                      chunks, p.outputBlockV())};
+    if (p.delta)
+      return {prep, statePass, outputPass};
+    return {statePass, outputPass};
   }
   KernelSpec fused{"", p.grid(), emitLinearFamilyKernel,
                    llvm::formatv("fused chunkwise: sequential over {0}, "
@@ -119,9 +131,7 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (!p.delta)
     return {fused};
   // The delta rule: the UT transform of every chunk in parallel first.
-  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel,
-           "delta rule UT transform: parallel over " + chunks},
-          fused};
+  return {prep, fused};
 }
 
 DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
@@ -234,6 +244,7 @@ struct AttnLowerToGPUPass
       problem->splitState = splitState;
       problem->smVersion = target->smVersion;
       problem->wgmma = wgmma;
+      problem->splitDelta = splitDelta;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

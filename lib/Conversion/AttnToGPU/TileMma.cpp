@@ -225,6 +225,27 @@ void mlir::attn::gpu_codegen::forEachAccumulator(
     }
 }
 
+void mlir::attn::gpu_codegen::storeAccumulators(KernelBuilder &kb,
+                                                ArrayRef<Value> acc, Value m0,
+                                                SmemTile dst) {
+  OpBuilder &b = kb.b();
+  Type elem = dst.elementType();
+  auto f32x2 = VectorType::get({2}, b.getF32Type());
+  for (int64_t j = 0; j < int64_t(acc.size()) / 4; ++j)
+    for (int64_t e = 0; e < 4; e += 2) {
+      auto [r, c] = accPosition(kb, m0, kb.idx(8 * j), e);
+      Value v = vector::FromElementsOp::create(
+          b, kb.loc(), f32x2, ValueRange{acc[4 * j + e], acc[4 * j + e + 1]});
+      if (!elem.isF32())
+        v = arith::TruncFOp::create(b, kb.loc(), VectorType::get({2}, elem),
+                                    v);
+      vector::StoreOp::create(b, kb.loc(), v, dst.mem, ValueRange{r, c},
+                              /*nontemporal=*/false,
+                              llvm::MaybeAlign(2 * elem.getIntOrFloatBitWidth() /
+                                               8));
+    }
+}
+
 void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
                                           MmaOperand a, MmaOperand b,
                                           TileMmaShape shape,

@@ -47,6 +47,12 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or "
                      "128; false: mma.sync everywhere)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> splitDelta{
+      *this, "split-delta",
+      llvm::cl::desc("The delta rule in the split form too (with "
+                     "split-state): a state pass and an output kernel "
+                     "parallel over chunks"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

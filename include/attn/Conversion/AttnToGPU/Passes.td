@@ -23,9 +23,12 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     * The delta rule: a kernel parallel over chunks solves each chunk's UT
       transform into scratch buffers; then the fused chunkwise kernel (one
       thread block per batch, head and block of value columns walks the
-      chunks, carrying its slice of the state in shared memory). Vector
-      gates (GLA), other head dims and `split-state=false` use the fused
-      kernel alone.
+      chunks, carrying its slice of the state in shared memory). With
+      `split-delta` (Dk 64 or 128) the first kernel also applies the
+      transform (W and U per chunk) and the split form follows: a state
+      pass computing each chunk's corrected values, then the output kernel.
+      Vector gates (GLA), other head dims and `split-state=false` use the
+      fused kernel alone.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
       or 128 queries, online softmax, causal and window blocks skipped); on
       sm_90 with bf16 inputs and head dims of 64 or 128 (`wgmma`), its
@@ -54,7 +57,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"wgmma", "wgmma", "bool", /*default=*/"true",
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
            "(wgmma.mma_async, bf16 inputs, head dims 64 or 128); false: "
-           "mma.sync everywhere">
+           "mma.sync everywhere">,
+    Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
+           "The delta rule in the split form too (with split-state) where "
+           "Dk is 64 or 128: the UT transform, W and U per chunk in "
+           "parallel, a state pass, then outputs parallel over chunks">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
