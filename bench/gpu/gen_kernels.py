@@ -64,7 +64,7 @@ def main():
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
     for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
-                "docs/examples/gpu-ops.mlir"):
+                "test/Integration/GPU/ptx-gla-split.mlir", "docs/examples/gpu-ops.mlir"):
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:

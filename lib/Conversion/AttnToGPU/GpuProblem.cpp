@@ -130,16 +130,16 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   // the elementwise decayed scores of a vector gate cost more than the
   // parallelism gains (measured on an H200: bench/gpu/NOTES.md).
   blockV = std::min<int64_t>(Dv, 64);
-  if (delta || gate == GateKind::Vector)
-    return;
-  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
-    blockV /= 2;
   // The split form's state pass also splits Dk into blocks of 64 rows; two
   // blocks per SM hide each other's global loads.
   stateBlockV = std::min<int64_t>(Dv, 64);
   while (stateBlockV > 16 &&
          B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
     stateBlockV /= 2;
+  if (delta || gate == GateKind::Vector)
+    return;
+  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
+    blockV /= 2;
 }
 
 SmallVector<BufferSpec> GpuProblem::allBuffers() const {

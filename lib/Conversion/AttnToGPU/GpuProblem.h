@@ -63,12 +63,16 @@ struct GpuProblem {
 
   /// Whether the linear family runs as two kernels (a state pass keeping the
   /// state in registers, then outputs parallel over chunks) instead of the
-  /// fused one: linear and scalar-gated attention whose Dk splits into 16-row
-  /// tiles evenly over the warps, with chunks of one 16-row tile per warp.
+  /// fused one: linear, scalar- and vector-gated attention whose Dk splits
+  /// into 16-row tiles evenly over the warps, with chunks of one 16-row tile
+  /// per warp (the vector gate only where splitVectorGate allows it).
   bool splitsState() const {
-    return splitState && !softmax && !delta && gate != GateKind::Vector &&
+    return splitState && !softmax && !delta &&
+           (gate != GateKind::Vector || splitVectorGate) &&
            Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
   }
+  /// The vector gate's split form (GlaSplitKernels.cpp) is used.
+  bool splitVectorGate = true;
   /// The split form is allowed (attn-lower-to-gpu's split-state).
   bool splitState = true;
   /// Value columns per block of the split form's state pass (chosen by
@@ -78,7 +82,11 @@ struct GpuProblem {
   /// has a block per chunk to fill the GPU with, so it takes the widest
   /// block whose accumulators fit the registers (each block recomputes the
   /// chunk's Q K^T).
-  int64_t outputBlockV() const { return std::min<int64_t>(Dv, 128); }
+  /// A vector gate's output kernel has more shared memory per block (its
+  /// cumulative gates and Q (.) e^b): 64 columns keep two blocks per SM.
+  int64_t outputBlockV() const {
+    return std::min<int64_t>(Dv, gate == GateKind::Vector ? 64 : 128);
+  }
 
   /// Query rows each warp of the softmax kernel owns: 32 (two 16-row mma
   /// tiles sharing every K and V fragment the warp loads) where their output

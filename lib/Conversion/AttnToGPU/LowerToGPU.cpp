@@ -87,6 +87,9 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
         p.numChunks()};
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
                                      p.Dk / kStateRows};
+    if (p.gate == GateKind::Vector)
+      return {{"states_", states, emitGlaStatesKernel},
+              {"", outputs, emitGlaOutputKernel}};
     return {{"states_", states, emitLinearStatesKernel},
             {"", outputs, emitLinearOutputKernel}};
   }
