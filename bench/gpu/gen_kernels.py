@@ -4,7 +4,7 @@ shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
 at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
-    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90]
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--gla-split]
 """
 import argparse
 import os
@@ -48,9 +48,9 @@ def bench_module():
     return "".join(out)
 
 
-def compile_to(tool, src, folder, target):
+def compile_to(tool, src, folder, target, flags=()):
     os.makedirs(folder, exist_ok=True)
-    subprocess.run([tool, src, f"--target={target}", "-o", folder], check=True,
+    subprocess.run([tool, src, f"--target={target}", "-o", folder, *flags], check=True,
                    stdout=subprocess.DEVNULL)
 
 
@@ -59,17 +59,23 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--target", default="sm_90")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
+    ap.add_argument("--gla-split", action="store_true",
+                    help="GLA in the split form everywhere (--split-vector-gate); "
+                         "ptx-gla-split.mlir always takes it")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
     for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                 "test/Integration/GPU/ptx-gla-split.mlir", "docs/examples/gpu-ops.mlir"):
-        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+        split = a.gla_split or src.endswith("ptx-gla-split.mlir")
+        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target,
+                   ["--split-vector-gate"] if split else [])
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())
-    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target,
+               ["--split-vector-gate"] if a.gla_split else [])
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

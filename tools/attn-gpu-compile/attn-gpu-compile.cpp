@@ -63,6 +63,12 @@ static cl::opt<bool>
                         "the fused kernel)"),
                cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool> splitVectorGate(
+    "split-vector-gate",
+    cl::desc("With --split-state, vector-gated attention (GLA) in the split "
+             "form too"),
+    cl::init(false), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -109,6 +115,7 @@ int main(int argc, char **argv) {
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
   opts.splitState = splitState;
+  opts.splitVectorGate = splitVectorGate;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

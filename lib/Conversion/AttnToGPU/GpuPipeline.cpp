@@ -46,6 +46,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   lower.targetName = opts.target;
   lower.blockV = opts.blockV;
   lower.splitState = opts.splitState;
+  lower.splitVectorGate = opts.splitVectorGate;
   pm.addPass(createAttnLowerToGPU(lower));
 
   GpuNVVMAttachTargetOptions attach;

@@ -71,8 +71,9 @@ struct GpuProblem {
            (gate != GateKind::Vector || splitVectorGate) &&
            Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
   }
-  /// The vector gate's split form (GlaSplitKernels.cpp) is used.
-  bool splitVectorGate = true;
+  /// The vector gate's split form (GlaSplitKernels.cpp) is allowed
+  /// (attn-lower-to-gpu's split-vector-gate).
+  bool splitVectorGate = false;
   /// The split form is allowed (attn-lower-to-gpu's split-state).
   bool splitState = true;
   /// Value columns per block of the split form's state pass (chosen by

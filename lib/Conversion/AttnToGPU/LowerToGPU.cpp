@@ -207,6 +207,7 @@ struct AttnLowerToGPUPass
         return signalPassFailure();
       problem->chooseBlockV(target->parallelUnits, blockV);
       problem->splitState = splitState;
+      problem->splitVectorGate = splitVectorGate;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

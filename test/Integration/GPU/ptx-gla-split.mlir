@@ -4,9 +4,12 @@
 // intra-chunk scores run on the tensor cores by 16-row sub-blocks; other head
 // dims keep the fused kernel. bench/gpu/gen_kernels.py adds these to the GPU
 // check set (names with "strong"/"extreme" get strong log-decays there).
+// The split form is behind --split-vector-gate until it has passed on a GPU.
 // RUN: rm -rf %t
-// RUN: attn-gpu-compile %s --target=sm_90 -o %t/sm90 | FileCheck %s
-// RUN: attn-gpu-compile %s --target=sm_80 -o %t/sm80
+// RUN: attn-gpu-compile %s --target=sm_90 --split-vector-gate -o %t/sm90 | FileCheck %s
+// RUN: attn-gpu-compile %s --target=sm_80 --split-vector-gate -o %t/sm80
+// RUN: attn-gpu-compile %s --target=sm_90 -o %t/default
+// RUN: FileCheck %s --check-prefix=DEFAULT < %t/default/gla_split_state.json
 // RUN: FileCheck %s --check-prefix=SPLIT < %t/sm90/gla_split_state.ptx
 // RUN: FileCheck %s --check-prefix=FUSED < %t/sm90/gla_fused_d48.ptx
 // RUN: FileCheck %s --check-prefix=JSON < %t/sm90/gla_split_gqa.json
@@ -27,6 +30,9 @@
 // SPLIT-DAG: cvt.rn.bf16x2.f32
 // SPLIT-DAG: shfl.sync.bfly.b32
 // SPLIT-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// DEFAULT:     "entry": "gla_split_state_kernel"
+// DEFAULT-NOT: states_kernel
 
 // FUSED: .visible .entry gla_fused_d48_kernel(
 // FUSED-NOT: states_kernel

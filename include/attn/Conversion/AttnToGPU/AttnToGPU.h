@@ -41,6 +41,11 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "an output kernel parallel over chunks (false: the "
                      "fused kernel)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> splitVectorGate{
+      *this, "split-vector-gate",
+      llvm::cl::desc("With split-state, vector-gated attention (GLA) in the "
+                     "split form too"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

@@ -24,8 +24,10 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
       transform into scratch buffers; then the fused chunkwise kernel (one
       thread block per batch, head and block of value columns walks the
       chunks, carrying its slice of the state in shared memory). Vector
-      gates (GLA), other head dims and `split-state=false` use the fused
-      kernel alone.
+      gates (GLA) without `split-vector-gate`, other head dims and
+      `split-state=false` use the fused kernel alone; with it, GLA takes
+      the split form as well, its output kernel computing the intra-chunk
+      scores on the tensor cores by 16-row sub-blocks.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
       queries, online softmax, causal and window blocks skipped).
 
@@ -47,7 +49,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
-           "of 64; false: the fused kernel">
+           "of 64; false: the fused kernel">,
+    Option<"splitVectorGate", "split-vector-gate", "bool",
+           /*default=*/"false",
+           "With split-state, vector-gated attention (GLA) in the split form "
+           "too (GlaSplitKernels.cpp; off until checked on a GPU)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
