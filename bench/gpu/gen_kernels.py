@@ -4,7 +4,8 @@ shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
 at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
-    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90]
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--gla-split]
+        [--softmax-ab]
 
 With --softmax-ab the bench folder also gets the softmax kernels compiled
 with --wgmma=false (named mmasync_softmax_*), so that one run times the
@@ -65,13 +66,18 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
     ap.add_argument("--softmax-ab", action="store_true",
                     help="also the softmax bench kernels with --wgmma=false")
+    ap.add_argument("--gla-split", action="store_true",
+                    help="GLA in the split form everywhere (--split-vector-gate); "
+                         "ptx-gla-split.mlir always takes it")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
     for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
-                "docs/examples/gpu-ops.mlir"):
-        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+                "test/Integration/GPU/ptx-gla-split.mlir", "docs/examples/gpu-ops.mlir"):
+        split = a.gla_split or src.endswith("ptx-gla-split.mlir")
+        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target,
+                   ["--split-vector-gate"] if split else [])
     # The delta rule's split form, at the chunk it needs (its RUN line's flags).
     compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
                os.path.join(a.out, "check"), a.target,
@@ -79,7 +85,8 @@ def main():
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())
-    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target,
+               ["--split-vector-gate"] if a.gla_split else [])
     if a.softmax_ab:
         ab_src = os.path.join(a.out, "bench-mmasync.mlir")
         funcs = ["func.func " + f for f in bench_module().split("func.func ")[1:]

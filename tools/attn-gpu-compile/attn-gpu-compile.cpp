@@ -77,6 +77,12 @@ static cl::opt<bool>
                         "parallel over chunks"),
                cl::init(false), cl::cat(gpuCat));
 
+static cl::opt<bool> splitVectorGate(
+    "split-vector-gate",
+    cl::desc("With --split-state, vector-gated attention (GLA) in the split "
+             "form too"),
+    cl::init(false), cl::cat(gpuCat));
+
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;
   auto out = openOutputFile(path, &err);
@@ -125,6 +131,7 @@ int main(int argc, char **argv) {
   opts.splitState = splitState;
   opts.wgmma = wgmma;
   opts.splitDelta = splitDelta;
+  opts.splitVectorGate = splitVectorGate;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))
     return 1;

@@ -48,6 +48,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   lower.splitState = opts.splitState;
   lower.wgmma = opts.wgmma;
   lower.splitDelta = opts.splitDelta;
+  lower.splitVectorGate = opts.splitVectorGate;
   pm.addPass(createAttnLowerToGPU(lower));
 
   GpuNVVMAttachTargetOptions attach;

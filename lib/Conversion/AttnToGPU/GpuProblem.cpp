@@ -139,6 +139,12 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
       stateBlockV /= 2;
     return;
   }
+  // The split form's state pass also splits Dk into blocks of 64 rows; two
+  // blocks per SM hide each other's global loads.
+  stateBlockV = std::min<int64_t>(Dv, 64);
+  while (stateBlockV > 16 &&
+         B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
+    stateBlockV /= 2;
   if (gate == GateKind::Vector)
     return;
   while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
@@ -149,6 +155,10 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   while (stateBlockV > 16 &&
          B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
     stateBlockV /= 2;
+  if (delta || gate == GateKind::Vector)
+    return;
+  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
+    blockV /= 2;
 }
 
 SmallVector<BufferSpec> GpuProblem::allBuffers() const {

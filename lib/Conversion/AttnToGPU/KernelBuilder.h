@@ -62,6 +62,7 @@ public:
   Value fmul(Value a, Value c);
   Value fdiv(Value a, Value c);
   Value fmax(Value a, Value c);
+  Value fmin(Value a, Value c);
   /// e^x through exp2 (the hardware ex2.approx; exact enough for attention).
   Value fexp(Value x);
   /// 2^x (ex2.approx; with `ftz`, ex2.approx.ftz: results under 2^-126

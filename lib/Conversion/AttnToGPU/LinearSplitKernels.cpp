@@ -402,26 +402,8 @@ void SplitStateEmitter::emitOutputs() {
                                kb.f32(0.0));
     }
   // O += P V.
-  for (int64_t kk = 0; kk < C / 16; ++kk) {
-    SmallVector<Value> a = accumulatorsAsA(
-        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
-        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
-    mmaAccumulateRow(kb, a, {vs}, kb.idx(16 * kk), o);
-  }
-  // Rows past T are not stored.
-  Value out = args.lookup("o");
-  Type outTy = cast<MemRefType>(out.getType()).getElementType();
-  for (int r = 0; r < 2; ++r) {
-    Value t = kb.add(t0, rows[r]);
-    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
-      for (int64_t tile = 0; tile < nO; ++tile)
-        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
-          Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile + e % 2)));
-          kb.store(kb.fromF32(o[4 * tile + e], outTy), out,
-                   {bIdx, t, hIdx, col});
-        }
-    });
-  }
+  accumulateScoresTimesV(s, vs, o);
+  storeOutputRows(t0, m0, o);
 }
 
 } // namespace

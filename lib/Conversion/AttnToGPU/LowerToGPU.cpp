@@ -110,16 +110,22 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
     // The delta rule's state pass holds all of Dk in one block.
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
                                      p.delta ? 1 : p.Dk / kStateRows};
-    KernelSpec statePass = {
-        "states_", states, emitLinearStatesKernel,
-        llvm::formatv("split form, state pass: sequential over {0}, {1} x "
-                      "{2} state slices in mma accumulators",
-                      chunks, p.delta ? p.Dk : kStateRows, p.stateBlockV)};
-    KernelSpec outputPass = {
-        "", outputs, emitLinearOutputKernel,
-        llvm::formatv("split form, outputs: parallel over {0}, {1} value "
-                      "columns a block",
-                      chunks, p.outputBlockV())};
+    std::string stateSlices = llvm::formatv(
+        "sequential over {0}, {1} x {2} state slices in mma accumulators",
+        chunks, p.delta ? p.Dk : kStateRows, p.stateBlockV);
+    std::string outputBlocks =
+        llvm::formatv("parallel over {0}, {1} value columns a block", chunks,
+                      p.outputBlockV());
+    if (p.gate == GateKind::Vector)
+      return {{"states_", states, emitGlaStatesKernel,
+               "GLA split form, state pass: " + stateSlices},
+              {"", outputs, emitGlaOutputKernel,
+               "GLA split form, outputs (scores by 16-row sub-blocks): " +
+                   outputBlocks}};
+    KernelSpec statePass = {"states_", states, emitLinearStatesKernel,
+                            "split form, state pass: " + stateSlices};
+    KernelSpec outputPass = {"", outputs, emitLinearOutputKernel,
+                             "split form, outputs: " + outputBlocks};
     if (p.delta)
       return {prep, statePass, outputPass};
     return {statePass, outputPass};
@@ -245,6 +251,7 @@ struct AttnLowerToGPUPass
       problem->smVersion = target->smVersion;
       problem->wgmma = wgmma;
       problem->splitDelta = splitDelta;
+      problem->splitVectorGate = splitVectorGate;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

@@ -45,8 +45,11 @@ Value ldmatrix(KernelBuilder &kb, Value mem, Value row, Value col,
                                    b.getI32IntegerAttr(tiles));
 }
 
+} // namespace
+
 /// Two f32 values as the bf16 pair of one mma operand register.
-Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
+Value mlir::attn::gpu_codegen::packBf16(KernelBuilder &kb, Value lo,
+                                        Value hi) {
   OpBuilder &b = kb.b();
   auto f32x2 = VectorType::get({2}, b.getF32Type());
   Value v = vector::FromElementsOp::create(b, kb.loc(), f32x2,
@@ -55,8 +58,6 @@ Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
                               VectorType::get({2}, b.getBF16Type()), v);
   return LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), v);
 }
-
-} // namespace
 
 SmallVector<Value>
 mlir::attn::gpu_codegen::accumulatorsAsA(KernelBuilder &kb,

@@ -80,6 +80,9 @@ void forEachAccumulator(KernelBuilder &kb, Value m0, int64_t nTiles,
 /// adjacent columns per store.
 void storeAccumulators(KernelBuilder &kb, ArrayRef<Value> acc, Value m0,
                        SmemTile dst);
+/// Two f32 values rounded to bf16 and packed into one i32 operand word (lo
+/// in the low half), as mma.sync takes them.
+Value packBf16(KernelBuilder &kb, Value lo, Value hi);
 
 /// The accumulators of two adjacent n8 tiles (columns 8j and 8j + 8 of a
 /// 16-row tile), rounded to bf16, as the A fragment of the k16 step over

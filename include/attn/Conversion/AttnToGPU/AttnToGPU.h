@@ -53,6 +53,11 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "split-state): a state pass and an output kernel "
                      "parallel over chunks"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> splitVectorGate{
+      *this, "split-vector-gate",
+      llvm::cl::desc("With split-state, vector-gated attention (GLA) in the "
+                     "split form too"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

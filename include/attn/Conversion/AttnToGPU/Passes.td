@@ -27,8 +27,10 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
       `split-delta` (Dk 64 or 128) the first kernel also applies the
       transform (W and U per chunk) and the split form follows: a state
       pass computing each chunk's corrected values, then the output kernel.
-      Vector gates (GLA), other head dims and `split-state=false` use the
-      fused kernel alone.
+      With `split-vector-gate`, GLA takes the split form as well, its output
+      kernel computing the intra-chunk scores on the tensor cores by 16-row
+      sub-blocks. Other head dims and `split-state=false` use the fused
+      kernel alone.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
       or 128 queries, online softmax, causal and window blocks skipped); on
       sm_90 with bf16 inputs and head dims of 64 or 128 (`wgmma`), its
@@ -61,7 +63,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
            "The delta rule in the split form too (with split-state) where "
            "Dk is 64 or 128: the UT transform, W and U per chunk in "
-           "parallel, a state pass, then outputs parallel over chunks">
+           "parallel, a state pass, then outputs parallel over chunks">,
+    Option<"splitVectorGate", "split-vector-gate", "bool",
+           /*default=*/"false",
+           "With split-state, vector-gated attention (GLA) in the split form "
+           "too (GlaSplitKernels.cpp; off until checked on a GPU)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
