@@ -4,7 +4,8 @@ shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
 at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
-    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90]
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--gla-split]
+        [--softmax-ab]
 
 With --softmax-ab the bench folder also gets the softmax kernels compiled
 with --wgmma=false (named mmasync_softmax_*), so that one run times the
@@ -58,8 +59,9 @@ def bench_module():
     return "".join(out)
 
 
-CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
-                 "test/Integration/GPU/ptx-linear-split.mlir", "docs/examples/gpu-ops.mlir")
+# The check sources with linear or scalar-gated attention (--linear-ab).
+LINEAR_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
+                  "docs/examples/gpu-ops.mlir")
 
 
 def cpasync_variant(text):
@@ -73,9 +75,9 @@ def cpasync_variant(text):
     return "".join(f.replace("func.func @", "func.func @cpasync_", 1) for f in keep)
 
 
-def compile_to(tool, src, folder, target, *flags):
+def compile_to(tool, src, folder, target, flags=()):
     os.makedirs(folder, exist_ok=True)
-    subprocess.run([tool, src, f"--target={target}", "-o", folder, *flags],
+    subprocess.run([tool, src, f"--target={target}", *flags, "-o", folder],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -86,18 +88,30 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
     ap.add_argument("--softmax-ab", action="store_true",
                     help="also the softmax bench kernels with --wgmma=false")
+    ap.add_argument("--gla-split", action="store_true",
+                    help="GLA in the split form everywhere (--split-vector-gate); "
+                         "ptx-gla-split.mlir always takes it")
     ap.add_argument("--linear-ab", action="store_true",
                     help="also the split form's kernels with --split-cp-async")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
-    for src in CHECK_SOURCES:
-        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target)
+    for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
+                "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
+                "docs/examples/gpu-ops.mlir"):
+        split = a.gla_split or src.endswith("ptx-gla-split.mlir")
+        compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target,
+                   ["--split-vector-gate"] if split else [])
+    # The delta rule's split form, at the chunk it needs (its RUN line's flags).
+    compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
+               os.path.join(a.out, "check"), a.target,
+               ["--split-delta", "--chunk-size=64"])
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())
-    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target,
+               ["--split-vector-gate"] if a.gla_split else [])
     if a.softmax_ab:
         ab_src = os.path.join(a.out, "bench-mmasync.mlir")
         funcs = ["func.func " + f for f in bench_module().split("func.func ")[1:]
@@ -106,16 +120,16 @@ def main():
             f.write("".join(fn.replace("@softmax_", "@mmasync_softmax_")
                             for fn in funcs))
         compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
-                   "--wgmma=false")
+                   ["--wgmma=false"])
     if a.linear_ab:
-        check = "".join(open(os.path.join(ROOT, src)).read() for src in CHECK_SOURCES)
+        check = "".join(open(os.path.join(ROOT, src)).read() for src in LINEAR_SOURCES)
         ab = {"check": check, "bench": bench_module()}
         for sub, text in ab.items():
             ab_src = os.path.join(a.out, f"{sub}-cpasync.mlir")
             with open(ab_src, "w") as f:
                 f.write(cpasync_variant(text))
             compile_to(tool, ab_src, os.path.join(a.out, sub), a.target,
-                       "--split-cp-async")
+                       ["--split-cp-async"])
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

@@ -158,6 +158,23 @@ def kernel(text, target):
         return k
 
 
+def describe(text, target):
+    """Lines saying which kernels the call of `text` launches on `target`:
+    each with its grid, threads, shared memory and the compiler's
+    description of its variant (the manifest's launches)."""
+    folder = entry(text, target)
+    with open(os.path.join(folder, "main.json")) as f:
+        manifest = json.load(f)
+    lines = [f"GPU kernels for {manifest['target']} (in launch order):"]
+    for launch in manifest["launches"]:
+        grid = " x ".join(map(str, launch["grid"]))
+        threads = launch["block"][0] * launch["block"][1] * launch["block"][2]
+        kb = launch.get("shared_bytes", 0) / 1024
+        lines.append(f"  {launch['entry']}: grid {grid} of {threads} threads, "
+                     f"{kb:.0f} KB shared; {launch.get('what', '')}")
+    return lines
+
+
 def run(plan):
     """Runs a planned call on its CUDA tensors; returns o or (o, state)."""
     from ._arrays import is_cuda

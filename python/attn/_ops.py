@@ -473,7 +473,10 @@ def precompile(op, *args, **kwargs):
 def explain(op, *args, **kwargs):
     """The cost model's view of one call, without running it:
     `attn.explain(attn.delta_rule, q, k, v, beta)` (or the op's name) returns
-    the candidate forms with their estimated cost and the choice, as text."""
+    the candidate forms with their estimated cost and the choice, as text;
+    for a GPU target (or CUDA tensors) also the kernels the call launches,
+    each with its grid, shared memory and variant (compiling them if the
+    cache has none)."""
     plan = _planner(op)(*args, **kwargs)
     target = plan.gpu_target or kwargs.get("target", "cpu")
     target = "x86-avx512" if target == "cpu" else target
@@ -483,6 +486,8 @@ def explain(op, *args, **kwargs):
         plan.text,
         f"attn-select-form{{target={target} form={form} explain}},"
         f"attn-select-chunk{{target={target} chunk-size={chunk} explain}}")
-    return "\n".join(line.split("remark: ", 1)[1]
-                     for line in diagnostics.splitlines()
-                     if "remark: " in line)
+    lines = [line.split("remark: ", 1)[1]
+             for line in diagnostics.splitlines() if "remark: " in line]
+    if plan.gpu_target:
+        lines += _gpu.describe(plan.text, plan.gpu_target)
+    return "\n".join(lines)

@@ -82,16 +82,30 @@ def logsigmoid(x):
     return -np.logaddexp(0.0, -x)
 
 
-def draw_inputs(op, specs, rng):
+def draw_gate(name, x):
+    """Log-decays: weak ones as fla's tests draw them, or (a kernel whose
+    name says so) strong ones, g ~ log(0.01) per step, or extreme ones,
+    log(1e-5) in every other dimension of a vector gate."""
+    weak = (logsigmoid(x) / 16).astype(np.float32)
+    if "extreme" in name and x.ndim == 4:
+        strong = np.float32(np.log(1e-5)) * (1 + 0.1 * np.abs(x))
+        odd = (np.arange(x.shape[-1]) % 2 == 1)
+        return np.where(odd, strong, weak).astype(np.float32)
+    if "strong" in name:
+        return (np.float32(np.log(0.01)) * (1 + 0.1 * np.abs(x))).astype(np.float32)
+    return weak
+
+
+def draw_inputs(op, specs, rng, name=""):
     """{name: float32 array (rounded to the buffer's dtype)} for the input
-    buffers `specs`, drawn by role as fla's tests do."""
+    buffers `specs`, drawn by role as fla's tests do (draw_gate for g)."""
     out, notes = {}, []
     for b in specs:
         x = rng.standard_normal(b.shape, dtype=np.float32)
         if b.name == "k" and op == "delta_rule":
             x /= np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-6)
         elif b.name == "g":
-            x = (logsigmoid(x) / 16).astype(np.float32)  # weak log-decays
+            x = draw_gate(name, x)
         elif b.name == "beta":
             x = (1 / (1 + np.exp(-x))).astype(np.float32)
         elif b.name == "initial_state":
@@ -241,7 +255,7 @@ def check_one(path, args, cuda, ref, torch):
     tol = args.tol if args.tol else TOLERANCE.get(q_spec.dtype, 1e-2)
 
     seed = [args.seed, zlib.crc32(row.name.encode())]
-    x, notes = draw_inputs(op, inputs, np.random.default_rng(seed))
+    x, notes = draw_inputs(op, inputs, np.random.default_rng(seed), row.name)
     row.notes += notes
 
     results = {}

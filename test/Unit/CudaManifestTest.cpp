@@ -228,7 +228,10 @@ TEST(CudaManifest, RejectsMalformed) {
        "launches[0] (\"gla_kernel0\").shared_bytes must be in [0, 1048576]"},
       {replaced(kBase, "\"shared_bytes\": 131072", "\"shard_bytes\": 131072"),
        "unknown key \"shard_bytes\" in launches[0] (expected entry, grid, "
-       "block, shared_bytes, args)"},
+       "block, shared_bytes, args, what)"},
+      {replaced(kBase, "\"shared_bytes\": 131072",
+                "\"shared_bytes\": 131072, \"what\": 3"),
+       "launches[0] (\"gla_kernel0\").what must be a string"},
       {replaced(kBase, "\"args\": [1, 2, 3, 4, 7]", "\"args\": [1, 2, 3, 4, 8]"),
        "launches[0] (\"gla_kernel0\").args[4] must be a buffer index in [0, "
        "8), got 8"},

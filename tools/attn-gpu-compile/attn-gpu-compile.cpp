@@ -70,11 +70,24 @@ static cl::opt<bool>
                    "false: mma.sync everywhere)"),
           cl::init(true), cl::cat(gpuCat));
 
+static cl::opt<bool>
+    splitDelta("split-delta",
+               cl::desc("The delta rule in the split form too (with "
+                        "--split-state): a state pass and an output kernel "
+                        "parallel over chunks"),
+               cl::init(false), cl::cat(gpuCat));
+
+static cl::opt<bool> splitVectorGate(
+    "split-vector-gate",
+    cl::desc("With --split-state, vector-gated attention (GLA) in the split "
+             "form too"),
+    cl::init(false), cl::cat(gpuCat));
+
 static cl::opt<bool> splitCpAsync(
     "split-cp-async",
-    cl::desc("The split form loads its tiles by cp.async (state pass: a ring "
-             "of 2-4 chunks in flight; output kernel: two commit groups; "
-             "false: synchronous loads)"),
+    cl::desc("Linear and scalar-gated attention's split form loads its tiles "
+             "by cp.async (state pass: a ring of 2-4 chunks in flight; output "
+             "kernel: two commit groups; false: synchronous loads)"),
     cl::init(false), cl::cat(gpuCat));
 
 static LogicalResult writeFile(StringRef path, StringRef text) {
@@ -124,6 +137,8 @@ int main(int argc, char **argv) {
   opts.blockV = blockV;
   opts.splitState = splitState;
   opts.wgmma = wgmma;
+  opts.splitDelta = splitDelta;
+  opts.splitVectorGate = splitVectorGate;
   opts.splitCpAsync = splitCpAsync;
   attn::buildAttnToGPUPipeline(pm, opts);
   if (failed(pm.run(*module)))

@@ -8,7 +8,13 @@
 //
 // by forward substitution, written out as T diag(beta) and T diag(beta e^b)
 // (bf16) for the fused chunkwise kernel (LinearFusedKernel.cpp), which only
-// applies them.
+// applies them. For the split form (GpuProblem::splitsState, the state pass
+// in LinearSplitKernels.cpp) it applies them itself and writes
+//
+//   W = T diag(beta e^b) K,   U = T diag(beta) V,
+//
+// and, where the state pass cannot read them from k, the keys of the state
+// update diag(e^(b_C - b)) K; the state pass then does no triangular work.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearFamily.h"
@@ -35,6 +41,8 @@ public:
 private:
   // K K^T (then L), T, and the chunk's betas.
   SmemTile af, tf, betas;
+  // Split form: T diag(beta), T diag(beta e^b), W and U.
+  SmemTile tbv, tbk, wt, ut;
 };
 
 void DeltaPrepEmitter::emit() {
@@ -51,11 +59,20 @@ void DeltaPrepEmitter::emit() {
   Value zero = kb.idx(0);
   Value t0 = kb.mul(cx, kb.idx(C));
 
+  bool split = p.splitsState();
   ks = kb.allocTile(C, p.Dk, bf16);
-  af = kb.allocTile(C, C, f32);
-  tf = kb.allocTile(C, C, f32);
   gcum = kb.allocTile(C, 1, f32);
   betas = kb.allocTile(C, 1, f32);
+  if (split) {
+    vs = kb.allocTile(C, p.Dv, bf16);
+    tbv = kb.allocTile(C, C, bf16);
+    tbk = kb.allocTile(C, C, bf16);
+    loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, zero, p.Tq);
+  }
+  // W and U reuse L's and T's space once the solve is done.
+  int64_t solveTiles = kb.sharedMark();
+  af = kb.allocTile(C, C, f32);
+  tf = kb.allocTile(C, C, f32);
 
   loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
@@ -97,11 +114,39 @@ void DeltaPrepEmitter::emit() {
                           kb.fsub(kb.f32(0.0), sum.getResult(0)));
       x = kb.select(kb.lt(i, c), kb.f32(0.0), x);
       kb.store(x, tf.mem, {i, c});
+      Value xv = kb.fromF32(kb.fmul(x, betaC), bf16);
+      Value xk = kb.fromF32(kb.fmul(x, decayC), bf16);
+      if (split) {
+        kb.store(xv, tbv.mem, {i, c});
+        kb.store(xk, tbk.mem, {i, c});
+        return;
+      }
       Value row = kb.add(t0, i);
-      kb.store(kb.fromF32(kb.fmul(x, betaC), bf16), tv, {bh, row, zero, c});
-      kb.store(kb.fromF32(kb.fmul(x, decayC), bf16), tk, {bh, row, zero, c});
+      kb.store(xv, tv, {bh, row, zero, c});
+      kb.store(xk, tk, {bh, row, zero, c});
     });
   });
+  if (!split)
+    return;
+
+  // W and U (rows past T are zero: beta is, so T's row is the unit row).
+  kb.barrier();
+  kb.releaseShared(solveTiles);
+  wt = kb.allocTile(C, p.Dk, bf16);
+  ut = kb.allocTile(C, p.Dv, bf16);
+  emitTileMma(kb, wt, {tbk}, {ks}, {C, p.Dk, C});
+  emitTileMma(kb, ut, {tbv}, {vs}, {C, p.Dv, C});
+  kb.barrier();
+  int64_t rows = p.numChunks() * C;
+  storeRowsFromTile(kb, wt, args.lookup("w"), bh, t0, zero, zero, rows);
+  storeRowsFromTile(kb, ut, args.lookup("u"), bh, t0, zero, zero, rows);
+  if (Value kUpdate = args.lookup("k_update")) {
+    Value last = kb.idx(C - 1);
+    storeRowsFromTile(kb, ks, kUpdate, bh, t0, zero, zero, rows,
+                      [&](Value x, Value i) {
+                        return kb.fmul(x, decayBetween(last, i));
+                      });
+  }
 }
 
 } // namespace

@@ -47,6 +47,8 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   lower.blockV = opts.blockV;
   lower.splitState = opts.splitState;
   lower.wgmma = opts.wgmma;
+  lower.splitDelta = opts.splitDelta;
+  lower.splitVectorGate = opts.splitVectorGate;
   lower.splitCpAsync = opts.splitCpAsync;
   pm.addPass(createAttnLowerToGPU(lower));
 

@@ -130,7 +130,22 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   // the elementwise decayed scores of a vector gate cost more than the
   // parallelism gains (measured on an H200: bench/gpu/NOTES.md).
   blockV = std::min<int64_t>(Dv, 64);
-  if (delta || gate == GateKind::Vector)
+  if (delta) {
+    // The delta rule's split state pass holds all Dk rows of its columns
+    // (W S contracts over Dk), so only Dv splits: narrower blocks re-read
+    // the chunk's W and K tiles (from L2) but give every SM a block.
+    stateBlockV = std::min<int64_t>(Dv, 64);
+    while (stateBlockV > 16 && B * Hq * (Dv / stateBlockV) < sms)
+      stateBlockV /= 2;
+    return;
+  }
+  // The split form's state pass also splits Dk into blocks of 64 rows; two
+  // blocks per SM hide each other's global loads.
+  stateBlockV = std::min<int64_t>(Dv, 64);
+  while (stateBlockV > 16 &&
+         B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
+    stateBlockV /= 2;
+  if (gate == GateKind::Vector)
     return;
   while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
     blockV /= 2;
@@ -140,6 +155,10 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   while (stateBlockV > 16 &&
          B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
     stateBlockV /= 2;
+  if (delta || gate == GateKind::Vector)
+    return;
+  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
+    blockV /= 2;
 }
 
 int64_t GpuProblem::stateSharedBytes(int64_t stages) const {
@@ -180,7 +199,20 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
         {"chunk_states", BufferRole::Scratch,
          MemRefType::get({B * Hq, numChunks() * Dk, 1, Dv}, bf16)});
   }
-  if (delta) {
+  if (delta && splitsState()) {
+    // Per chunk W = T diag(beta e^b) K and U = T diag(beta) V (prep kernel),
+    // the state pass's V_new = U - W S, and, where needed, the decayed keys
+    // of the state update; [B * Hq, N * C, 1, D] bf16.
+    Type bf16 = BFloat16Type::get(op->getContext());
+    auto rows = [&](int64_t d) {
+      return MemRefType::get({B * Hq, numChunks() * chunk, 1, d}, bf16);
+    };
+    all.push_back({"w", BufferRole::Scratch, rows(Dk)});
+    all.push_back({"u", BufferRole::Scratch, rows(Dv)});
+    all.push_back({"v_new", BufferRole::Scratch, rows(Dv)});
+    if (deltaKeysScratch())
+      all.push_back({"k_update", BufferRole::Scratch, rows(Dk)});
+  } else if (delta) {
     Type bf16 = BFloat16Type::get(op->getContext());
     auto t = MemRefType::get({B * Hq, numChunks() * chunk, 1, chunk}, bf16);
     all.push_back({"t_beta", BufferRole::Scratch, t});
@@ -197,6 +229,15 @@ bool GpuProblem::softmaxUsesWgmma() const {
         !buf.type.getElementType().isBF16())
       return false;
   return (Dk == 64 || Dk == 128) && (Dv == 64 || Dv == 128);
+}
+
+bool GpuProblem::deltaKeysScratch() const {
+  if (gate != GateKind::None)
+    return true;
+  for (const BufferSpec &buf : buffers)
+    if (buf.name == "k")
+      return !buf.type.getElementType().isBF16();
+  return true;
 }
 
 std::array<int64_t, 3> GpuProblem::grid() const {

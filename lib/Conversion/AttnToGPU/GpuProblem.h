@@ -63,14 +63,26 @@ struct GpuProblem {
 
   /// Whether the linear family runs as two kernels (a state pass keeping the
   /// state in registers, then outputs parallel over chunks) instead of the
-  /// fused one: linear and scalar-gated attention whose Dk splits into 16-row
-  /// tiles evenly over the warps, with chunks of one 16-row tile per warp.
+  /// fused one: linear, scalar- and vector-gated attention whose Dk splits
+  /// into 16-row tiles evenly over the warps, with chunks of one 16-row tile
+  /// per warp (the vector gate only where splitVectorGate allows it); the
+  /// delta rule (with split-delta) also, after a prep kernel, where one
+  /// block's warps can hold the state's whole Dk (64 or 128 rows).
   bool splitsState() const {
-    return splitState && !softmax && !delta && gate != GateKind::Vector &&
-           Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
+    bool form = splitState && !softmax &&
+                (gate != GateKind::Vector || splitVectorGate) &&
+                Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
+    return form && (!delta || (splitDelta && Dk <= 128));
   }
-  /// The split form is allowed (attn-lower-to-gpu's split-state).
-  bool splitState = true;
+  /// The delta rule's split form reads the keys of its state update,
+  /// diag(e^(b_C - b)) K, from a scratch buffer the prep kernel writes
+  /// (k_update) where they are not the bf16 input itself: with a gate, or
+  /// keys of another type.
+  bool deltaKeysScratch() const;
+  /// The split form is allowed (attn-lower-to-gpu's split-state), for the
+  /// delta rule (split-delta) and the vector gate (split-vector-gate,
+  /// GlaSplitKernels.cpp).
+  bool splitState = true, splitDelta = false, splitVectorGate = false;
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;
@@ -94,7 +106,11 @@ struct GpuProblem {
   /// has a block per chunk to fill the GPU with, so it takes the widest
   /// block whose accumulators fit the registers (each block recomputes the
   /// chunk's Q K^T).
-  int64_t outputBlockV() const { return std::min<int64_t>(Dv, 128); }
+  /// A vector gate's output kernel has more shared memory per block (its
+  /// cumulative gates and Q (.) e^b): 64 columns keep two blocks per SM.
+  int64_t outputBlockV() const {
+    return std::min<int64_t>(Dv, gate == GateKind::Vector ? 64 : 128);
+  }
 
   /// The target's SM version (80, 90) and whether wgmma may be used there
   /// (attn-lower-to-gpu's wgmma).

@@ -75,6 +75,9 @@ Value KernelBuilder::fdiv(Value a, Value c) {
 Value KernelBuilder::fmax(Value a, Value c) {
   return arith::MaximumFOp::create(builder, location, a, c);
 }
+Value KernelBuilder::fmin(Value a, Value c) {
+  return arith::MinimumFOp::create(builder, location, a, c);
+}
 Value KernelBuilder::fexp(Value x) { return fexp2(fmul(x, f32(M_LOG2E))); }
 Value KernelBuilder::fexp2(Value x, bool ftz) {
   // The PTX instruction itself: math.exp2 would become a libdevice call,
@@ -117,6 +120,7 @@ Value KernelBuilder::allocShared(ArrayRef<int64_t> shape, Type elem) {
                                       idx(smemBytes), ValueRange{});
   int64_t bytes = type.getNumElements() * elem.getIntOrFloatBitWidth() / 8;
   smemBytes += (bytes + 127) / 128 * 128;
+  smemPeak = std::max(smemPeak, smemBytes);
   return view;
 }
 

@@ -62,6 +62,7 @@ public:
   Value fmul(Value a, Value c);
   Value fdiv(Value a, Value c);
   Value fmax(Value a, Value c);
+  Value fmin(Value a, Value c);
   /// e^x through exp2 (the hardware ex2.approx; exact enough for attention).
   Value fexp(Value x);
   /// 2^x (ex2.approx; with `ftz`, ex2.approx.ftz: results under 2^-126
@@ -83,8 +84,15 @@ public:
   /// A fresh unpadded memref of `shape` x `elem` in dynamic shared memory
   /// (128-byte aligned).
   Value allocShared(ArrayRef<int64_t> shape, Type elem);
-  /// Bytes of dynamic shared memory allocated so far.
-  int64_t sharedBytes() const { return smemBytes; }
+  /// Bytes of dynamic shared memory the kernel needs (the most allocated at
+  /// any point).
+  int64_t sharedBytes() const { return smemPeak; }
+  /// Where the next tile goes; releaseShared(mark) gives back every tile
+  /// allocated since, for tiles of a later phase to reuse (the caller puts
+  /// a barrier between the last use of the old tiles and the first of the
+  /// new).
+  int64_t sharedMark() const { return smemBytes; }
+  void releaseShared(int64_t mark) { smemBytes = mark; }
 
   void barrier();
 
@@ -107,7 +115,7 @@ private:
   OpBuilder &builder;
   Location location;
   Value smem;
-  int64_t smemBytes = 0;
+  int64_t smemBytes = 0, smemPeak = 0;
   Value tid, warp, lane;
 };
 

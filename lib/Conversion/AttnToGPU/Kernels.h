@@ -40,6 +40,14 @@ void emitLinearStatesAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
                                  const KernelArgs &args);
 void emitLinearOutputAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
                                  const KernelArgs &args);
+/// The split form of gated linear attention (a vector gate): the same two
+/// kernels and scratch buffer, with the state's rows decaying per dimension
+/// in the state pass and the intra-chunk scores on the tensor cores by
+/// 16-row sub-blocks in the output kernel (GlaSplitKernels.cpp).
+void emitGlaStatesKernel(KernelBuilder &kb, const GpuProblem &p,
+                         const KernelArgs &args);
+void emitGlaOutputKernel(KernelBuilder &kb, const GpuProblem &p,
+                         const KernelArgs &args);
 
 /// Rows of Dk one block of the split form's state pass owns: 16 per warp.
 inline constexpr int64_t kStateRows = 16 * kWarps;

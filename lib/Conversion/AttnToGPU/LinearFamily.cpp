@@ -1,5 +1,6 @@
 //===- LinearFamily.cpp - what the linear-family GPU kernels share --------===//
 #include "LinearFamily.h"
+#include "TileMma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -44,6 +45,11 @@ void LinearFamilyEmitter::bindBatchHead(Value by) {
 
 void LinearFamilyEmitter::loadQKV(Value t0) {
   // phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows.
+  loadQK(t0);
+  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
+}
+
+void LinearFamilyEmitter::loadQK(Value t0) {
   Value zero = kb.idx(0);
   loadRowsToTile(kb, qs, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq,
                  [&](Value x) {
@@ -52,7 +58,6 @@ void LinearFamilyEmitter::loadQKV(Value t0) {
                  });
   loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
                  [&](Value x) { return featureMap(kb, x, p.featureMap); });
-  loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, v0, p.Tq);
 }
 
 void LinearFamilyEmitter::cumulativeGate(Value t0) {
@@ -64,17 +69,7 @@ void LinearFamilyEmitter::cumulativeGate(Value t0) {
   if (p.gate == GateKind::Vector) {
     loadRowsToTile(kb, gcum, g, bIdx, t0, hIdx, zero, p.Tq);
     kb.barrier();
-    // One thread a column walks down the chunk in shared memory.
-    kb.forRange(kb.threadId(), kb.idx(p.Dk), kThreads, [&](Value d) {
-      scf::ForOp::create(
-          kb.b(), kb.loc(), kb.idx(1), kb.idx(C), kb.idx(1),
-          ValueRange{kb.load(gcum.mem, {zero, d})},
-          [&](OpBuilder &, Location, Value i, ValueRange acc) {
-            Value sum = kb.fadd(acc[0], kb.load(gcum.mem, {i, d}));
-            kb.store(sum, gcum.mem, {i, d});
-            scf::YieldOp::create(kb.b(), kb.loc(), sum);
-          });
-    });
+    scanGateColumns(gcum);
     return;
   }
   loadRowScalarsToTile(kb, gcum, g, bIdx, t0, hIdx, p.Tq);
@@ -137,4 +132,91 @@ Value LinearFamilyEmitter::decayBetween(Value i, Value j) {
   if (p.gate == GateKind::None)
     return kb.f32(1.0);
   return kb.fexp(kb.fsub(gateAt(i), gateAt(j)));
+}
+
+void LinearFamilyEmitter::scanGateColumns(SmemTile t) {
+  // Each column is cut into `segs` segments of `len` rows, one thread a
+  // segment: the thread loads its segment into registers (all loads in
+  // flight at once), scans it there, and adds the totals of the segments
+  // above it, read back from shared memory after a barrier.
+  int64_t rows = t.rows, cols = t.cols;
+  auto scanSegment = [&](Value d, Value r0, int64_t len) {
+    SmallVector<Value> x;
+    for (int64_t i = 0; i < len; ++i)
+      x.push_back(kb.load(t.mem, {kb.add(r0, kb.idx(i)), d}));
+    for (int64_t i = 1; i < len; ++i)
+      x[i] = kb.fadd(x[i - 1], x[i]);
+    return x;
+  };
+  auto storeSegment = [&](ArrayRef<Value> x, Value d, Value r0, Value off) {
+    for (auto [i, v] : llvm::enumerate(x))
+      kb.store(off ? kb.fadd(v, off) : v, t.mem,
+               {kb.add(r0, kb.idx(int64_t(i))), d});
+  };
+  if (cols > kThreads) {
+    kb.forRange(kb.threadId(), kb.idx(cols), kThreads, [&](Value d) {
+      storeSegment(scanSegment(d, kb.idx(0), rows), d, kb.idx(0), Value());
+    });
+    kb.barrier();
+    return;
+  }
+  int64_t segs = 1;
+  while (2 * segs * cols <= kThreads && 2 * segs <= rows && rows % (2 * segs) == 0)
+    segs *= 2;
+  int64_t len = rows / segs;
+  Value tid = kb.threadId();
+  Value active = kb.lt(tid, kb.idx(segs * cols));
+  // Idle threads (tid >= segs * cols) load a valid segment and store nothing.
+  Value d = kb.rem(tid, kb.idx(cols));
+  Value seg = kb.minIdx(kb.div(tid, kb.idx(cols)), kb.idx(segs - 1));
+  Value r0 = kb.mul(seg, kb.idx(len));
+  SmallVector<Value> x = scanSegment(d, r0, len);
+  kb.ifThen(active, [&] { storeSegment(x, d, r0, Value()); });
+  kb.barrier();
+  if (segs == 1)
+    return;
+  Value offset = kb.f32(0.0);
+  for (int64_t s = 0; s + 1 < segs; ++s) {
+    Value total = kb.load(t.mem, {kb.idx((s + 1) * len - 1), d});
+    offset = kb.fadd(offset, kb.select(kb.lt(kb.idx(s), seg), total,
+                                       kb.f32(0.0)));
+  }
+  kb.barrier();
+  kb.ifThen(kb.andI1(active, kb.lt(kb.idx(0), seg)),
+            [&] { storeSegment(x, d, r0, offset); });
+  kb.barrier();
+}
+
+void LinearFamilyEmitter::accumulateScoresTimesV(ArrayRef<Value> s,
+                                                 SmemTile v,
+                                                 MutableArrayRef<Value> o) {
+  // The accumulators of each 16 columns of P are the A fragment of the
+  // k16 step over those rows of V.
+  for (int64_t kk = 0; kk < C / 16; ++kk) {
+    SmallVector<Value> a =
+        accumulatorsAsA(kb, s.slice(8 * kk, 4), s.slice(8 * kk + 4, 4));
+    mmaAccumulateRow(kb, a, {v}, kb.idx(16 * kk), o);
+  }
+}
+
+void LinearFamilyEmitter::storeOutputRows(Value t0, Value m0,
+                                          ArrayRef<Value> o) {
+  // Rows past T are not stored.
+  Value out = args.lookup("o");
+  Type outTy = cast<MemRefType>(out.getType()).getElementType();
+  int64_t nO = o.size() / 4;
+  Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
+  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
+  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
+  for (int r = 0; r < 2; ++r) {
+    Value t = kb.add(t0, rows[r]);
+    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
+      for (int64_t tile = 0; tile < nO; ++tile)
+        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
+          Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile + e % 2)));
+          kb.store(kb.fromF32(o[4 * tile + e], outTy), out,
+                   {bIdx, t, hIdx, col});
+        }
+    });
+  }
 }

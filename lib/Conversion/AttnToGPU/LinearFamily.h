@@ -31,12 +31,26 @@ protected:
   /// phi(q) scale, phi(k), and v's columns v0.. of the chunk's rows t0..
   /// into qs, ks and vs.
   void loadQKV(Value t0);
+  /// phi(q) scale and phi(k) only.
+  void loadQK(Value t0);
   /// gcum = the in-chunk cumulative log-decay b_i = sum_{s <= i} g_s of the
   /// chunk at t0 (g = 0 past T); the caller puts a barrier before reading
   /// it.
   void cumulativeGate(Value t0);
   /// The inclusive scan of gcum's column 0, in place (warp 0).
   void scanScalarGates();
+  /// The inclusive scan down every column of the f32 tile `t` (the vector
+  /// gate's per-dimension log-decays), in place; the caller has put a
+  /// barrier after writing `t`, and this ends with one.
+  void scanGateColumns(SmemTile t);
+
+  /// The split form's output epilogue for a warp owning rows m0..m0+15 of
+  /// the chunk at t0, in mma accumulators: o += P V with P the warp's
+  /// (masked, decayed) scores s over the chunk's C columns, and the rows
+  /// of o before T stored to columns v0.. of the output.
+  void accumulateScoresTimesV(ArrayRef<Value> s, SmemTile v,
+                              MutableArrayRef<Value> o);
+  void storeOutputRows(Value t0, Value m0, ArrayRef<Value> o);
 
   /// e^(b_i - b_j) for the scalar gate (1 without one).
   Value decayBetween(Value i, Value j);

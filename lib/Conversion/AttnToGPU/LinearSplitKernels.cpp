@@ -9,10 +9,20 @@
 //   outputs:     o_n = diag(e^b) Q_n S_n + (Q_n K_n^T (.) D) V_n,
 //                D_ij = e^(b_i - b_j) [j <= i]
 //
-// with b the in-chunk cumulative log-decay (0 without a gate). Tile loads
-// here are synchronous or staged through registers a chunk ahead; the
-// cp.async form (GpuProblem::splitCpAsync, LinearSplitAsyncKernels.cpp)
-// replaces this one once it has run on the GPU.
+// with b the in-chunk cumulative log-decay (0 without a gate). The delta
+// rule takes the same form after its prep kernel (DeltaPrepKernel.cpp) has
+// written W = T diag(beta e^b) K and U = T diag(beta) V per chunk: the
+// state pass computes each chunk's V_new = U - W S_n (bf16, to a scratch
+// buffer) and updates with it in V's place,
+//
+//   S_{n+1} = e^(b_C) S_n + (diag(e^(b_C - b)) K_n)^T V_new,
+//
+// and the output kernel is the one above with V_new for V.
+//
+// Tile loads here are synchronous or staged through registers a chunk
+// ahead; for linear and scalar-gated attention the cp.async form
+// (GpuProblem::splitCpAsync, LinearSplitAsyncKernels.cpp) replaces them
+// once it has run on the GPU.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearFamily.h"
@@ -35,6 +45,7 @@ public:
       : LinearFamilyEmitter(kb, p, args) {}
 
   void emitStates();
+  void emitDeltaStates();
   void emitOutputs();
 };
 
@@ -169,6 +180,161 @@ void SplitStateEmitter::emitStates() {
     });
 }
 
+void SplitStateEmitter::emitDeltaStates() {
+  // The delta rule's sequential pass. Block (x, y) owns the state's columns
+  // BV x.. of head y, all Dk rows (W S contracts over Dk), in the warps' mma
+  // accumulators: warp w holds rows 16w + 64i, i < Dk / 64. Per chunk n:
+  //   1. S_n (bf16, in shared memory since the end of chunk n - 1: the B
+  //      operand of W S) goes out to chunk_states;
+  //   2. warp w computes rows 16w.. of V_new = U - W S_n from registers and
+  //      stores them (bf16) to shared memory; barrier; V_new goes out;
+  //   3. S = e^(b_C) S + K'^T V_new (K' the decayed keys), and S_{n+1} into
+  //      shared memory for chunk n + 1.
+  // W, U and K' of chunk n + 1 are copied (cp.async, two buffers) while
+  // chunk n computes.
+  OpBuilder &b = kb.b();
+  Location loc = kb.loc();
+  BV = p.stateBlockV;
+  bindBlock();
+  bf16 = b.getBF16Type();
+  const int64_t N = p.numChunks(), mTiles = p.Dk / kStateRows;
+  const int64_t nTiles = BV / 8;
+  SmemTile ws = kb.allocTile(2 * C, p.Dk, bf16);
+  ks = kb.allocTile(2 * C, p.Dk, bf16);
+  SmemTile us = kb.allocTile(2 * C, BV, bf16);
+  SmemTile ss = kb.allocTile(p.Dk, BV, bf16);
+  vs = kb.allocTile(C, BV, bf16);
+
+  Value zero = kb.idx(0);
+  Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  Value wIn = args.lookup("w"), uIn = args.lookup("u");
+  Value kUpdate = args.lookup("k_update");
+  // Issues the copies of chunk c into buffer rows [off, off + C) (none past
+  // the last chunk) and returns their group.
+  auto issue = [&](Value c, Value off) {
+    Value t0 = kb.mul(c, kb.idx(C));
+    Value live = kb.lt(c, kb.idx(N));
+    SmallVector<Value> tokens =
+        asyncCopyRowsToTile(kb, ws, off, C, wIn, bh, t0, zero, zero, N * C,
+                            live);
+    llvm::append_range(tokens, asyncCopyRowsToTile(kb, us, off, C, uIn, bh,
+                                                   t0, zero, v0, N * C, live));
+    llvm::append_range(
+        tokens, kUpdate ? asyncCopyRowsToTile(kb, ks, off, C, kUpdate, bh, t0,
+                                              zero, zero, N * C, live)
+                        : asyncCopyRowsToTile(kb, ks, off, C, args.lookup("k"),
+                                              bIdx, t0, hkv, zero, p.Tq, live));
+    return commitAsyncCopies(kb, tokens);
+  };
+  // e^(b_C) of chunk c: every warp sums the chunk's gates (two a lane).
+  auto chunkDecay = [&](Value c) -> Value {
+    Value gIn = args.lookup("g");
+    Value sum = kb.f32(0.0);
+    for (int64_t half = 0; half < C; half += 32) {
+      Value t = kb.add(kb.mul(c, kb.idx(C)),
+                       kb.add(kb.laneId(), kb.idx(half)));
+      Value g = kb.toF32(
+          kb.load(gIn, {bIdx, kb.minIdx(t, kb.idx(p.Tq - 1)), hIdx}));
+      sum = kb.fadd(sum, kb.select(kb.lt(t, kb.idx(p.Tq)), g, kb.f32(0.0)));
+    }
+    for (int32_t offset = 16; offset > 0; offset /= 2)
+      sum = kb.fadd(sum, gpu::ShuffleOp::create(b, loc, sum, offset, 32,
+                                                gpu::ShuffleMode::XOR)
+                             .getShuffleResult());
+    return kb.fexp(sum);
+  };
+
+  // The state: m-tile i of warp w at rows 16w + 64i, accumulators
+  // acc[i * 4 * nTiles ..].
+  Value warpRow = kb.mul(kb.warpId(), kb.idx(16));
+  auto stateRow = [&](int64_t i) {
+    return kb.add(warpRow, kb.idx(kStateRows * i));
+  };
+  auto tileOf = [&](MutableArrayRef<Value> acc, int64_t i) {
+    return acc.slice(i * 4 * nTiles, 4 * nTiles);
+  };
+  SmallVector<Value> init(mTiles * 4 * nTiles);
+  Value s0 = args.lookup("initial_state");
+  for (int64_t i = 0; i < mTiles; ++i)
+    forEachAccumulator(kb, stateRow(i), nTiles, [&](int64_t a, Value r,
+                                                    Value c) {
+      init[i * 4 * nTiles + a] =
+          s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, r, kb.add(v0, c)}))
+             : kb.f32(0.0);
+    });
+  Value first = issue(zero, zero);
+  for (int64_t i = 0; i < mTiles; ++i)
+    storeAccumulators(kb, tileOf(init, i), stateRow(i), ss);
+  waitAsyncCopies(kb, first);
+  kb.barrier();
+
+  Value states = args.lookup("chunk_states"), vNew = args.lookup("v_new");
+  auto loop = scf::ForOp::create(b, loc, zero, kb.idx(N), kb.idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    Value two = kb.idx(2);
+    Value cur = kb.mul(kb.rem(n, two), kb.idx(C));
+    Value nextChunk = kb.add(n, kb.idx(1));
+    // The other buffer was last read in chunk n - 1, before its closing
+    // barrier.
+    Value group = issue(nextChunk, kb.mul(kb.rem(nextChunk, two), kb.idx(C)));
+    Value decay = p.gate == GateKind::Scalar ? chunkDecay(n) : Value();
+    Value t0 = kb.mul(n, kb.idx(C));
+    storeRowsFromTile(kb, ss, states, bh, kb.mul(n, kb.idx(p.Dk)), zero, v0,
+                      N * p.Dk);
+
+    // V_new = U - W S_n, rows 16w.. of the chunk.
+    SmallVector<Value> vn(4 * nTiles, kb.f32(0.0));
+    for (int64_t k0 = 0; k0 < p.Dk; k0 += 16) {
+      SmallVector<Value> a =
+          loadA(kb, {ws}, kb.add(cur, warpRow), kb.idx(k0));
+      mmaAccumulateRow(kb, a, {ss}, kb.idx(k0), vn);
+    }
+    forEachAccumulator(kb, warpRow, nTiles, [&](int64_t a, Value r, Value c) {
+      Value u = kb.toF32(kb.load(us.mem, {kb.add(cur, r), c}));
+      vn[a] = kb.fsub(u, vn[a]);
+    });
+    storeAccumulators(kb, vn, warpRow, vs);
+    kb.barrier();
+    storeRowsFromTile(kb, vs, vNew, bh, t0, zero, v0, N * C);
+
+    // S = e^(b_C) S + K'^T V_new, each V_new fragment pair loaded once for
+    // the warp's m-tiles.
+    if (decay)
+      for (Value &v : acc)
+        v = kb.fmul(v, decay);
+    SmallVector<MutableArrayRef<Value>> rows;
+    for (int64_t i = 0; i < mTiles; ++i)
+      rows.push_back(tileOf(acc, i));
+    for (int64_t k0 = 0; k0 < C; k0 += 16) {
+      SmallVector<SmallVector<Value>> a;
+      for (int64_t i = 0; i < mTiles; ++i)
+        a.push_back(loadA(kb, {ks, /*transposed=*/true}, stateRow(i),
+                          kb.add(cur, kb.idx(k0))));
+      mmaAccumulateRows(kb, a, {vs}, kb.idx(k0), Value(), rows);
+    }
+    // S_{n+1} for the next chunk's W S (this chunk's reads of it ended at
+    // the barrier above).
+    for (int64_t i = 0; i < mTiles; ++i)
+      storeAccumulators(kb, tileOf(acc, i), stateRow(i), ss);
+    waitAsyncCopies(kb, group);
+    kb.barrier();
+    scf::YieldOp::create(b, loc, acc);
+  }
+  if (Value fin = args.lookup("final_state")) {
+    Type finTy = cast<MemRefType>(fin.getType()).getElementType();
+    for (int64_t i = 0; i < mTiles; ++i)
+      forEachAccumulator(kb, stateRow(i), nTiles, [&](int64_t a, Value r,
+                                                      Value c) {
+        kb.store(kb.fromF32(loop.getResult(i * 4 * nTiles + a), finTy), fin,
+                 {bIdx, hIdx, r, kb.add(v0, c)});
+      });
+  }
+}
+
 void SplitStateEmitter::emitOutputs() {
   // The split form's parallel pass: one block per (block of value columns,
   // batch * head, chunk of 16 * kWarps rows) computes the chunk's output
@@ -192,8 +358,15 @@ void SplitStateEmitter::emitOutputs() {
   gcum = kb.allocTile(C, 1, f32);
 
   Value zero = kb.idx(0);
-  loadQKV(t0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
+  // The delta rule's values are the state pass's V_new.
+  if (p.delta) {
+    loadQK(t0);
+    loadRowsToTile(kb, vs, args.lookup("v_new"), bh, t0, zero, v0,
+                   p.numChunks() * C);
+  } else {
+    loadQKV(t0);
+  }
   loadRowsToTile(kb, sb, args.lookup("chunk_states"), bh,
                  kb.mul(n, kb.idx(p.Dk)), zero, v0,
                  p.numChunks() * p.Dk);
@@ -234,26 +407,8 @@ void SplitStateEmitter::emitOutputs() {
                                kb.f32(0.0));
     }
   // O += P V.
-  for (int64_t kk = 0; kk < C / 16; ++kk) {
-    SmallVector<Value> a = accumulatorsAsA(
-        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
-        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
-    mmaAccumulateRow(kb, a, {vs}, kb.idx(16 * kk), o);
-  }
-  // Rows past T are not stored.
-  Value out = args.lookup("o");
-  Type outTy = cast<MemRefType>(out.getType()).getElementType();
-  for (int r = 0; r < 2; ++r) {
-    Value t = kb.add(t0, rows[r]);
-    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
-      for (int64_t tile = 0; tile < nO; ++tile)
-        for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
-          Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile + e % 2)));
-          kb.store(kb.fromF32(o[4 * tile + e], outTy), out,
-                   {bIdx, t, hIdx, col});
-        }
-    });
-  }
+  accumulateScoresTimesV(s, vs, o);
+  storeOutputRows(t0, m0, o);
 }
 
 } // namespace
@@ -261,7 +416,11 @@ void SplitStateEmitter::emitOutputs() {
 void mlir::attn::gpu_codegen::emitLinearStatesKernel(KernelBuilder &kb,
                                                      const GpuProblem &p,
                                                      const KernelArgs &args) {
-  SplitStateEmitter(kb, p, args).emitStates();
+  SplitStateEmitter emitter(kb, p, args);
+  if (p.delta)
+    emitter.emitDeltaStates();
+  else
+    emitter.emitStates();
 }
 
 void mlir::attn::gpu_codegen::emitLinearOutputKernel(KernelBuilder &kb,

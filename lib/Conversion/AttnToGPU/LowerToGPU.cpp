@@ -17,6 +17,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNLOWERTOGPU
 #include "attn/Conversion/AttnToGPU/Passes.h.inc"
@@ -74,30 +76,79 @@ struct KernelSpec {
   std::string suffix; // entry = <function>_<suffix>kernel
   std::array<int64_t, 3> grid;
   void (*emit)(KernelBuilder &, const GpuProblem &, const KernelArgs &);
+  std::string what; // for people: the manifest's launch "what"
   int64_t sharedBytes = 0;
 };
+
+std::string softmaxVariant(const GpuProblem &p) {
+  if (p.softmaxUsesWgmma())
+    return llvm::formatv("softmax, warpgroup MMA (wgmma): one warpgroup per "
+                         "{0} query rows, key blocks of {1} by cp.async (2 "
+                         "buffers)",
+                         p.softmaxBlockRows(), p.chunk);
+  return llvm::formatv("softmax, mma.sync: 4 warps of {0} query rows, key "
+                       "blocks of {1}",
+                       p.softmaxWarpRows(), p.chunk);
+}
 
 /// The kernels of `p` in launch order.
 SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (p.softmax)
-    return {{"", p.grid(), emitSoftmaxKernel}};
+    return {{"", p.grid(), emitSoftmaxKernel, softmaxVariant(p)}};
+  std::string chunks = llvm::formatv("{0} chunks of {1}", p.numChunks(),
+                                     p.chunk);
+  KernelSpec prep = {"prep_",
+                     {p.numChunks(), p.B * p.Hq, 1},
+                     emitDeltaPrepKernel,
+                     (p.splitsState() ? "delta rule UT transform, W and U: "
+                                      : "delta rule UT transform: ") +
+                         ("parallel over " + chunks)};
   if (p.splitsState()) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
         p.numChunks()};
+    // The delta rule's state pass holds all of Dk in one block.
     std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
-                                     p.Dk / kStateRows};
-    if (p.splitCpAsync)
-      return {{"states_", states, emitLinearStatesAsyncKernel},
-              {"", outputs, emitLinearOutputAsyncKernel}};
-    return {{"states_", states, emitLinearStatesKernel},
-            {"", outputs, emitLinearOutputKernel}};
+                                     p.delta ? 1 : p.Dk / kStateRows};
+    std::string stateSlices = llvm::formatv(
+        "sequential over {0}, {1} x {2} state slices in mma accumulators",
+        chunks, p.delta ? p.Dk : kStateRows, p.stateBlockV);
+    std::string outputBlocks =
+        llvm::formatv("parallel over {0}, {1} value columns a block", chunks,
+                      p.outputBlockV());
+    if (p.gate == GateKind::Vector)
+      return {{"states_", states, emitGlaStatesKernel,
+               "GLA split form, state pass: " + stateSlices},
+              {"", outputs, emitGlaOutputKernel,
+               "GLA split form, outputs (scores by 16-row sub-blocks): " +
+                   outputBlocks}};
+    KernelSpec statePass = {"states_", states, emitLinearStatesKernel,
+                            "split form, state pass: " + stateSlices};
+    KernelSpec outputPass = {"", outputs, emitLinearOutputKernel,
+                             "split form, outputs: " + outputBlocks};
+    if (p.splitCpAsync && !p.delta) {
+      // Linear and scalar-gated attention with cp.async tile loads.
+      statePass = {"states_", states, emitLinearStatesAsyncKernel,
+                   llvm::formatv("split form (cp.async, a ring of {0} "
+                                 "chunks), state pass: ",
+                                 p.stateStages)
+                           .str() +
+                       stateSlices};
+      outputPass = {"", outputs, emitLinearOutputAsyncKernel,
+                    "split form (cp.async), outputs: " + outputBlocks};
+    }
+    if (p.delta)
+      return {prep, statePass, outputPass};
+    return {statePass, outputPass};
   }
+  KernelSpec fused{"", p.grid(), emitLinearFamilyKernel,
+                   llvm::formatv("fused chunkwise: sequential over {0}, "
+                                 "{1} x {2} state slices in shared memory",
+                                 chunks, p.Dk, p.blockV)};
   if (!p.delta)
-    return {{"", p.grid(), emitLinearFamilyKernel}};
+    return {fused};
   // The delta rule: the UT transform of every chunk in parallel first.
-  return {{"prep_", {p.numChunks(), p.B * p.Hq, 1}, emitDeltaPrepKernel},
-          {"", p.grid(), emitLinearFamilyKernel}};
+  return {prep, fused};
 }
 
 DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
@@ -145,6 +196,7 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
     launch.append("block", i64s({kThreads, 1, 1}));
     launch.append("shared_bytes", b.getI64IntegerAttr(k.sharedBytes));
     launch.append("args", i64s(argIndices));
+    launch.append("what", str(k.what));
     launches.push_back(launch.getDictionary(b.getContext()));
   }
 
@@ -211,6 +263,8 @@ struct AttnLowerToGPUPass
       problem->splitState = splitState;
       problem->smVersion = target->smVersion;
       problem->wgmma = wgmma;
+      problem->splitDelta = splitDelta;
+      problem->splitVectorGate = splitVectorGate;
       problem->splitCpAsync = splitCpAsync;
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);

@@ -247,17 +247,21 @@ void mlir::attn::gpu_codegen::storeRowsFromTile(
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   Type outTy = cast<MemRefType>(dst.getType()).getElementType();
-  // Four consecutive f32 of a row per thread: one 16-byte shared load and
-  // one 8- or 16-byte global store.
-  int64_t w = src.cols % 4 == 0 ? 4 : 1;
+  Type srcTy = src.elementType();
+  // 16 bytes of a row per thread (four f32 or eight bf16): one shared load
+  // and one global store of up to 16 bytes.
+  int64_t srcBytes = srcTy.getIntOrFloatBitWidth() / 8;
+  int64_t w = src.cols % (16 / srcBytes) == 0 ? 16 / srcBytes : 1;
   auto f32Vec = VectorType::get({w}, builder.getF32Type());
   kb.forEachElement(src.rows, src.cols / w, [&](Value i, Value jv) {
     Value j = kb.mul(jv, kb.idx(w));
     Value t = kb.add(t0, i);
     kb.ifThen(kb.lt(t, kb.idx(T)), [&] {
-      Value x = vector::LoadOp::create(builder, loc, f32Vec, src.mem,
-                                       ValueRange{i, j}, false,
-                                       llvm::MaybeAlign(4 * w));
+      Value x = vector::LoadOp::create(
+          builder, loc, VectorType::get({w}, srcTy), src.mem,
+          ValueRange{i, j}, false, llvm::MaybeAlign(srcBytes * w));
+      if (!srcTy.isF32() && (transform || srcTy != outTy))
+        x = arith::ExtFOp::create(builder, loc, f32Vec, x);
       if (transform) {
         SmallVector<Value> elems;
         for (int64_t e = 0; e < w; ++e)
@@ -265,7 +269,7 @@ void mlir::attn::gpu_codegen::storeRowsFromTile(
               transform(vector::ExtractOp::create(builder, loc, x, e), i));
         x = vector::FromElementsOp::create(builder, loc, f32Vec, elems);
       }
-      if (outTy != builder.getF32Type())
+      if (getElementTypeOrSelf(x.getType()) != outTy)
         x = arith::TruncFOp::create(builder, loc, VectorType::get({w}, outTy),
                                     x);
       vector::StoreOp::create(

@@ -113,8 +113,9 @@ void mapTileInPlace(KernelBuilder &kb, SmemTile tile,
 void loadRowScalarsToTile(KernelBuilder &kb, SmemTile dst, Value src, Value b,
                           Value t0, Value h, int64_t T);
 
-/// rows t0.. (those < T) of the f32 tile into [B, T, H, D] (columns d0..),
-/// each element mapped by `transform(value, row)` and rounded to dst's type.
+/// rows t0.. (those < T) of the f32 or bf16 tile into [B, T, H, D] (columns
+/// d0..), each element mapped by `transform(value, row)` in f32 and rounded
+/// to dst's type.
 void storeRowsFromTile(KernelBuilder &kb, SmemTile src, Value dst, Value b,
                        Value t0, Value h, Value d0, int64_t T,
                        function_ref<Value(Value, Value)> transform = nullptr);

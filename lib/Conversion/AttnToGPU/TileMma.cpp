@@ -45,8 +45,11 @@ Value ldmatrix(KernelBuilder &kb, Value mem, Value row, Value col,
                                    b.getI32IntegerAttr(tiles));
 }
 
+} // namespace
+
 /// Two f32 values as the bf16 pair of one mma operand register.
-Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
+Value mlir::attn::gpu_codegen::packBf16(KernelBuilder &kb, Value lo,
+                                        Value hi) {
   OpBuilder &b = kb.b();
   auto f32x2 = VectorType::get({2}, b.getF32Type());
   Value v = vector::FromElementsOp::create(b, kb.loc(), f32x2,
@@ -55,8 +58,6 @@ Value packBf16(KernelBuilder &kb, Value lo, Value hi) {
                               VectorType::get({2}, b.getBF16Type()), v);
   return LLVM::BitcastOp::create(b, kb.loc(), b.getI32Type(), v);
 }
-
-} // namespace
 
 SmallVector<Value>
 mlir::attn::gpu_codegen::accumulatorsAsA(KernelBuilder &kb,
@@ -240,6 +241,27 @@ void mlir::attn::gpu_codegen::forEachAccumulator(
     for (int64_t e = 0; e < 4; ++e) {
       auto [r, c] = accPosition(kb, m0, kb.idx(8 * j), e);
       f(4 * j + e, r, c);
+    }
+}
+
+void mlir::attn::gpu_codegen::storeAccumulators(KernelBuilder &kb,
+                                                ArrayRef<Value> acc, Value m0,
+                                                SmemTile dst) {
+  OpBuilder &b = kb.b();
+  Type elem = dst.elementType();
+  auto f32x2 = VectorType::get({2}, b.getF32Type());
+  for (int64_t j = 0; j < int64_t(acc.size()) / 4; ++j)
+    for (int64_t e = 0; e < 4; e += 2) {
+      auto [r, c] = accPosition(kb, m0, kb.idx(8 * j), e);
+      Value v = vector::FromElementsOp::create(
+          b, kb.loc(), f32x2, ValueRange{acc[4 * j + e], acc[4 * j + e + 1]});
+      if (!elem.isF32())
+        v = arith::TruncFOp::create(b, kb.loc(), VectorType::get({2}, elem),
+                                    v);
+      vector::StoreOp::create(b, kb.loc(), v, dst.mem, ValueRange{r, c},
+                              /*nontemporal=*/false,
+                              llvm::MaybeAlign(2 * elem.getIntOrFloatBitWidth() /
+                                               8));
     }
 }
 

@@ -75,6 +75,15 @@ void mmaAccumulateRows(KernelBuilder &kb, ArrayRef<SmallVector<Value>> a,
 void forEachAccumulator(KernelBuilder &kb, Value m0, int64_t nTiles,
                         function_ref<void(int64_t, Value, Value)> f);
 
+/// Writes the accumulators `acc` of the nTiles = acc.size() / 4 n8 tiles of
+/// the 16-row tile at m0 into `dst` at rows m0.., rounded to dst's type, two
+/// adjacent columns per store.
+void storeAccumulators(KernelBuilder &kb, ArrayRef<Value> acc, Value m0,
+                       SmemTile dst);
+/// Two f32 values rounded to bf16 and packed into one i32 operand word (lo
+/// in the low half), as mma.sync takes them.
+Value packBf16(KernelBuilder &kb, Value lo, Value hi);
+
 /// The accumulators of two adjacent n8 tiles (columns 8j and 8j + 8 of a
 /// 16-row tile), rounded to bf16, as the A fragment of the k16 step over
 /// those 16 columns: the accumulator layout of the pair is the A layout.

@@ -295,7 +295,8 @@ bool checkLaunch(Checker &c, const Json &l, size_t index, size_t numBuffers,
   std::string what = "launches[" + std::to_string(index) + "]";
   if (!l.is_object())
     return c.fail(l, what + " must be an object, got " + l.type_name());
-  if (!c.onlyKeys(l, what, {"entry", "grid", "block", "shared_bytes", "args"}))
+  if (!c.onlyKeys(l, what,
+                  {"entry", "grid", "block", "shared_bytes", "args", "what"}))
     return false;
   const Json *entry = c.required(l, "entry", what);
   if (!entry || !c.string(entry, what + ".entry", out.entry))
@@ -314,6 +315,11 @@ bool checkLaunch(Checker &c, const Json &l, size_t index, size_t numBuffers,
   if (threads > 1024)
     return c.fail(*block, what + ".block has " + std::to_string(threads) +
                               " threads: at most 1024");
+
+  // "what": the compiler's description of the kernel, for people (attn.explain).
+  auto described = l.find("what");
+  if (described != l.end() && !described->is_string())
+    return c.fail(*described, what + ".what must be a string");
 
   auto smem = l.find("shared_bytes");
   if (smem != l.end()) {

@@ -47,11 +47,23 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or "
                      "128; false: mma.sync everywhere)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> splitDelta{
+      *this, "split-delta",
+      llvm::cl::desc("The delta rule in the split form too (with "
+                     "split-state): a state pass and an output kernel "
+                     "parallel over chunks"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> splitVectorGate{
+      *this, "split-vector-gate",
+      llvm::cl::desc("With split-state, vector-gated attention (GLA) in the "
+                     "split form too"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> splitCpAsync{
       *this, "split-cp-async",
-      llvm::cl::desc("The split form loads its tiles by cp.async (state "
-                     "pass: a ring of 2-4 chunks in flight; output kernel: "
-                     "two commit groups; false: synchronous loads)"),
+      llvm::cl::desc("Linear and scalar-gated attention's split form loads "
+                     "its tiles by cp.async (state pass: a ring of 2-4 "
+                     "chunks in flight; output kernel: two commit groups; "
+                     "false: synchronous loads)"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",

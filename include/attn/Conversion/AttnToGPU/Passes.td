@@ -23,8 +23,13 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     * The delta rule: a kernel parallel over chunks solves each chunk's UT
       transform into scratch buffers; then the fused chunkwise kernel (one
       thread block per batch, head and block of value columns walks the
-      chunks, carrying its slice of the state in shared memory). Vector
-      gates (GLA), other head dims and `split-state=false` use the fused
+      chunks, carrying its slice of the state in shared memory). With
+      `split-delta` (Dk 64 or 128) the first kernel also applies the
+      transform (W and U per chunk) and the split form follows: a state
+      pass computing each chunk's corrected values, then the output kernel.
+      With `split-vector-gate`, GLA takes the split form as well, its output
+      kernel computing the intra-chunk scores on the tensor cores by 16-row
+      sub-blocks. Other head dims and `split-state=false` use the fused
       kernel alone.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
       or 128 queries, online softmax, causal and window blocks skipped); on
@@ -55,10 +60,19 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
            "(wgmma.mma_async, bf16 inputs, head dims 64 or 128); false: "
            "mma.sync everywhere">,
+    Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
+           "The delta rule in the split form too (with split-state) where "
+           "Dk is 64 or 128: the UT transform, W and U per chunk in "
+           "parallel, a state pass, then outputs parallel over chunks">,
+    Option<"splitVectorGate", "split-vector-gate", "bool",
+           /*default=*/"false",
+           "With split-state, vector-gated attention (GLA) in the split form "
+           "too (GlaSplitKernels.cpp; off until checked on a GPU)">,
     Option<"splitCpAsync", "split-cp-async", "bool", /*default=*/"false",
-           "The split form loads its tiles by cp.async (state pass: a ring "
-           "of 2-4 chunks in flight; output kernel: two commit groups); "
-           "false: synchronous loads">
+           "Linear and scalar-gated attention's split form loads its tiles "
+           "by cp.async (state pass: a ring of 2-4 chunks in flight; output "
+           "kernel: two commit groups; LinearSplitAsyncKernels.cpp, off "
+           "until checked on a GPU); false: synchronous loads">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
