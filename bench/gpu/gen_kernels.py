@@ -7,9 +7,11 @@ at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
     python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--gla-split]
         [--softmax-ab]
 
-With --softmax-ab the bench folder also gets the softmax kernels compiled
-with --wgmma=false (named mmasync_softmax_*), so that one run times the
-sm_90 warpgroup-MMA kernel against the mma.sync one beside SDPA.
+The check set has the softmax kernels of ptx-softmax.mlir twice: as they
+are, and compiled with --wgmma (named wg_*). With --softmax-ab the bench
+folder also gets the softmax kernels compiled with --wgmma (named
+wgmma_softmax_*), so that one run times the sm_90 warpgroup-MMA kernel
+against the default mma.sync one beside SDPA.
 
 With --linear-ab both folders also get the split form compiled with
 --split-cp-async (named cpasync_*): the linear and scalar-gated check
@@ -87,7 +89,7 @@ def main():
     ap.add_argument("--target", default="sm_90")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
     ap.add_argument("--softmax-ab", action="store_true",
-                    help="also the softmax bench kernels with --wgmma=false")
+                    help="also the softmax bench kernels with --wgmma")
     ap.add_argument("--gla-split", action="store_true",
                     help="GLA in the split form everywhere (--split-vector-gate); "
                          "ptx-gla-split.mlir always takes it")
@@ -103,6 +105,12 @@ def main():
         split = a.gla_split or src.endswith("ptx-gla-split.mlir")
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target,
                    ["--split-vector-gate"] if split else [])
+    # The softmax kernels on warpgroup MMA, renamed wg_*.
+    wg_src = os.path.join(a.out, "check-wgmma.mlir")
+    with open(wg_src, "w") as f:
+        f.write(open(os.path.join(ROOT, "test/Integration/GPU/ptx-softmax.mlir")).read()
+                .replace("func.func @", "func.func @wg_"))
+    compile_to(tool, wg_src, os.path.join(a.out, "check"), a.target, ["--wgmma"])
     # The delta rule's split form, at the chunk it needs (its RUN line's flags).
     compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
                os.path.join(a.out, "check"), a.target,
@@ -113,14 +121,14 @@ def main():
     compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target,
                ["--split-vector-gate"] if a.gla_split else [])
     if a.softmax_ab:
-        ab_src = os.path.join(a.out, "bench-mmasync.mlir")
+        ab_src = os.path.join(a.out, "bench-wgmma.mlir")
         funcs = ["func.func " + f for f in bench_module().split("func.func ")[1:]
                  if "attn.softmax_attention" in f]
         with open(ab_src, "w") as f:
-            f.write("".join(fn.replace("@softmax_", "@mmasync_softmax_")
+            f.write("".join(fn.replace("@softmax_", "@wgmma_softmax_")
                             for fn in funcs))
         compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
-                   ["--wgmma=false"])
+                   ["--wgmma"])
     if a.linear_ab:
         check = "".join(open(os.path.join(ROOT, src)).read() for src in LINEAR_SOURCES)
         ab = {"check": check, "bench": bench_module()}

@@ -40,11 +40,9 @@ def test_compile_gpu_writes_ptx_and_manifests(tmp_path, target, chip):
         assert manifest["name"] == name and manifest["target"] == chip
         ptx = open(os.path.join(tmp_path, manifest["ptx"])).read()
         assert f".target {chip}" in ptx
-        # Tensor cores: warpgroup MMA for sm_90a's softmax (bf16), mma.sync
-        # everywhere else.
-        wgmma = chip == "sm_90a" and name == "sdpa"
-        assert ("wgmma.mma_async.sync.aligned.m64n" in ptx) == wgmma
-        assert wgmma or "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32" in ptx
+        # Tensor cores: mma.sync (warpgroup MMA only with --wgmma).
+        assert "wgmma" not in ptx
+        assert "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32" in ptx
         for launch in manifest["launches"]:
             assert f".entry {launch['entry']}(" in ptx
     gdn = json.load(open(paths["gdn"]))
@@ -85,9 +83,9 @@ def test_explain_names_the_gpu_kernels():
     q = np.zeros((2, 300, 2, 128), dtype=bf16)
     text = attn.explain(attn.softmax_attention, q, q, q, target="sm_90")
     assert "GPU kernels for sm_90a (in launch order):" in text
-    assert "main_kernel: grid 5 x 4 x 1 of 128 threads, 64 KB shared" in text
-    assert "warpgroup MMA (wgmma)" in text
+    assert "main_kernel: grid 3 x 4 x 1 of 128 threads" in text
+    assert "softmax, mma.sync: 4 warps of 32 query rows" in text
     beta = np.full((2, 300, 2), 0.5, dtype=np.float32)
     text = attn.explain(attn.delta_rule, q, q, q, beta, target="sm_80")
     assert "main_prep_kernel" in text and "UT transform" in text
-    assert "mma.sync" not in text and "wgmma" not in text
+    assert "softmax" not in text

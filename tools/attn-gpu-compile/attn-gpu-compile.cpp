@@ -66,9 +66,10 @@ static cl::opt<bool>
 static cl::opt<bool>
     wgmma("wgmma",
           cl::desc("On sm_90, the softmax kernel multiplies with warpgroup "
-                   "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or 128; "
-                   "false: mma.sync everywhere)"),
-          cl::init(true), cl::cat(gpuCat));
+                   "MMA (wgmma.mma_async, bf16 inputs, head dim 128; "
+                   "checked on an H100, not yet timed; false: mma.sync "
+                   "everywhere)"),
+          cl::init(false), cl::cat(gpuCat));
 
 static cl::opt<bool>
     splitDelta("split-delta",
@@ -88,7 +89,7 @@ static cl::opt<bool> splitCpAsync(
     cl::desc("Linear and scalar-gated attention's split form loads its tiles "
              "by cp.async (state pass: a ring of 2-4 chunks in flight; output "
              "kernel: two commit groups; false: synchronous loads)"),
-    cl::init(false), cl::cat(gpuCat));
+    cl::init(true), cl::cat(gpuCat));
 
 static LogicalResult writeFile(StringRef path, StringRef text) {
   std::string err;

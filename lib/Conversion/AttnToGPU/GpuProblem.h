@@ -88,8 +88,8 @@ struct GpuProblem {
   int64_t stateBlockV = 64;
   /// The split form's kernels load their tiles by cp.async (state pass:
   /// through a ring of stateStages chunks; attn-lower-to-gpu's
-  /// split-cp-async, off until it has run on the GPU).
-  bool splitCpAsync = false;
+  /// split-cp-async).
+  bool splitCpAsync = true;
   /// Chunks in the cp.async state pass's shared-memory ring (2-4; chosen by
   /// chooseStateStages): chunk n computes while the copies of chunks
   /// n + 1 .. n + stateStages - 1 land.
@@ -115,12 +115,11 @@ struct GpuProblem {
   /// The target's SM version (80, 90) and whether wgmma may be used there
   /// (attn-lower-to-gpu's wgmma).
   int64_t smVersion = 80;
-  bool wgmma = true;
+  bool wgmma = false;
   /// Whether the softmax kernel multiplies on warpgroup MMA (sm_90a's
   /// wgmma.mma_async; the block's 4 warps are one warpgroup of 64 query
   /// rows): bf16 q, k, v (copied by cp.async into the tensor cores' shared
-  /// layout) and head dims of 64 or 128 (the accumulators and Q's
-  /// fragments fit the registers).
+  /// layout) and head dims of 128.
   bool softmaxUsesWgmma() const;
 
   /// Query rows each warp of the softmax kernel owns: 16 on warpgroup MMA;

@@ -15,7 +15,7 @@
 // that share a row by shuffles), P = exp2(S - m) rounded to bf16 straight
 // into the A-operand registers of O += P V (the accumulator layout of two
 // adjacent n8 tiles is the A layout of one k16 step), and O = diag(alpha) O.
-// On sm_90a with bf16 inputs and head dims of 64 or 128 (softmaxUsesWgmma)
+// On sm_90a with bf16 inputs and head dim 128 (softmaxUsesWgmma)
 // the block's 4 warps are one warpgroup of 16-row warps and both products
 // are warpgroup MMAs (WarpgroupMma.h): A from registers (Q's fragments,
 // loaded once; P as above), K and V read by the tensor cores from shared

@@ -1,6 +1,6 @@
-// RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s
+// RUN: attn-opt %s -attn-lower-to-gpu=split-cp-async=false -split-input-file | FileCheck %s
 // RUN: attn-opt %s -attn-lower-to-gpu=split-state=false -split-input-file | FileCheck %s --check-prefix=FUSED
-// RUN: attn-opt %s -attn-lower-to-gpu=split-cp-async=true -split-input-file | FileCheck %s --check-prefix=ASYNC
+// RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s --check-prefix=ASYNC
 
 // A linear-attention function becomes a gpu.module of the same name; each
 // kernel takes a bare buffer per argument and result, then the scratch; the
@@ -33,7 +33,7 @@
 // CHECK:   nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>
 // CHECK:   gpu.barrier
 // CHECK:   scf.yield
-// With split-cp-async, K and V come through a ring of 4 chunks (a commit
+// With split-cp-async (the default), K and V come through a ring of 4 chunks (a commit
 // group of cp.async copies each, 3 issued before the loop): chunk n is
 // waited for, then chunk n + 3 issued, before chunk n's products; one
 // barrier a chunk.

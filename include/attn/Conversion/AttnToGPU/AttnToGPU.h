@@ -44,9 +44,10 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
   PassOptions::Option<bool> wgmma{
       *this, "wgmma",
       llvm::cl::desc("On sm_90, the softmax kernel multiplies with warpgroup "
-                     "MMA (wgmma.mma_async, bf16 inputs, head dims 64 or "
-                     "128; false: mma.sync everywhere)"),
-      llvm::cl::init(true)};
+                     "MMA (wgmma.mma_async, bf16 inputs, head dim "
+                     "128; checked on an H100, not yet timed; false: mma.sync "
+                     "everywhere)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> splitDelta{
       *this, "split-delta",
       llvm::cl::desc("The delta rule in the split form too (with "
@@ -64,7 +65,7 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "its tiles by cp.async (state pass: a ring of 2-4 "
                      "chunks in flight; output kernel: two commit groups; "
                      "false: synchronous loads)"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
   PassOptions::Option<bool> toBinary{
       *this, "to-binary",
       llvm::cl::desc("Serialize the kernels to PTX (gpu.binary); false stops "

@@ -33,7 +33,7 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
       kernel alone.
     * Softmax attention: a FlashAttention-2 style kernel (one block per 64
       or 128 queries, online softmax, causal and window blocks skipped); on
-      sm_90 with bf16 inputs and head dims of 64 or 128 (`wgmma`), its
+      sm_90 with bf16 inputs and head dim 128 (`wgmma`), its
       products run on warpgroup MMA (wgmma.mma_async) reading K and V from
       shared memory.
 
@@ -56,10 +56,10 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
            "of 64; false: the fused kernel">,
-    Option<"wgmma", "wgmma", "bool", /*default=*/"true",
+    Option<"wgmma", "wgmma", "bool", /*default=*/"false",
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
-           "(wgmma.mma_async, bf16 inputs, head dims 64 or 128); false: "
-           "mma.sync everywhere">,
+           "(wgmma.mma_async, bf16 inputs, head dim 128; checked on an "
+           "H100, not yet timed); false: mma.sync everywhere">,
     Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
            "The delta rule in the split form too (with split-state) where "
            "Dk is 64 or 128: the UT transform, W and U per chunk in "
@@ -67,12 +67,12 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
     Option<"splitVectorGate", "split-vector-gate", "bool",
            /*default=*/"false",
            "With split-state, vector-gated attention (GLA) in the split form "
-           "too (GlaSplitKernels.cpp; off until checked on a GPU)">,
-    Option<"splitCpAsync", "split-cp-async", "bool", /*default=*/"false",
+           "too (GlaSplitKernels.cpp; checked on an H100, not yet timed)">,
+    Option<"splitCpAsync", "split-cp-async", "bool", /*default=*/"true",
            "Linear and scalar-gated attention's split form loads its tiles "
            "by cp.async (state pass: a ring of 2-4 chunks in flight; output "
-           "kernel: two commit groups; LinearSplitAsyncKernels.cpp, off "
-           "until checked on a GPU); false: synchronous loads">
+           "kernel: two commit groups; LinearSplitAsyncKernels.cpp); false: "
+           "synchronous loads">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
