@@ -223,9 +223,11 @@ def cache_info():
 
 
 def clear_cache(disk=False):
-    """Empties the in-memory caches (and the on-disk ones with disk=True)."""
-    from . import _gpu
+    """Empties the in-memory caches (and the on-disk ones with disk=True),
+    form='tune' choices included."""
+    from . import _gpu, _tune
     _gpu.clear(disk)
+    _tune.clear(disk)
     with _cache_lock:
         _cache.clear()
         _stats.update(hits=0, disk_hits=0, misses=0)

@@ -8,11 +8,12 @@ import math
 
 import numpy as np
 
-from . import _gpu
+from . import _gpu, _tune
 from ._arrays import as_array, as_operand, element_type, is_torch, like_input
+from ._errors import CompileError
 from ._kernel import compile, pipeline_for, transform
 
-FORMS = ("auto", "recurrent", "quadratic", "chunkwise", "reassociated")
+FORMS = ("auto", "recurrent", "quadratic", "chunkwise", "reassociated", "tune")
 FEATURE_MAPS = {"identity": "identity", "elu+1": "elu_plus_one",
                 "elu_plus_one": "elu_plus_one", "relu": "relu",
                 "favor+": "favor", "favor": "favor"}
@@ -112,13 +113,17 @@ def _options(call, scale, form, chunk_size, target):
                 f"'chunk_size' must be a positive int, got {chunk_size!r}")
         if form not in ("auto", "chunkwise"):
             raise ValueError(
-                f"'chunk_size' applies to the chunkwise form, not {form!r}")
+                f"'chunk_size' applies to the chunkwise form, not {form!r}"
+                + (" (form='tune' chooses the chunk size itself)"
+                   if form == "tune" else ""))
         form = "chunkwise"
     if target not in TARGETS:
         raise ValueError(
             f"'target' must be one of {', '.join(TARGETS)}; got {target!r}")
     gpu = _gpu_target(call, target, form)
     if gpu is None:
+        if form == "tune":  # chosen on the first run (_Plan.run)
+            return _TunedPipeline(target)
         return pipeline_for(target, form, chunk_size)
     if chunk_size is not None:  # the GPU pipeline keeps an op's own choice
         call.attrs += ["form = #attn.form<chunkwise>", f"chunk_size = {chunk_size}"]
@@ -204,14 +209,40 @@ class _Plan:
         self.template = call.template
         self.two_results = output_final_state
 
+    def resolve_pipeline(self):
+        """The CPU pipeline; with form='tune', the tuned one (measuring the
+        candidates on this call's arrays the first time)."""
+        if not isinstance(self.pipeline, _TunedPipeline):
+            return self.pipeline
+        target = self.pipeline.target
+
+        def measure(form, chunk_size):
+            try:
+                kernel = compile(self.text, pipeline_for(target, form, chunk_size))
+            except CompileError:
+                return None
+            return _tune.median_ms(
+                lambda: kernel.call("main", *self.arrays, names=self.names))
+
+        record = _tune.tune(self.text, target, measure)
+        return pipeline_for(target, record["form"], record["chunk_size"])
+
     def run(self):
         if self.gpu_target:
             return _gpu.run(self)
-        kernel = compile(self.text, self.pipeline)
+        kernel = compile(self.text, self.resolve_pipeline())
         out = kernel.call("main", *self.arrays, names=self.names)
         if self.two_results:
             return tuple(like_input(x, self.template) for x in out)
         return like_input(out, self.template)
+
+
+class _TunedPipeline:
+    """The pipeline of a form='tune' call on a CPU target, resolved when the
+    call runs (its arrays are needed to time the candidates)."""
+
+    def __init__(self, target):
+        self.target = target
 
 
 def _qkv(call, q, k, v):
@@ -467,7 +498,7 @@ def precompile(op, *args, **kwargs):
     plan = _planner(op)(*args, **kwargs)
     if plan.gpu_target:
         return _gpu.entry(plan.text, plan.gpu_target)
-    return compile(plan.text, plan.pipeline)
+    return compile(plan.text, plan.resolve_pipeline())
 
 
 def explain(op, *args, **kwargs):
@@ -482,6 +513,9 @@ def explain(op, *args, **kwargs):
     target = "x86-avx512" if target == "cpu" else target
     chunk = kwargs.get("chunk_size") or 0
     form = "chunkwise" if chunk else kwargs.get("form", "auto")
+    tuned = isinstance(plan.pipeline, _TunedPipeline)
+    if tuned:
+        form = "auto"  # the cost model's view, then what tuning measured
     _, diagnostics = transform(
         plan.text,
         f"attn-select-form{{target={target} form={form} explain}},"
@@ -490,4 +524,15 @@ def explain(op, *args, **kwargs):
              for line in diagnostics.splitlines() if "remark: " in line]
     if plan.gpu_target:
         lines += _gpu.describe(plan.text, plan.gpu_target)
+    if tuned:
+        record = _tune.lookup(plan.text, plan.pipeline.target)
+        if record is None:
+            lines.append("form='tune': not tuned yet (the first call times "
+                         "every candidate)")
+        else:
+            chosen = _tune.label(record["form"], record["chunk_size"])
+            times = sorted(record["times"].items(), key=lambda kv: kv[1])
+            lines.append("form='tune', measured on this machine: " + ", ".join(
+                f"{name} {ms:.3f} ms" + (" (chosen)" if name == chosen else "")
+                for name, ms in times))
     return "\n".join(lines)
