@@ -80,6 +80,9 @@ def inputs(rng, op, B, T, H, D, opts):
 
 
 def candidates(T):
+    """Every form, and the chunkwise form at the chunk sizes shorter than
+    the sequence (T: the key length for softmax, whose chunks are key
+    blocks)."""
     cands = [("form", f) for f in FORMS]
     cands += [("chunk_size", c) for c in CHUNKS if c < max(T, 2)]
     return cands
@@ -117,7 +120,7 @@ def main():
         op, B, T, H, D, opts = spec
         fn, args, kw = inputs(rng, *spec)
         times = {}
-        for kind, value in candidates(T):
+        for kind, value in candidates(max(T, opts.get("tk", T))):
             t = time_call(fn, args, {**kw, kind: value}, a.repeats)
             if t is not None:
                 times[label(kind, value)] = t

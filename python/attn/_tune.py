@@ -19,7 +19,7 @@ from ._version import VERSION
 CANDIDATES = ([("auto", None), ("recurrent", None), ("quadratic", None),
                ("reassociated", None)] +
               [("chunkwise", c) for c in (16, 32, 64, 128)])
-_REPEATS = 3
+_REPEATS = 5
 
 _lock = threading.Lock()
 _memory = {}  # key -> {"form", "chunk_size", "times": {label: ms}}
