@@ -109,13 +109,7 @@ void GlaSplitEmitter::emitStates() {
   auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
     forEachAccumulator(kb, m0, nTiles, f);
   };
-  SmallVector<Value> init(nTiles * 4);
-  Value s0 = args.lookup("initial_state");
-  forEachAcc([&](int64_t a, Value r, Value c) {
-    init[a] = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, kb.add(kd0, r),
-                                          kb.add(v0, c)}))
-                 : kb.f32(0.0);
-  });
+  SmallVector<Value> init = initialStateAccumulators(m0, kd0, nTiles);
 
   Value zero = kb.idx(0);
   Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");
@@ -190,11 +184,8 @@ void GlaSplitEmitter::emitStates() {
     acc.append(land(st, next));
     scf::YieldOp::create(b, loc, acc);
   }
-  if (Value fin = args.lookup("final_state"))
-    forEachAcc([&](int64_t a, Value r, Value c) {
-      kb.store(loop.getResult(a), fin,
-               {bIdx, hIdx, kb.add(kd0, r), kb.add(v0, c)});
-    });
+  storeFinalStateAccumulators(loop.getResults().take_front(4 * nTiles), m0,
+                              kd0, nTiles);
 }
 
 SmallVector<Value> GlaSplitEmitter::decayedKeyFragment(Value j0, Value k0,

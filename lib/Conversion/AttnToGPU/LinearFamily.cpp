@@ -220,3 +220,38 @@ void LinearFamilyEmitter::storeOutputRows(Value t0, Value m0,
     });
   }
 }
+
+SmallVector<Value> LinearFamilyEmitter::initialStateAccumulators(
+    ArrayRef<Value> tileRows, Value rowOffset, int64_t nTiles) {
+  SmallVector<Value> init(tileRows.size() * 4 * nTiles);
+  Value s0 = args.lookup("initial_state");
+  for (size_t i = 0; i < tileRows.size(); ++i)
+    forEachAccumulator(kb, tileRows[i], nTiles, [&](int64_t a, Value r,
+                                                    Value c) {
+      Value &x = init[i * 4 * nTiles + a];
+      if (!s0) {
+        x = kb.f32(0.0);
+        return;
+      }
+      Value row = rowOffset ? kb.add(rowOffset, r) : r;
+      x = kb.toF32(kb.load(s0, {bIdx, hIdx, row, kb.add(v0, c)}));
+    });
+  return init;
+}
+
+void LinearFamilyEmitter::storeFinalStateAccumulators(ValueRange acc,
+                                                      ArrayRef<Value> tileRows,
+                                                      Value rowOffset,
+                                                      int64_t nTiles) {
+  Value fin = args.lookup("final_state");
+  if (!fin)
+    return;
+  Type finTy = cast<MemRefType>(fin.getType()).getElementType();
+  for (size_t i = 0; i < tileRows.size(); ++i)
+    forEachAccumulator(kb, tileRows[i], nTiles, [&](int64_t a, Value r,
+                                                    Value c) {
+      Value row = rowOffset ? kb.add(rowOffset, r) : r;
+      kb.store(kb.fromF32(acc[i * 4 * nTiles + a], finTy), fin,
+               {bIdx, hIdx, row, kb.add(v0, c)});
+    });
+}

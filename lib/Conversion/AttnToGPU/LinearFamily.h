@@ -52,6 +52,18 @@ protected:
                               MutableArrayRef<Value> o);
   void storeOutputRows(Value t0, Value m0, ArrayRef<Value> o);
 
+  /// The lane's mma accumulators of the state slice held by the warps, as
+  /// 16-row tiles at rows tileRows[i] (+ rowOffset, when given) and nTiles
+  /// n8 tiles from column v0 (tile i at elements 4 nTiles i..):
+  /// initial_state's values, or zeros without one.
+  SmallVector<Value> initialStateAccumulators(ArrayRef<Value> tileRows,
+                                              Value rowOffset,
+                                              int64_t nTiles);
+  /// Writes accumulators laid out as above to final_state, if the op has
+  /// one.
+  void storeFinalStateAccumulators(ValueRange acc, ArrayRef<Value> tileRows,
+                                   Value rowOffset, int64_t nTiles);
+
   /// e^(b_i - b_j) for the scalar gate (1 without one).
   Value decayBetween(Value i, Value j);
   Value gateAt(Value i) { return kb.load(gcum.mem, {i, kb.idx(0)}); }

@@ -85,13 +85,7 @@ void AsyncSplitEmitter::emitStates() {
   auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
     forEachAccumulator(kb, m0, nTiles, f);
   };
-  SmallVector<Value> init(nTiles * 4);
-  Value s0 = args.lookup("initial_state");
-  forEachAcc([&](int64_t a, Value r, Value c) {
-    init[a] = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, kb.add(kd0, r),
-                                          kb.add(v0, c)}))
-                 : kb.f32(0.0);
-  });
+  SmallVector<Value> init = initialStateAccumulators(m0, kd0, nTiles);
 
   Value zero = kb.idx(0);
   Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");

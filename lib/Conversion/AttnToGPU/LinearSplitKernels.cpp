@@ -80,13 +80,7 @@ void SplitStateEmitter::emitStates() {
   auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
     forEachAccumulator(kb, m0, nTiles, f);
   };
-  SmallVector<Value> init(nTiles * 4);
-  Value s0 = args.lookup("initial_state");
-  forEachAcc([&](int64_t a, Value r, Value c) {
-    init[a] = s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, kb.add(kd0, r),
-                                          kb.add(v0, c)}))
-                 : kb.f32(0.0);
-  });
+  SmallVector<Value> init = initialStateAccumulators(m0, kd0, nTiles);
 
   Value zero = kb.idx(0);
   Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");
@@ -173,11 +167,8 @@ void SplitStateEmitter::emitStates() {
     acc.push_back(land(st, next));
     scf::YieldOp::create(b, loc, acc);
   }
-  if (Value fin = args.lookup("final_state"))
-    forEachAcc([&](int64_t a, Value r, Value c) {
-      kb.store(loop.getResult(a), fin,
-               {bIdx, hIdx, kb.add(kd0, r), kb.add(v0, c)});
-    });
+  storeFinalStateAccumulators(loop.getResults().take_front(4 * nTiles), m0,
+                              kd0, nTiles);
 }
 
 void SplitStateEmitter::emitDeltaStates() {
@@ -253,15 +244,11 @@ void SplitStateEmitter::emitDeltaStates() {
   auto tileOf = [&](MutableArrayRef<Value> acc, int64_t i) {
     return acc.slice(i * 4 * nTiles, 4 * nTiles);
   };
-  SmallVector<Value> init(mTiles * 4 * nTiles);
-  Value s0 = args.lookup("initial_state");
+  SmallVector<Value> tileRows;
   for (int64_t i = 0; i < mTiles; ++i)
-    forEachAccumulator(kb, stateRow(i), nTiles, [&](int64_t a, Value r,
-                                                    Value c) {
-      init[i * 4 * nTiles + a] =
-          s0 ? kb.toF32(kb.load(s0, {bIdx, hIdx, r, kb.add(v0, c)}))
-             : kb.f32(0.0);
-    });
+    tileRows.push_back(stateRow(i));
+  SmallVector<Value> init =
+      initialStateAccumulators(tileRows, Value(), nTiles);
   Value first = issue(zero, zero);
   for (int64_t i = 0; i < mTiles; ++i)
     storeAccumulators(kb, tileOf(init, i), stateRow(i), ss);
@@ -324,15 +311,7 @@ void SplitStateEmitter::emitDeltaStates() {
     kb.barrier();
     scf::YieldOp::create(b, loc, acc);
   }
-  if (Value fin = args.lookup("final_state")) {
-    Type finTy = cast<MemRefType>(fin.getType()).getElementType();
-    for (int64_t i = 0; i < mTiles; ++i)
-      forEachAccumulator(kb, stateRow(i), nTiles, [&](int64_t a, Value r,
-                                                      Value c) {
-        kb.store(kb.fromF32(loop.getResult(i * 4 * nTiles + a), finTy), fin,
-                 {bIdx, hIdx, r, kb.add(v0, c)});
-      });
-  }
+  storeFinalStateAccumulators(loop.getResults(), tileRows, Value(), nTiles);
 }
 
 void SplitStateEmitter::emitOutputs() {
