@@ -275,16 +275,10 @@ void GlaSplitEmitter::emitOutputs() {
   // and scores in mma accumulators, as in linear attention's output kernel.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
-  BV = p.outputBlockV();
-  bindBlock();
-  Value n = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value t0 = kb.mul(n, kb.idx(C));
-  bf16 = b.getBF16Type();
-  Type f32 = b.getF32Type();
-  qs = kb.allocTile(C, p.Dk, bf16);
-  ks = kb.allocTile(C, p.Dk, bf16);
-  vs = kb.allocTile(C, BV, bf16);
-  SmemTile sb = kb.allocTile(p.Dk, BV, bf16);
+  OutputChunk chunk = beginOutputChunk();
+  Value n = chunk.n, t0 = chunk.t0;
+  SmemTile sb = chunk.state;
+  Type f32 = kb.b().getF32Type();
   gcum = kb.allocTile(C, p.Dk, f32);
   qg = kb.allocTile(C, p.Dk, bf16);
   const int64_t nBlocks = C / 16;

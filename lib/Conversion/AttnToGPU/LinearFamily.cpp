@@ -255,3 +255,17 @@ void LinearFamilyEmitter::storeFinalStateAccumulators(ValueRange acc,
                {bIdx, hIdx, row, kb.add(v0, c)});
     });
 }
+
+LinearFamilyEmitter::OutputChunk LinearFamilyEmitter::beginOutputChunk() {
+  BV = p.outputBlockV();
+  bindBlock();
+  OutputChunk c;
+  c.n = gpu::BlockIdOp::create(kb.b(), kb.loc(), gpu::Dimension::z);
+  c.t0 = kb.mul(c.n, kb.idx(C));
+  bf16 = kb.b().getBF16Type();
+  qs = kb.allocTile(C, p.Dk, bf16);
+  ks = kb.allocTile(C, p.Dk, bf16);
+  vs = kb.allocTile(C, BV, bf16);
+  c.state = kb.allocTile(p.Dk, BV, bf16);
+  return c;
+}

@@ -52,6 +52,16 @@ protected:
                               MutableArrayRef<Value> o);
   void storeOutputRows(Value t0, Value m0, ArrayRef<Value> o);
 
+  /// What the split form's output kernels start with: the block's value
+  /// columns (outputBlockV), batch and head; its chunk n (blockIdx.z) at
+  /// rows t0..; the chunk's q, k and v tiles (qs, ks, vs) and the tile of
+  /// the state entering it (Dk x BV bf16), allocated in that order.
+  struct OutputChunk {
+    Value n, t0;
+    SmemTile state;
+  };
+  OutputChunk beginOutputChunk();
+
   /// The lane's mma accumulators of the state slice held by the warps, as
   /// 16-row tiles at rows tileRows[i] (+ rowOffset, when given) and nTiles
   /// n8 tiles from column v0 (tile i at elements 4 nTiles i..):

@@ -203,18 +203,10 @@ void AsyncSplitEmitter::emitOutputs() {
   // the state and V, which land while Q K^T computes. The scale is applied
   // to the products (cp.async cannot), the feature map in place once Q and
   // K have landed.
-  OpBuilder &b = kb.b();
-  Location loc = kb.loc();
-  BV = p.outputBlockV();
-  bindBlock();
-  Value n = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value t0 = kb.mul(n, kb.idx(C));
-  bf16 = b.getBF16Type();
-  qs = kb.allocTile(C, p.Dk, bf16);
-  ks = kb.allocTile(C, p.Dk, bf16);
-  vs = kb.allocTile(C, BV, bf16);
-  SmemTile sb = kb.allocTile(p.Dk, BV, bf16);
-  gcum = kb.allocTile(C, 1, b.getF32Type());
+  OutputChunk chunk = beginOutputChunk();
+  Value n = chunk.n, t0 = chunk.t0;
+  SmemTile sb = chunk.state;
+  gcum = kb.allocTile(C, 1, kb.b().getF32Type());
 
   Value zero = kb.idx(0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);

@@ -322,18 +322,10 @@ void SplitStateEmitter::emitOutputs() {
   // as the softmax kernel does: warp w owns rows 16w..16w+15 and keeps their
   // output and scores in mma accumulators; the masked, decayed scores go
   // from the accumulators straight into the A operand of the P V product.
-  OpBuilder &b = kb.b();
-  Location loc = kb.loc();
-  BV = p.outputBlockV();
-  bindBlock();
-  Value n = gpu::BlockIdOp::create(b, loc, gpu::Dimension::z);
-  Value t0 = kb.mul(n, kb.idx(C));
-  bf16 = b.getBF16Type();
-  Type f32 = b.getF32Type();
-  qs = kb.allocTile(C, p.Dk, bf16);
-  ks = kb.allocTile(C, p.Dk, bf16);
-  vs = kb.allocTile(C, BV, bf16);
-  SmemTile sb = kb.allocTile(p.Dk, BV, bf16);
+  OutputChunk chunk = beginOutputChunk();
+  Value n = chunk.n, t0 = chunk.t0;
+  SmemTile sb = chunk.state;
+  Type f32 = kb.b().getF32Type();
   gcum = kb.allocTile(C, 1, f32);
 
   Value zero = kb.idx(0);
