@@ -17,6 +17,12 @@ With --linear-ab both folders also get the split form compiled with
 --split-cp-async (named cpasync_*): the linear and scalar-gated check
 kernels, and the linear and simple_gla bench kernels, so that one run checks
 the cp.async kernels and times them beside the default ones and fla.
+
+--ab FLAG (repeatable) adds to the bench folder the bench kernels of the ops
+FLAG changes, compiled with --FLAG and named FLAG_* (dashes dropped), so one
+run times an opt-in variant beside the default and the peer:
+--ab wgmma (softmax), --ab split-delta (delta and gated delta, at chunk 64),
+--ab split-vector-gate (GLA).
 """
 import argparse
 import os
@@ -83,6 +89,24 @@ def compile_to(tool, src, folder, target, flags=()):
                    check=True, stdout=subprocess.DEVNULL)
 
 
+# --ab: the bench functions each opt-in flag changes, and its extra flags.
+AB_VARIANTS = {
+    "wgmma": (("softmax_",), []),
+    "split-delta": (("delta_", "gated_delta_"), ["--chunk-size=64"]),
+    "split-vector-gate": (("gla_",), []),
+}
+
+
+def ab_variant(text, flag):
+    """The functions of `text` that `flag` changes, renamed FLAG_*."""
+    prefixes, _ = AB_VARIANTS[flag]
+    tag = flag.replace("-", "")
+    funcs = ["func.func " + f.split("\n}\n")[0] + "\n}\n"
+             for f in text.split("func.func ")[1:]]
+    keep = [f for f in funcs if f[len("func.func @"):].startswith(prefixes)]
+    return "".join(f.replace("func.func @", f"func.func @{tag}_", 1) for f in keep)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -95,6 +119,8 @@ def main():
                          "ptx-gla-split.mlir always takes it")
     ap.add_argument("--linear-ab", action="store_true",
                     help="also the split form's kernels with --split-cp-async")
+    ap.add_argument("--ab", action="append", default=[], choices=sorted(AB_VARIANTS),
+                    help="also the bench kernels compiled with --FLAG (named FLAG_*)")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
@@ -138,6 +164,12 @@ def main():
                 f.write(cpasync_variant(text))
             compile_to(tool, ab_src, os.path.join(a.out, sub), a.target,
                        ["--split-cp-async"])
+    for flag in a.ab:
+        ab_src = os.path.join(a.out, f"bench-{flag}.mlir")
+        with open(ab_src, "w") as f:
+            f.write(ab_variant(bench_module(), flag))
+        compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
+                   [f"--{flag}", *AB_VARIANTS[flag][1]])
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

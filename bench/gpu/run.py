@@ -446,14 +446,15 @@ def main(argv=None):
                         "2x the L2 cache, at most 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", default=None,
-                   help="only manifests whose file name contains this")
+                   help="only manifests whose file name starts with one of these (comma-separated)")
     p.add_argument("--dry-run", action="store_true",
                    help="no GPU: read the manifests and print the plan")
     args = p.parse_args(argv)
 
     paths = sorted(glob.glob(os.path.join(args.folder, "*.json")))
     if args.only:
-        paths = [x for x in paths if args.only in os.path.basename(x)]
+        paths = [x for x in paths
+                 if os.path.basename(x).startswith(tuple(args.only.split(",")))]
     if not paths:
         print(f"error: no manifests (*.json) in {args.folder}", file=sys.stderr)
         return 2

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run 4, call 2 (H100): the head-dim-64 wgmma probes (descriptor fields as
+# they are, and swapped for K^T (probe-t) or V (probe-d)), ncu on the wgmma
+# and mma.sync softmax, then the delta rule's split form timed beside the
+# fused kernel and fla.
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+nvidia-smi -L | tee $OUT/device.txt
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+cmake -S lib/Runtime/CUDA -B /tmp/rt -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json >/dev/null && cmake --build /tmp/rt -j16 >/dev/null || exit 1
+export ATTN_CUDA_RUNTIME=/tmp/rt/libAttnCudaRuntime.so
+G=build-gpu-kernels
+for p in probe probe-t probe-d; do
+  echo "### $p"
+  timeout 40 python3 bench/gpu/softmax_probe.py $G/$p/sm_d64_tail.json $G/$p/sm_noncausal_tk.json 2>&1
+done > $OUT/probe.log
+echo "probe done"
+for k in wgmma_softmax_B4_T8192_D128 softmax_B4_T8192_D128; do
+  timeout 60 ncu --clock-control none --section SpeedOfLight --section Occupancy --section WarpStateStats --section LaunchStats --section MemoryWorkloadAnalysis -k regex:softmax -c 1 /tmp/rt/attn-cuda-run $G/bench/$k.json --repeat 1 --warmup 0 > $OUT/ncu-$k.txt 2>&1
+  echo "ncu $k rc=$?"
+done
+timeout 280 python3 bench/gpu/run.py $G/bench --only delta_,gated_delta_,splitdelta_ --warmup 10 --rep 60 --out /tmp/b-delta > $OUT/bench-delta.log 2>&1
+echo "bench delta rc=$?"; cp /tmp/b-delta/results.md $OUT/bench-delta.md 2>/dev/null
+true
