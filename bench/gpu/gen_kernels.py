@@ -4,29 +4,23 @@ shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
 at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
-    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--gla-split]
-        [--softmax-ab]
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--ab VARIANT]...
 
-The check set has the softmax kernels of ptx-softmax.mlir twice: as they
-are, and compiled with --wgmma (named wg_*). With --softmax-ab the bench
-folder also gets the softmax kernels compiled with --wgmma (named
-wgmma_softmax_*), so that one run times the sm_90 warpgroup-MMA kernel
-against the default mma.sync one beside SDPA.
+Besides the default kernels, the check set holds every non-default variant
+that is still built: the softmax kernels of ptx-softmax.mlir with --wgmma
+(named wg_*), the delta rule and GLA split-form sources with the fused
+kernels (--split-delta=false / --split-vector-gate=false, named fused_*), and
+the linear split form with synchronous loads (--split-cp-async=false, named
+sync_*).
 
-With --linear-ab both folders also get the split form compiled with
---split-cp-async (named cpasync_*): the linear and scalar-gated check
-kernels, and the linear and simple_gla bench kernels, so that one run checks
-the cp.async kernels and times them beside the default ones and fla.
-
---ab FLAG (repeatable) adds to the bench folder the bench kernels of the ops
-FLAG changes, compiled with --FLAG and named FLAG_* (dashes dropped), so one
-run times an opt-in variant beside the default and the peer:
---ab wgmma (softmax), --ab split-delta (delta and gated delta, at chunk 64),
---ab split-vector-gate (GLA).
+--ab VARIANT (repeatable) adds to the bench folder the bench kernels of the
+ops a variant changes, compiled with its flags and named VARIANT_*, so that
+one run times it beside the default kernel and the peer: wgmma (softmax),
+fused (delta rule, gated delta rule and GLA on their fused kernels), sync
+(linear and scalar-gated attention's split form without cp.async).
 """
 import argparse
 import os
-import re
 import subprocess
 import sys
 
@@ -67,20 +61,27 @@ def bench_module():
     return "".join(out)
 
 
-# The check sources with linear or scalar-gated attention (--linear-ab).
-LINEAR_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
-                  "docs/examples/gpu-ops.mlir")
-
-
-def cpasync_variant(text):
-    """The functions of `text` whose op may take the split form (linear and
-    scalar-gated attention; the gla* ones have vector gates), renamed
-    cpasync_*."""
-    funcs = ["func.func " + f.split("\n}\n")[0] + "\n}\n"
-             for f in text.split("func.func ")[1:]]
-    keep = [f for f in funcs if re.search(r"attn\.(gated_)?linear_attention", f)
-            and not f.startswith("func.func @gla")]
-    return "".join(f.replace("func.func @", "func.func @cpasync_", 1) for f in keep)
+# Non-default variants: (function name prefixes, flags). The bench set has
+# them under --ab; the check set always (CHECK_VARIANTS).
+VARIANTS = {
+    "wgmma": (("softmax_", "sm_"), ["--wgmma"]),
+    "fused": (("delta_", "gated_delta_", "gla_", "gdn_"),
+              ["--split-delta=false", "--split-vector-gate=false"]),
+    "sync": (("linear_", "simple_gla_", "lin_", "sgla_"), ["--split-cp-async=false"]),
+}
+CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
+                 "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
+                 "test/Integration/GPU/ptx-delta-split.mlir", "docs/examples/gpu-ops.mlir")
+# A source's flags (its RUN line's): the delta rule's split form needs chunks
+# of 64, which these short sequences would not be given.
+CHECK_FLAGS = {"test/Integration/GPU/ptx-delta-split.mlir": ["--chunk-size=64"]}
+# The check sources of each variant.
+CHECK_VARIANTS = {
+    "wgmma": ["test/Integration/GPU/ptx-softmax.mlir"],
+    "fused": ["test/Integration/GPU/ptx-delta-split.mlir",
+              "test/Integration/GPU/ptx-gla-split.mlir"],
+    "sync": ["test/Integration/GPU/ptx-linear-split.mlir"],
+}
 
 
 def compile_to(tool, src, folder, target, flags=()):
@@ -89,22 +90,26 @@ def compile_to(tool, src, folder, target, flags=()):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-# --ab: the bench functions each opt-in flag changes, and its extra flags.
-AB_VARIANTS = {
-    "wgmma": (("softmax_",), []),
-    "split-delta": (("delta_", "gated_delta_"), ["--chunk-size=64"]),
-    "split-vector-gate": (("gla_",), []),
-}
+def functions(text):
+    return ["func.func " + f.split("\n}\n")[0] + "\n}\n"
+            for f in text.split("func.func ")[1:]]
 
 
-def ab_variant(text, flag):
-    """The functions of `text` that `flag` changes, renamed FLAG_*."""
-    prefixes, _ = AB_VARIANTS[flag]
-    tag = flag.replace("-", "")
-    funcs = ["func.func " + f.split("\n}\n")[0] + "\n}\n"
-             for f in text.split("func.func ")[1:]]
-    keep = [f for f in funcs if f[len("func.func @"):].startswith(prefixes)]
-    return "".join(f.replace("func.func @", f"func.func @{tag}_", 1) for f in keep)
+def variant_module(text, variant, every=False):
+    """The functions of `text` that `variant` changes (all of them when
+    `every`), renamed VARIANT_*."""
+    prefixes, _ = VARIANTS[variant]
+    keep = [f for f in functions(text)
+            if every or f[len("func.func @"):].startswith(prefixes)]
+    return "".join(f.replace("func.func @", f"func.func @{variant}_", 1) for f in keep)
+
+
+def compile_variant(tool, a, text, variant, sub, every=False, extra=()):
+    src = os.path.join(a.out, f"{sub}-{variant}.mlir")
+    with open(src, "w") as f:
+        f.write(variant_module(text, variant, every))
+    compile_to(tool, src, os.path.join(a.out, sub), a.target,
+               [*VARIANTS[variant][1], *extra])
 
 
 def main():
@@ -112,64 +117,26 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--target", default="sm_90")
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
-    ap.add_argument("--softmax-ab", action="store_true",
-                    help="also the softmax bench kernels with --wgmma")
-    ap.add_argument("--gla-split", action="store_true",
-                    help="GLA in the split form everywhere (--split-vector-gate); "
-                         "ptx-gla-split.mlir always takes it")
-    ap.add_argument("--linear-ab", action="store_true",
-                    help="also the split form's kernels with --split-cp-async")
-    ap.add_argument("--ab", action="append", default=[], choices=sorted(AB_VARIANTS),
-                    help="also the bench kernels compiled with --FLAG (named FLAG_*)")
+    ap.add_argument("--ab", action="append", default=[], choices=sorted(VARIANTS),
+                    help="also the bench kernels of this variant (named VARIANT_*)")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
         sys.exit(f"{tool} not found: build attn first (cmake --build {a.build})")
-    for src in ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
-                "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
-                "docs/examples/gpu-ops.mlir"):
-        split = a.gla_split or src.endswith("ptx-gla-split.mlir")
+    for src in CHECK_SOURCES:
         compile_to(tool, os.path.join(ROOT, src), os.path.join(a.out, "check"), a.target,
-                   ["--split-vector-gate"] if split else [])
-    # The softmax kernels on warpgroup MMA, renamed wg_*.
-    wg_src = os.path.join(a.out, "check-wgmma.mlir")
-    with open(wg_src, "w") as f:
-        f.write(open(os.path.join(ROOT, "test/Integration/GPU/ptx-softmax.mlir")).read()
-                .replace("func.func @", "func.func @wg_"))
-    compile_to(tool, wg_src, os.path.join(a.out, "check"), a.target, ["--wgmma"])
-    # The delta rule's split form, at the chunk it needs (its RUN line's flags).
-    compile_to(tool, os.path.join(ROOT, "test/Integration/GPU/ptx-delta-split.mlir"),
-               os.path.join(a.out, "check"), a.target,
-               ["--split-delta", "--chunk-size=64"])
+                   CHECK_FLAGS.get(src, []))
+    for variant, sources in CHECK_VARIANTS.items():
+        for src in sources:
+            text = open(os.path.join(ROOT, src)).read()
+            compile_variant(tool, a, text, variant, "check", every=True,
+                            extra=CHECK_FLAGS.get(src, []))
     bench_src = os.path.join(a.out, "bench.mlir")
     with open(bench_src, "w") as f:
         f.write(bench_module())
-    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target,
-               ["--split-vector-gate"] if a.gla_split else [])
-    if a.softmax_ab:
-        ab_src = os.path.join(a.out, "bench-wgmma.mlir")
-        funcs = ["func.func " + f for f in bench_module().split("func.func ")[1:]
-                 if "attn.softmax_attention" in f]
-        with open(ab_src, "w") as f:
-            f.write("".join(fn.replace("@softmax_", "@wgmma_softmax_")
-                            for fn in funcs))
-        compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
-                   ["--wgmma"])
-    if a.linear_ab:
-        check = "".join(open(os.path.join(ROOT, src)).read() for src in LINEAR_SOURCES)
-        ab = {"check": check, "bench": bench_module()}
-        for sub, text in ab.items():
-            ab_src = os.path.join(a.out, f"{sub}-cpasync.mlir")
-            with open(ab_src, "w") as f:
-                f.write(cpasync_variant(text))
-            compile_to(tool, ab_src, os.path.join(a.out, sub), a.target,
-                       ["--split-cp-async"])
-    for flag in a.ab:
-        ab_src = os.path.join(a.out, f"bench-{flag}.mlir")
-        with open(ab_src, "w") as f:
-            f.write(ab_variant(bench_module(), flag))
-        compile_to(tool, ab_src, os.path.join(a.out, "bench"), a.target,
-                   [f"--{flag}", *AB_VARIANTS[flag][1]])
+    compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
+    for variant in a.ab:
+        compile_variant(tool, a, bench_module(), variant, "bench")
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

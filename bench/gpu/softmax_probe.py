@@ -13,7 +13,11 @@ Probes (causal or not, as the manifest says):
   v=g(t)    v[t, d] = g(t), the same in every column: only P V's mapping
             along K (keys) and P itself matter
 It also prints the error of each 8-column and each 16-row group for the
-random probe, largest first.
+random probe, and, with --peak, runs the "peak" probe: query t is a large
+multiple of key p(t) (so P is nearly one-hot at p(t)) and v[s, d] = 1 where
+d = s mod Dv: the output's largest column says which key the kernel weighed,
+printed as (query, p(t), kernel's column, reference's column) where they
+differ.
 """
 import os
 import sys
@@ -29,7 +33,7 @@ def main():
     import torch
     cuda, ref = attn_cuda(), reference()
     dev = torch.device("cuda")
-    for path in sys.argv[1:]:
+    for path in [a for a in sys.argv[1:] if not a.startswith("--")]:
         kernel = cuda.load(path)
         spec = {b.name: b for b in kernel.buffers}
         attrs = kernel.attributes
@@ -70,6 +74,21 @@ def main():
                 print("    by column group:", " ".join(f"{j}:{e:.2f}" for e, j in cols))
                 print("    by warp (row % 64 // 16):",
                       " ".join(f"{w}:{e:.2f}" for e, w in rows))
+        if "--peak" in sys.argv:
+            kn = k / np.linalg.norm(k, axis=-1, keepdims=True)
+            Tvis = np.arange(Tq) + Tk - Tq if attrs.get("causal", True) else \
+                np.full(Tq, Tk - 1)
+            pk = np.array([rng.integers(0, t + 1) for t in np.maximum(Tvis, 0)])
+            group = Hq // Hkv
+            qp = np.stack([kn[:, pk, h // group] for h in range(Hq)], axis=2) * 200.0
+            onehot = (np.arange(Tk)[:, None] % Dv == np.arange(Dv)[None, :])
+            vp = np.broadcast_to(onehot[None, :, None, :], v.shape).astype(np.float64)
+            out, exp = run(qp, kn, vp)
+            print(f"  peak     rel. err. {rel_err(out, exp):.3e}")
+            got, want = out[0, :, 0].argmax(-1), exp[0, :, 0].argmax(-1)
+            bad = [(t, int(pk[t]), int(got[t]), int(want[t]))
+                   for t in range(Tq) if got[t] != want[t]]
+            print(f"    {len(bad)} of {Tq} queries peak elsewhere; first:", bad[:24])
         kernel.close()
 
 

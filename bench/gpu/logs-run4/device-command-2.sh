@@ -19,6 +19,10 @@ for k in wgmma_softmax_B4_T8192_D128 softmax_B4_T8192_D128; do
   timeout 60 ncu --clock-control none --section SpeedOfLight --section Occupancy --section WarpStateStats --section LaunchStats --section MemoryWorkloadAnalysis -k regex:softmax -c 1 /tmp/rt/attn-cuda-run $G/bench/$k.json --repeat 1 --warmup 0 > $OUT/ncu-$k.txt 2>&1
   echo "ncu $k rc=$?"
 done
-timeout 280 python3 bench/gpu/run.py $G/bench --only delta_,gated_delta_,splitdelta_ --warmup 10 --rep 60 --out /tmp/b-delta > $OUT/bench-delta.log 2>&1
+timeout 240 python3 bench/gpu/run.py $G/bench --only delta_,gated_delta_,splitdelta_ --warmup 10 --rep 60 --out /tmp/b-delta > $OUT/bench-delta.log 2>&1
 echo "bench delta rc=$?"; cp /tmp/b-delta/results.md $OUT/bench-delta.md 2>/dev/null
+true
+left=$(( 540 - SECONDS ))
+timeout $left python3 bench/gpu/run.py $G/bench --only gla_,splitvectorgate_ --warmup 10 --rep 60 --out /tmp/b-gla > $OUT/bench-gla.log 2>&1
+echo "bench gla rc=$? (limit $left s)"; cp /tmp/b-gla/results.md $OUT/bench-gla.md 2>/dev/null
 true

@@ -82,7 +82,7 @@ struct GpuProblem {
   /// The split form is allowed (attn-lower-to-gpu's split-state), for the
   /// delta rule (split-delta) and the vector gate (split-vector-gate,
   /// GlaSplitKernels.cpp).
-  bool splitState = true, splitDelta = false, splitVectorGate = false;
+  bool splitState = true, splitDelta = true, splitVectorGate = true;
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;

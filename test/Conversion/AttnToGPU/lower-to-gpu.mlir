@@ -1,4 +1,4 @@
-// RUN: attn-opt %s -attn-lower-to-gpu=split-cp-async=false -split-input-file | FileCheck %s
+// RUN: attn-opt %s -attn-lower-to-gpu="split-cp-async=false split-delta=false" -split-input-file | FileCheck %s
 // RUN: attn-opt %s -attn-lower-to-gpu=split-state=false -split-input-file | FileCheck %s --check-prefix=FUSED
 // RUN: attn-opt %s -attn-lower-to-gpu -split-input-file | FileCheck %s --check-prefix=ASYNC
 
@@ -70,11 +70,19 @@ func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
 
 // -----
 
-// The delta rule with a gate, an initial and a final state: two kernels. The
-// first, parallel over (chunk, batch * head), solves each chunk's UT
-// transform into the scratch buffers; the second walks the chunks. Buffers
-// follow the function's arguments, then its results, then the scratch; a Dv
-// of 128 is split over two blocks of 64 columns.
+// The delta rule with a gate, an initial and a final state. Fused
+// (split-delta=false): two kernels. The first, parallel over (chunk, batch *
+// head), solves each chunk's UT transform into the scratch buffers; the
+// second walks the chunks. Buffers follow the function's arguments, then its
+// results, then the scratch; a Dv of 128 is split over two blocks of 64
+// columns. By default the split form: the prep kernel also writes W, U and
+// the decayed keys, the state pass holds the state in mma accumulators, the
+// outputs are parallel over chunks.
+// ASYNC: {dtype = "bf16", name = "w", role = "scratch", shape = [6, 64, 1, 128]}
+// ASYNC-SAME: {dtype = "bf16", name = "k_update", role = "scratch", shape = [6, 64, 1, 128]}
+// ASYNC-SAME: entry = "gdn_prep_kernel"
+// ASYNC-SAME: entry = "gdn_states_kernel"
+// ASYNC-SAME: entry = "gdn_kernel"
 // CHECK-LABEL: module attributes
 // CHECK-SAME: block_v = 64
 // CHECK-SAME: chunk_size = 64

@@ -4,12 +4,13 @@
 // intra-chunk scores run on the tensor cores by 16-row sub-blocks; other head
 // dims keep the fused kernel. bench/gpu/gen_kernels.py adds these to the GPU
 // check set (names with "strong"/"extreme" get strong log-decays there).
-// The split form is behind --split-vector-gate until it has passed on a GPU.
+// The split form is the default; --split-vector-gate=false keeps the fused
+// kernel.
 // RUN: rm -rf %t
-// RUN: attn-gpu-compile %s --target=sm_90 --split-vector-gate -o %t/sm90 | FileCheck %s
-// RUN: attn-gpu-compile %s --target=sm_80 --split-vector-gate -o %t/sm80
-// RUN: attn-gpu-compile %s --target=sm_90 -o %t/default
-// RUN: FileCheck %s --check-prefix=DEFAULT < %t/default/gla_split_state.json
+// RUN: attn-gpu-compile %s --target=sm_90 -o %t/sm90 | FileCheck %s
+// RUN: attn-gpu-compile %s --target=sm_80 -o %t/sm80
+// RUN: attn-gpu-compile %s --target=sm_90 --split-vector-gate=false -o %t/off
+// RUN: FileCheck %s --check-prefix=OFF < %t/off/gla_split_state.json
 // RUN: FileCheck %s --check-prefix=SPLIT < %t/sm90/gla_split_state.ptx
 // RUN: FileCheck %s --check-prefix=FUSED < %t/sm90/gla_fused_d48.ptx
 // RUN: FileCheck %s --check-prefix=JSON < %t/sm90/gla_split_gqa.json
@@ -31,8 +32,9 @@
 // SPLIT-DAG: shfl.sync.bfly.b32
 // SPLIT-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// DEFAULT:     "entry": "gla_split_state_kernel"
-// DEFAULT-NOT: states_kernel
+// OFF-NOT: states_kernel
+// OFF:     "entry": "gla_split_state_kernel"
+// OFF-NOT: states_kernel
 
 // FUSED: .visible .entry gla_fused_d48_kernel(
 // FUSED-NOT: states_kernel

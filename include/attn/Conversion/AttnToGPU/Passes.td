@@ -58,16 +58,18 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "of 64; false: the fused kernel">,
     Option<"wgmma", "wgmma", "bool", /*default=*/"false",
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
-           "(wgmma.mma_async, bf16 inputs, head dim 128; checked on an "
-           "H100, not yet timed); false: mma.sync everywhere">,
-    Option<"splitDelta", "split-delta", "bool", /*default=*/"false",
+           "(wgmma.mma_async, bf16 inputs, head dim 128; correct, but 2.3x "
+           "slower than mma.sync on an H100, bench/gpu/NOTES.md); false: "
+           "mma.sync everywhere">,
+    Option<"splitDelta", "split-delta", "bool", /*default=*/"true",
            "The delta rule in the split form too (with split-state) where "
            "Dk is 64 or 128: the UT transform, W and U per chunk in "
-           "parallel, a state pass, then outputs parallel over chunks">,
+           "parallel, a state pass, then outputs parallel over chunks; "
+           "false: the fused kernel">,
     Option<"splitVectorGate", "split-vector-gate", "bool",
-           /*default=*/"false",
+           /*default=*/"true",
            "With split-state, vector-gated attention (GLA) in the split form "
-           "too (GlaSplitKernels.cpp; checked on an H100, not yet timed)">,
+           "too (GlaSplitKernels.cpp); false: the fused kernel">,
     Option<"splitCpAsync", "split-cp-async", "bool", /*default=*/"true",
            "Linear and scalar-gated attention's split form loads its tiles "
            "by cp.async (state pass: a ring of 2-4 chunks in flight; output "
