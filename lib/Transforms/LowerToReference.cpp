@@ -73,17 +73,23 @@ std::pair<Value, Value> emitRecurrence(LinalgBuilder &lb,
           return featureOf(bb, l, x, fm);
         };
 
-        // S <- diag(exp(g_t)) S.
+        // S <- diag(exp(g_t)) S, the exps taken once per gate element (B H
+        // or B H Dk of them), not once per state element.
         if (r.gate) {
           Value gt = step(r.gate);
-          bool vec = cast<ShapedType>(gt.getType()).getRank() == 4;
-          AffineMap gMap =
-              vec ? sb.proj(4, {kB, U, kH, kI}) : sb.proj(4, {kB, U, kH});
-          s = sb.generic({gt}, s, {gMap, sMap}, {},
+          int64_t rank = cast<ShapedType>(gt.getType()).getRank();
+          Value decay = sb.map(
+              {gt}, gt, sb.f32(),
+              {AffineMap::getMultiDimIdentityMap(rank, nb.getContext())},
+              [&](OpBuilder &bb, Location l, ValueRange a) {
+                return math::ExpOp::create(bb, l,
+                                           LinalgBuilder::toF32(bb, l, a[0]));
+              });
+          AffineMap gMap = rank == 4 ? sb.proj(4, {kB, U, kH, kI})
+                                     : sb.proj(4, {kB, U, kH});
+          s = sb.generic({decay}, s, {gMap, sMap}, {},
                          [&](OpBuilder &bb, Location l, ValueRange a) {
-                           Value g = LinalgBuilder::toF32(bb, l, a[0]);
-                           Value d = math::ExpOp::create(bb, l, g);
-                           return arith::MulFOp::create(bb, l, d, a[1]);
+                           return arith::MulFOp::create(bb, l, a[0], a[1]);
                          });
         }
 

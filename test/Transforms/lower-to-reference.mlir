@@ -36,14 +36,16 @@ func.func @linear_noncausal(%q: tensor<1x7x2x16xf32>, %k: tensor<1x7x2x16xf32>, 
 
 // -----
 
-// A vector gate decays row i of the state by exp(g_t[i]); step slices keep
-// their unit T dimension, indexed by the constant 0.
+// A vector gate decays row i of the state by exp(g_t[i]), the exps taken
+// once per gate element first; step slices keep their unit T dimension,
+// indexed by the constant 0.
 // CHECK-DAG: #[[GATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, d1, d2)>
 // CHECK-DAG: #[[STATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func.func @gated_vector
 // CHECK:         scf.for
+// CHECK:           math.exp
 // CHECK:           linalg.generic {indexing_maps = [#[[GATE]], #[[STATE]]]
-// CHECK:             math.exp
+// CHECK-NOT:         math.exp
 // CHECK:             arith.mulf
 func.func @gated_vector(%q: tensor<1x7x2x16xf32>, %k: tensor<1x7x2x16xf32>, %v: tensor<1x7x2x8xf32>, %g: tensor<1x7x2x16xf32>) -> tensor<1x7x2x8xf32> {
   %o = attn.gated_linear_attention %q, %k, %v, %g : (tensor<1x7x2x16xf32>, tensor<1x7x2x16xf32>, tensor<1x7x2x8xf32>, tensor<1x7x2x16xf32>) -> tensor<1x7x2x8xf32>
