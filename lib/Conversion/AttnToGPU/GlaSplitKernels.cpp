@@ -278,7 +278,7 @@ void GlaSplitEmitter::emitOutputs() {
   OutputChunk chunk = beginOutputChunk();
   Value n = chunk.n, t0 = chunk.t0;
   SmemTile sb = chunk.state;
-  Type f32 = kb.b().getF32Type();
+  Type f32 = b.getF32Type();
   gcum = kb.allocTile(C, p.Dk, f32);
   qg = kb.allocTile(C, p.Dk, bf16);
   const int64_t nBlocks = C / 16;
