@@ -251,6 +251,28 @@ def bench_ms(torch, fn, warmup, rep):
     return times[len(times) // 2], "cuda events"
 
 
+def kernel_breakdown(torch, fn, iters=20):
+    """[(kernel name, mean device ms per call)] of `iters` calls of fn, from
+    torch.profiler (CUPTI sees the runtime's launches on torch's stream too),
+    longest first: which kernel of a multi-kernel call holds its time."""
+    from torch.profiler import profile, ProfilerActivity
+    fn()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(iters):
+            fn()
+        torch.cuda.synchronize()
+    total = {}
+    for e in prof.events():
+        if e.device_type == torch.autograd.DeviceType.CUDA:
+            us = getattr(e, "device_time", None)
+            if us is None:
+                us = e.cuda_time
+            total[e.name] = total.get(e.name, 0.0) + us
+    return sorted(((n, us / iters / 1e3) for n, us in total.items()),
+                  key=lambda x: -x[1])
+
+
 class Result:
     def __init__(self, case, peer, reason):
         self.case = case
@@ -262,6 +284,7 @@ class Result:
         self.err_state = None
         self.notes = []
         self.error = None
+        self.kernels = {}  # "attn" / "peer" -> kernel_breakdown rows
 
 
 def run_case(torch, F, cuda, case, fla, fla_reason, args):
@@ -301,6 +324,8 @@ def run_case(torch, F, cuda, case, fla, fla_reason, args):
         launches[0]()
         torch.cuda.synchronize()
         res.ours_ms, how = bench_ms(torch, ours, args.warmup, args.rep)
+        if args.kernels:
+            res.kernels["attn"] = kernel_breakdown(torch, ours)
         ours_out = dict(zip([b.name for b in kernel.outputs], outs[0]))
         if torch.isnan(ours_out["o"].float()).any():
             res.notes.append("NaN in our o")
@@ -327,6 +352,8 @@ def run_case(torch, F, cuda, case, fla, fla_reason, args):
                     jt[0] += 1
                 res.peer_ms, _ = bench_ms(torch, peer_fn, args.warmup,
                                           args.rep)
+                if args.kernels:
+                    res.kernels["peer"] = kernel_breakdown(torch, peer_fn)
             except Exception as e:
                 res.peer_reason = f"peer failed: {type(e).__name__}: " \
                                   f"{str(e).splitlines()[0][:160]}"
@@ -447,6 +474,9 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", default=None,
                    help="only manifests whose file name starts with one of these (comma-separated)")
+    p.add_argument("--kernels", action="store_true",
+                   help="also each kernel's device time per call (torch.profiler), "
+                        "for attn and the peer")
     p.add_argument("--dry-run", action="store_true",
                    help="no GPU: read the manifests and print the plan")
     args = p.parse_args(argv)
@@ -504,6 +534,9 @@ def main(argv=None):
                   f"{fmt(r.peer_ms, '.3f')} ms, o vs peer "
                   f"{fmt(r.err_o, '.2e')} ({time.time() - t0:.1f}s)",
                   flush=True)
+            for who, rows in r.kernels.items():
+                for kname, ms in rows[:8]:
+                    print(f"    {who:4s} {ms:8.3f} ms  {kname[:100]}", flush=True)
             torch.cuda.empty_cache()
 
     head, rows = table_rows(results)

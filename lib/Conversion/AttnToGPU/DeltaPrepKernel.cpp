@@ -39,8 +39,14 @@ public:
   void emit();
 
 private:
-  // K K^T (then L), T, and the chunk's betas.
-  SmemTile af, tf, betas;
+  /// tf = (I + L)^-1 for the strictly lower triangular L in af, in f32,
+  /// by blocks of kSolveBlock rows; ends with a barrier. Leaves tf's blocks
+  /// above the diagonal unwritten.
+  void invertUnitLowerTriangular();
+
+  static constexpr int64_t kSolveBlock = 16;
+  // K K^T (then L), T, the chunk's betas, and the solve's block products.
+  SmemTile af, tf, betas, blockProducts;
   // Split form: T diag(beta), T diag(beta e^b), W and U.
   SmemTile tbv, tbk, wt, ut;
 };
@@ -67,19 +73,32 @@ void DeltaPrepEmitter::emit() {
     vs = kb.allocTile(C, p.Dv, bf16);
     tbv = kb.allocTile(C, C, bf16);
     tbk = kb.allocTile(C, C, bf16);
-    loadRowsToTile(kb, vs, args.lookup("v"), bIdx, t0, hkv, zero, p.Tq);
   }
   // W and U reuse L's and T's space once the solve is done.
   int64_t solveTiles = kb.sharedMark();
   af = kb.allocTile(C, C, f32);
   tf = kb.allocTile(C, C, f32);
+  blockProducts = kb.allocTile(kSolveBlock, C, f32);
 
-  loadRowsToTile(kb, ks, args.lookup("k"), bIdx, t0, hkv, zero, p.Tq,
-                 [&](Value x) { return featureMap(kb, x, p.featureMap); });
+  // K and V by cp.async (one round trip for both, where they are bf16),
+  // the gates and betas meanwhile.
+  SmallVector<Value> copies = fetchRowsToTile(kb, ks, zero, C, args.lookup("k"),
+                                              bIdx, t0, hkv, zero, p.Tq);
+  if (split)
+    copies.append(fetchRowsToTile(kb, vs, zero, C, args.lookup("v"), bIdx, t0,
+                                  hkv, zero, p.Tq));
+  Value group = copies.empty() ? Value() : commitAsyncCopies(kb, copies);
   if (p.gate != GateKind::None)
     cumulativeGate(t0);
   loadRowScalarsToTile(kb, betas, args.lookup("beta"), bIdx, t0, hIdx, p.Tq);
+  if (group)
+    waitAsyncCopies(kb, group);
   kb.barrier();
+  if (p.featureMap != FeatureMap::Identity) {
+    mapTileInPlace(kb, ks,
+                   [&](Value x) { return featureMap(kb, x, p.featureMap); });
+    kb.barrier();
+  }
 
   emitTileMma(kb, af, {ks}, {ks, /*transposed=*/true}, {C, C, p.Dk});
   kb.barrier();
@@ -91,40 +110,30 @@ void DeltaPrepEmitter::emit() {
   });
   kb.barrier();
 
-  // Forward substitution; thread c owns column c of T (no barrier between
-  // rows), and scales it by beta_c and beta_c e^(b_c) on the way out.
+  invertUnitLowerTriangular();
+
+  // T diag(beta) and T diag(beta e^b) out, an element a thread (consecutive
+  // threads along a row: the fused form's global stores coalesce); T's
+  // strict upper part is zero, and the solve leaves its off-diagonal blocks
+  // unwritten.
   Value tv = args.lookup("t_beta"), tk = args.lookup("t_beta_decay");
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
-  kb.forRange(kb.threadId(), kb.idx(C), kThreads, [&](Value c) {
+  kb.forEachElement(C, C, [&](Value i, Value c) {
     Value betaC = kb.load(betas.mem, {c, zero});
     Value decayC = p.gate == GateKind::Scalar
                        ? kb.fmul(betaC, kb.fexp(gateAt(c)))
                        : betaC;
-    kb.forRange(zero, kb.idx(C), 1, [&](Value i) {
-      auto sum = scf::ForOp::create(
-          b, loc, c, i, kb.idx(1), ValueRange{kb.f32(0.0)},
-          [&](OpBuilder &, Location, Value j, ValueRange acc) {
-            Value term = kb.fmul(kb.load(af.mem, {i, j}),
-                                 kb.load(tf.mem, {j, c}));
-            scf::YieldOp::create(b, loc, kb.fadd(acc[0], term));
-          });
-      Value diag =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, c);
-      Value x = kb.select(diag, kb.f32(1.0),
-                          kb.fsub(kb.f32(0.0), sum.getResult(0)));
-      x = kb.select(kb.lt(i, c), kb.f32(0.0), x);
-      kb.store(x, tf.mem, {i, c});
-      Value xv = kb.fromF32(kb.fmul(x, betaC), bf16);
-      Value xk = kb.fromF32(kb.fmul(x, decayC), bf16);
-      if (split) {
-        kb.store(xv, tbv.mem, {i, c});
-        kb.store(xk, tbk.mem, {i, c});
-        return;
-      }
-      Value row = kb.add(t0, i);
-      kb.store(xv, tv, {bh, row, zero, c});
-      kb.store(xk, tk, {bh, row, zero, c});
-    });
+    Value x = kb.select(kb.lt(i, c), kb.f32(0.0), kb.load(tf.mem, {i, c}));
+    Value xv = kb.fromF32(kb.fmul(x, betaC), bf16);
+    Value xk = kb.fromF32(kb.fmul(x, decayC), bf16);
+    if (split) {
+      kb.store(xv, tbv.mem, {i, c});
+      kb.store(xk, tbk.mem, {i, c});
+      return;
+    }
+    Value row = kb.add(t0, i);
+    kb.store(xv, tv, {bh, row, zero, c});
+    kb.store(xk, tk, {bh, row, zero, c});
   });
   if (!split)
     return;
@@ -146,6 +155,72 @@ void DeltaPrepEmitter::emit() {
                       [&](Value x, Value i) {
                         return kb.fmul(x, decayBetween(last, i));
                       });
+  }
+}
+
+void DeltaPrepEmitter::invertUnitLowerTriangular() {
+  // A forward substitution row by row is a chain of C dependent steps; by
+  // 16-row blocks it is short and wide. The diagonal blocks first, T_II =
+  // (I + L_II)^-1, a thread per column: thread (I, c) solves
+  // (I + L_II) x = e_c with x in registers (x_i = 0 for i < c on its own).
+  // Then block row by block row, for J < I,
+  //   T_IJ = -T_II sum_{J <= K < I} L_IK T_KJ,
+  // the sum into blockProducts, then the T_II product, each output element
+  // a thread; every T_KJ read is below the diagonal or on it.
+  const int64_t S = kSolveBlock, nb = C / S;
+  assert(C % S == 0 && "chunks are 16, 32 or 64 rows");
+  Value tid = kb.threadId();
+  kb.ifThen(kb.lt(tid, kb.idx(nb * S)), [&] {
+    Value r0 = kb.mul(kb.div(tid, kb.idx(S)), kb.idx(S));
+    Value c = kb.rem(tid, kb.idx(S));
+    SmallVector<Value> x;
+    for (int64_t i = 0; i < S; ++i) {
+      Value unit = arith::CmpIOp::create(kb.b(), kb.loc(),
+                                         arith::CmpIPredicate::eq, c,
+                                         kb.idx(i));
+      Value xi = kb.select(unit, kb.f32(1.0), kb.f32(0.0));
+      Value row = kb.add(r0, kb.idx(i));
+      for (int64_t j = 0; j < i; ++j)
+        xi = kb.fsub(xi, kb.fmul(kb.load(af.mem, {row, kb.add(r0, kb.idx(j))}),
+                                 x[j]));
+      x.push_back(xi);
+    }
+    for (int64_t i = 0; i < S; ++i)
+      kb.store(x[i], tf.mem, {kb.add(r0, kb.idx(i)), kb.add(r0, c)});
+  });
+  kb.barrier();
+
+  // Each S x S block of outputs spreads over the threads, S*S / kThreads
+  // elements each (at S = 16 and 128 threads: 2).
+  static_assert((kSolveBlock * kSolveBlock) % kThreads == 0);
+  auto forEachBlockElement = [&](function_ref<void(Value, Value)> body) {
+    for (int64_t e = 0; e < S * S / kThreads; ++e) {
+      Value flat = kb.add(tid, kb.idx(e * kThreads));
+      body(kb.div(flat, kb.idx(S)), kb.rem(flat, kb.idx(S)));
+    }
+  };
+  for (int64_t I = 1; I < nb; ++I) {
+    Value rowI = kb.idx(I * S);
+    for (int64_t J = 0; J < I; ++J)
+      forEachBlockElement([&](Value r, Value c) {
+        Value row = kb.add(rowI, r), col = kb.add(kb.idx(J * S), c);
+        Value acc = kb.f32(0.0);
+        for (int64_t k = J * S; k < I * S; ++k)
+          acc = kb.ffma(kb.load(af.mem, {row, kb.idx(k)}),
+                        kb.load(tf.mem, {kb.idx(k), col}), acc);
+        kb.store(acc, blockProducts.mem, {r, col});
+      });
+    kb.barrier();
+    for (int64_t J = 0; J < I; ++J)
+      forEachBlockElement([&](Value r, Value c) {
+        Value row = kb.add(rowI, r), col = kb.add(kb.idx(J * S), c);
+        Value acc = kb.f32(0.0);
+        for (int64_t m = 0; m < S; ++m)
+          acc = kb.ffma(kb.load(tf.mem, {row, kb.add(rowI, kb.idx(m))}),
+                        kb.load(blockProducts.mem, {kb.idx(m), col}), acc);
+        kb.store(kb.fsub(kb.f32(0.0), acc), tf.mem, {row, col});
+      });
+    kb.barrier();
   }
 }
 

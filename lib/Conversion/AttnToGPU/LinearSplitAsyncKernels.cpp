@@ -2,12 +2,13 @@
 //
 // Linear and scalar-gated attention's split form (LinearSplitKernels.cpp
 // has the math) with its tile loads made latency tolerant
-// (GpuProblem::splitCpAsync; off by default until it has run on the GPU):
-// the state pass takes its chunks' K, V and gates through a ring of
+// (GpuProblem::splitCpAsync, the default): the state pass takes its chunks' K, V and gates through a ring of
 // GpuProblem::stateStages chunks in shared memory, filled by cp.async a
 // group per chunk, so that the copies of the next chunks are in flight
 // while one computes; the output kernel copies its tiles in two groups and
-// computes Q K^T while the second (the state and V) lands.
+// computes Q K^T while the second (the state and V) lands. The delta
+// rule's output kernel is this one too, with V_new of its own state pass
+// (LinearSplitKernels.cpp) as the values.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearFamily.h"
@@ -221,8 +222,11 @@ void AsyncSplitEmitter::emitOutputs() {
   SmallVector<Value> sv = fetchRowsToTile(
       kb, sb, zero, p.Dk, args.lookup("chunk_states"), bh,
       kb.mul(n, kb.idx(p.Dk)), zero, v0, p.numChunks() * p.Dk);
-  sv.append(fetchRowsToTile(kb, vs, zero, C, args.lookup("v"), bIdx, t0, hkv,
-                            v0, p.Tq));
+  // The delta rule's values are the state pass's V_new.
+  sv.append(p.delta ? fetchRowsToTile(kb, vs, zero, C, args.lookup("v_new"),
+                                      bh, t0, zero, v0, p.numChunks() * C)
+                    : fetchRowsToTile(kb, vs, zero, C, args.lookup("v"), bIdx,
+                                      t0, hkv, v0, p.Tq));
   Value svGroup = commit(sv);
   if (p.gate == GateKind::Scalar)
     cumulativeGate(t0);

@@ -126,17 +126,18 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
                             "split form, state pass: " + stateSlices};
     KernelSpec outputPass = {"", outputs, emitLinearOutputKernel,
                              "split form, outputs: " + outputBlocks};
-    if (p.splitCpAsync && !p.delta) {
-      // Linear and scalar-gated attention with cp.async tile loads.
+    if (p.splitCpAsync && !p.delta)
+      // Linear and scalar-gated attention with cp.async tile loads (the
+      // delta rule's state pass has its own).
       statePass = {"states_", states, emitLinearStatesAsyncKernel,
                    llvm::formatv("split form (cp.async, a ring of {0} "
                                  "chunks), state pass: ",
                                  p.stateStages)
                            .str() +
                        stateSlices};
+    if (p.splitCpAsync)
       outputPass = {"", outputs, emitLinearOutputAsyncKernel,
                     "split form (cp.async), outputs: " + outputBlocks};
-    }
     if (p.delta)
       return {prep, statePass, outputPass};
     return {statePass, outputPass};
