@@ -70,6 +70,10 @@ VARIANTS = {
               ["--split-delta=false", "--split-vector-gate=false"]),
     "sync": (("linear_", "simple_gla_"), ["--split-cp-async=false"]),
 }
+# The state pass's value columns a block (the split forms' tuning knob).
+for _bv in (16, 32, 64):
+    VARIANTS[f"bv{_bv}"] = (("linear_", "simple_gla_", "delta_", "gated_delta_", "gla_"),
+                            [f"--block-v={_bv}"])
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
                  "test/Integration/GPU/ptx-delta-split.mlir", "docs/examples/gpu-ops.mlir")

@@ -47,6 +47,8 @@ private:
   static constexpr int64_t kSolveBlock = 16;
   // K K^T (then L), T, the chunk's betas, and the solve's block products.
   SmemTile af, tf, betas, blockProducts;
+  // With a gate: beta_i e^(b_i) and e^(b_C - b_i).
+  SmemTile betaDecay, keyDecay;
   // Split form: T diag(beta), T diag(beta e^b), W and U.
   SmemTile tbv, tbk, wt, ut;
 };
@@ -69,6 +71,10 @@ void DeltaPrepEmitter::emit() {
   ks = kb.allocTile(C, p.Dk, bf16);
   gcum = kb.allocTile(C, 1, f32);
   betas = kb.allocTile(C, 1, f32);
+  if (p.gate == GateKind::Scalar) {
+    betaDecay = kb.allocTile(C, 1, f32);
+    keyDecay = kb.allocTile(C, 1, f32);
+  }
   if (split) {
     vs = kb.allocTile(C, p.Dv, bf16);
     tbv = kb.allocTile(C, C, bf16);
@@ -94,6 +100,16 @@ void DeltaPrepEmitter::emit() {
   if (group)
     waitAsyncCopies(kb, group);
   kb.barrier();
+  // Per-row factors with the gate, an exp a row (read after later
+  // barriers): beta_c e^(b_c), T's column scale, and e^(b_C - b_i), the
+  // state update's key decay.
+  if (p.gate == GateKind::Scalar) {
+    kb.forEachRow(C, [&](Value i) {
+      kb.store(kb.fmul(kb.load(betas.mem, {i, zero}), kb.fexp(gateAt(i))),
+               betaDecay.mem, {i, zero});
+      kb.store(decayBetween(kb.idx(C - 1), i), keyDecay.mem, {i, zero});
+    });
+  }
   if (p.featureMap != FeatureMap::Identity) {
     mapTileInPlace(kb, ks,
                    [&](Value x) { return featureMap(kb, x, p.featureMap); });
@@ -120,9 +136,7 @@ void DeltaPrepEmitter::emit() {
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
   kb.forEachElement(C, C, [&](Value i, Value c) {
     Value betaC = kb.load(betas.mem, {c, zero});
-    Value decayC = p.gate == GateKind::Scalar
-                       ? kb.fmul(betaC, kb.fexp(gateAt(c)))
-                       : betaC;
+    Value decayC = betaDecay.mem ? kb.load(betaDecay.mem, {c, zero}) : betaC;
     Value x = kb.select(kb.lt(i, c), kb.f32(0.0), kb.load(tf.mem, {i, c}));
     Value xv = kb.fromF32(kb.fmul(x, betaC), bf16);
     Value xk = kb.fromF32(kb.fmul(x, decayC), bf16);
@@ -150,10 +164,11 @@ void DeltaPrepEmitter::emit() {
   storeRowsFromTile(kb, wt, args.lookup("w"), bh, t0, zero, zero, rows);
   storeRowsFromTile(kb, ut, args.lookup("u"), bh, t0, zero, zero, rows);
   if (Value kUpdate = args.lookup("k_update")) {
-    Value last = kb.idx(C - 1);
     storeRowsFromTile(kb, ks, kUpdate, bh, t0, zero, zero, rows,
                       [&](Value x, Value i) {
-                        return kb.fmul(x, decayBetween(last, i));
+                        return keyDecay.mem
+                                   ? kb.fmul(x, kb.load(keyDecay.mem, {i, zero}))
+                                   : x;
                       });
   }
 }

@@ -130,32 +130,26 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   // the elementwise decayed scores of a vector gate cost more than the
   // parallelism gains (measured on an H200: bench/gpu/NOTES.md).
   blockV = std::min<int64_t>(Dv, 64);
+  // The state pass's blocks: narrower ones give more SMs work but re-read
+  // the chunk's Dv-independent tiles (K, the gates; W for the delta rule)
+  // from L2 once per block. Measured on an H100 at D = 128 (bench/gpu/
+  // NOTES.md, run 5): 16 columns never beat 32 (B1 T32768: linear 0.50 vs
+  // 0.34 ms, GLA 2.57 vs 2.14), and the delta rule's pass, which holds all
+  // of Dk (W S contracts over it), is fastest at 64 once that gives half
+  // the SMs a block (B4 T8192: 0.33 vs 0.42 ms at 32).
+  const int64_t narrowest = std::min<int64_t>(Dv, 32);
+  stateBlockV = std::min<int64_t>(Dv, 64);
   if (delta) {
-    // The delta rule's split state pass holds all Dk rows of its columns
-    // (W S contracts over Dk), so only Dv splits: narrower blocks re-read
-    // the chunk's W and K tiles (from L2) but give every SM a block.
-    stateBlockV = std::min<int64_t>(Dv, 64);
-    while (stateBlockV > 16 && B * Hq * (Dv / stateBlockV) < sms)
+    while (stateBlockV > narrowest && 2 * B * Hq * (Dv / stateBlockV) < sms)
       stateBlockV /= 2;
     return;
   }
-  // The split form's state pass also splits Dk into blocks of 64 rows; two
-  // blocks per SM hide each other's global loads.
-  stateBlockV = std::min<int64_t>(Dv, 64);
-  while (stateBlockV > 16 &&
+  // The other state passes also split Dk into blocks of 64 rows; two blocks
+  // per SM hide each other's global loads.
+  while (stateBlockV > narrowest &&
          B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
     stateBlockV /= 2;
   if (gate == GateKind::Vector)
-    return;
-  while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
-    blockV /= 2;
-  // The split form's state pass also splits Dk into blocks of 64 rows; two
-  // blocks per SM hide each other's global loads.
-  stateBlockV = std::min<int64_t>(Dv, 64);
-  while (stateBlockV > 16 &&
-         B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
-    stateBlockV /= 2;
-  if (delta || gate == GateKind::Vector)
     return;
   while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
     blockV /= 2;

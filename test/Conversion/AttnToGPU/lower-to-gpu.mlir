@@ -5,9 +5,9 @@
 // A linear-attention function becomes a gpu.module of the same name; each
 // kernel takes a bare buffer per argument and result, then the scratch; the
 // products run on the tensor cores (ldmatrix + mma.sync bf16) from dynamic
-// shared memory. With Dk = 64 it is the split form: a state pass (grid: 4
-// blocks of 16 value columns, since B * H = 2 leaves SMs idle, x 2 heads x
-// 1 block of 64 key rows) writing the state entering each of the 2 chunks to
+// shared memory. With Dk = 64 it is the split form: a state pass (grid: 2
+// blocks of 32 value columns, the narrowest, since B * H = 2 leaves SMs
+// idle, x 2 heads x 1 block of 64 key rows) writing the state entering each of the 2 chunks to
 // chunk_states [B * H, N * Dk, 1, Dv], then the output kernel, a block per
 // (64 value columns, head, chunk).
 // CHECK-LABEL: module attributes
@@ -17,7 +17,7 @@
 // CHECK-SAME: {dtype = "bf16", name = "q", role = "input", shape = [1, 100, 2, 64]}
 // CHECK-SAME: {dtype = "bf16", name = "o", role = "output", shape = [1, 100, 2, 64]}
 // CHECK-SAME: {dtype = "bf16", name = "chunk_states", role = "scratch", shape = [2, 128, 1, 64]}
-// CHECK-SAME: launches = [{args = [0, 1, 2, 3, 4], block = [128, 1, 1], entry = "linear_states_kernel", grid = [4, 2, 1], shared_bytes = {{[0-9]+}}
+// CHECK-SAME: launches = [{args = [0, 1, 2, 3, 4], block = [128, 1, 1], entry = "linear_states_kernel", grid = [2, 2, 1], shared_bytes = {{[0-9]+}}
 // CHECK-SAME: {args = [0, 1, 2, 3, 4], block = [128, 1, 1], entry = "linear_kernel", grid = [1, 2, 2], shared_bytes = {{[0-9]+}}
 // CHECK-SAME: op = "linear_attention", ptx = "linear.ptx", target = "sm_90a"
 // CHECK-SAME: gpu.container_module

@@ -41,10 +41,10 @@
 
 // JSON:      "name": "chunk_states"
 // JSON-NEXT: "role": "scratch"
-// The state pass: Dv in blocks of 16 (to fill the GPU), Dk in blocks of 64.
+// The state pass: Dv in blocks of 32 (the narrowest), Dk in blocks of 64.
 // JSON:      "entry": "gla_split_gqa_states_kernel"
 // JSON-NEXT: "grid": [
-// JSON-NEXT:   4,
+// JSON-NEXT:   2,
 // JSON-NEXT:   8,
 // JSON-NEXT:   2
 // The outputs: a block per (64 value columns, batch * head, chunk).

@@ -16,11 +16,12 @@
 
 // CHECK-COUNT-3: {{.*}}.ptx, {{.*}}.json
 
-// The state pass (B * H = 8: blocks of 16 value columns, 128 in all, one an
-// SM, room for 4 ring slots): chunks 0..2 are issued before the loop, each
-// one commit group of 16-byte copies (zero fill past T) and 4-byte copies of
-// the gates; each iteration waits for chunk n (2 younger groups may stay in
-// flight), passes one barrier, issues chunk n + 3 and computes chunk n.
+// The state pass (B * H = 8: blocks of 32 value columns, the narrowest, 64
+// in all, at most one an SM, room for 4 ring slots): chunks 0..2 are issued
+// before the loop, each one commit group of 16-byte copies (zero fill past
+// T) and 4-byte copies of the gates; each iteration waits for chunk n (2
+// younger groups may stay in flight), passes one barrier, issues chunk n + 3
+// and computes chunk n.
 // GATED:         .visible .entry sgla_gqa_state_states_kernel(
 // GATED:         cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
 // GATED:         cp.async.ca.shared.global [{{.*}}], [{{.*}}], 4, {{.*}};
@@ -45,10 +46,10 @@
 
 // GATEDJSON:      "entry": "sgla_gqa_state_states_kernel"
 // GATEDJSON-NEXT: "grid": [
-// GATEDJSON-NEXT:   8,
+// GATEDJSON-NEXT:   4,
 // GATEDJSON-NEXT:   8,
 // GATEDJSON-NEXT:   2
-// GATEDJSON:      "shared_bytes": 50304
+// GATEDJSON:      "shared_bytes": 58496
 
 // f16 inputs: synchronous loads (no cp.async of the tiles; the state tile
 // of the output kernel is bf16 scratch and still copies).
