@@ -2,11 +2,7 @@
 # One device call for the whole team: runtime build, then each folder's
 # check and bench (each in its own process, with its own time limit).
 set -uo pipefail
-export PYTHONUNBUFFERED=1
-nvidia-smi -L | tee $OUT/device.txt
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-cmake -S lib/Runtime/CUDA -B /tmp/rt -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json >/dev/null && cmake --build /tmp/rt -j16 >/dev/null || exit 1
-export ATTN_CUDA_RUNTIME=/tmp/rt/libAttnCudaRuntime.so
+source bench/gpu/device_setup.sh || exit 1
 check() { # check LETTER
   local D=.dev-$1 ck=test/GPU/check_kernels.py
   [ -d $D/check ] || return 0

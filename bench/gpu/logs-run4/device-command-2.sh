@@ -4,11 +4,7 @@
 # and mma.sync softmax, then the delta rule's split form timed beside the
 # fused kernel and fla.
 set -uo pipefail
-export PYTHONUNBUFFERED=1
-nvidia-smi -L | tee $OUT/device.txt
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-cmake -S lib/Runtime/CUDA -B /tmp/rt -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json >/dev/null && cmake --build /tmp/rt -j16 >/dev/null || exit 1
-export ATTN_CUDA_RUNTIME=/tmp/rt/libAttnCudaRuntime.so
+source bench/gpu/device_setup.sh || exit 1
 G=build-gpu-kernels
 for p in probe probe-t probe-d; do
   echo "### $p"

@@ -4,11 +4,7 @@
 # every check kernel, compute-sanitizer on a split delta kernel, then the
 # delta rules timed per kernel beside fla.
 set -uo pipefail
-export PYTHONUNBUFFERED=1
-nvidia-smi -L | tee $OUT/device.txt
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-cmake -S lib/Runtime/CUDA -B /tmp/rt -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json >/dev/null && cmake --build /tmp/rt -j16 >/dev/null || exit 1
-export ATTN_CUDA_RUNTIME=/tmp/rt/libAttnCudaRuntime.so
+source bench/gpu/device_setup.sh || exit 1
 G=build-gpu-kernels
 ATTN_CUDA_DEBUG=1 timeout ${CHECK_T:-240} python3 test/GPU/check_kernels.py $G/check ${CHECK_ONLY:+--only $CHECK_ONLY} > $OUT/check.log 2>&1
 echo "check rc=$? $(tail -1 $OUT/check.log)"

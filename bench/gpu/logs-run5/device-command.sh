@@ -5,11 +5,7 @@
 # kernels (ONLY: the bench prefixes, NCU: the kernels to profile, BENCH_T:
 # the bench time limit).
 set -uo pipefail
-export PYTHONUNBUFFERED=1
-nvidia-smi -L | tee $OUT/device.txt
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
-cmake -S lib/Runtime/CUDA -B /tmp/rt -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=/tmp/site/nlohmann_json >/dev/null && cmake --build /tmp/rt -j16 >/dev/null || exit 1
-export ATTN_CUDA_RUNTIME=/tmp/rt/libAttnCudaRuntime.so
+source bench/gpu/device_setup.sh || exit 1
 G=build-gpu-kernels
 timeout ${BENCH_T:-330} python3 bench/gpu/run.py $G/bench --kernels --only ${ONLY:-delta_B4_T8192_D128,gated_delta_B4_T8192_D128,gla_B4_T8192_D128,linear_B4_T8192_D128,simple_gla_B4_T8192_D128,delta_B1,gated_delta_B1} --warmup 10 --rep 60 --out /tmp/b > $OUT/bench.log 2>&1
 echo "bench rc=$?"; cp /tmp/b/results.md $OUT/bench.md 2>/dev/null
