@@ -33,7 +33,8 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
   PassOptions::Option<int64_t> blockV{
       *this, "block-v",
       llvm::cl::desc("Value columns per thread block of the linear-family "
-                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
+                     "kernels (16, 32, 64; 0: from the SM count, the split "
+                     "form's state pass at 32 at least)"),
       llvm::cl::init(0)};
   PassOptions::Option<bool> splitState{
       *this, "split-state",

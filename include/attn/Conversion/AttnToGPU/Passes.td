@@ -51,7 +51,8 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "GPU target description (sm_80, sm_90)">,
     Option<"blockV", "block-v", "int64_t", /*default=*/"0",
            "Value columns per thread block of the linear-family kernels (16, "
-           "32 or 64; 0: the widest that gives every SM a block)">,
+           "32 or 64; 0: from the SM count, the split form's state pass at "
+           "32 at least)">,
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
