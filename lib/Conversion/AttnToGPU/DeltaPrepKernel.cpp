@@ -6,10 +6,11 @@
 //   T = (I + L)^-1,   L = StrictTril(diag(beta) K K^T (.) D),
 //   D_ij = e^(b_i - b_j),
 //
-// by forward substitution, written out as T diag(beta) and T diag(beta e^b)
-// (bf16) for the fused chunkwise kernel (LinearFusedKernel.cpp), which only
-// applies them. For the split form (GpuProblem::splitsState, the state pass
-// in LinearSplitKernels.cpp) it applies them itself and writes
+// by forward substitution in 16-row blocks (invertUnitLowerTriangular),
+// written out as T diag(beta) and T diag(beta e^b) (bf16) for the fused
+// chunkwise kernel (LinearFusedKernel.cpp), which only applies them. For
+// the split form (GpuProblem::splitsState, the state pass in
+// LinearSplitKernels.cpp) it applies them itself and writes
 //
 //   W = T diag(beta e^b) K,   U = T diag(beta) V,
 //

@@ -2,13 +2,13 @@
 //
 // Linear and scalar-gated attention's split form (LinearSplitKernels.cpp
 // has the math) with its tile loads made latency tolerant
-// (GpuProblem::splitCpAsync, the default): the state pass takes its chunks' K, V and gates through a ring of
-// GpuProblem::stateStages chunks in shared memory, filled by cp.async a
-// group per chunk, so that the copies of the next chunks are in flight
-// while one computes; the output kernel copies its tiles in two groups and
-// computes Q K^T while the second (the state and V) lands. The delta
-// rule's output kernel is this one too, with V_new of its own state pass
-// (LinearSplitKernels.cpp) as the values.
+// (GpuProblem::splitCpAsync, the default): the state pass takes its
+// chunks' K, V and gates through a ring of GpuProblem::stateStages chunks
+// in shared memory, filled by cp.async a group per chunk, so that the
+// copies of the next chunks are in flight while one computes; the output
+// kernel copies its tiles in two groups and computes Q K^T while the second
+// (the state and V) lands. The delta rule's output kernel is this one too,
+// with V_new of its own state pass (LinearSplitKernels.cpp) as the values.
 //
 //===----------------------------------------------------------------------===//
 #include "LinearFamily.h"
