@@ -167,10 +167,7 @@ void GlaSplitEmitter::emitStates() {
     Value next = kb.mul(kb.rem(kb.add(n, kb.idx(1)), two), kb.idx(C));
     Staged st = stage(kb.add(n, kb.idx(1)));
     Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
-    forEachAcc([&](int64_t a, Value r, Value c) {
-      kb.store(kb.fromF32(acc[a], bf16), states,
-               {bh, kb.add(rows, r), zero, kb.add(v0, c)});
-    });
+    storeStateRows(acc, states, bh, kb.add(rows, m0));
     // Accumulator element e of a tile is in the lane's row e / 2.
     for (size_t a = 0; a < acc.size(); ++a)
       acc[a] = kb.fmul(acc[a], decay[(a % 4) / 2]);

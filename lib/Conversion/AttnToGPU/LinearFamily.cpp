@@ -128,6 +128,23 @@ void LinearFamilyEmitter::scanScalarGates() {
             });
 }
 
+void LinearFamilyEmitter::storeStateRows(ArrayRef<Value> acc, Value states,
+                                         Value bh, Value row0) {
+  Value zero = kb.idx(0);
+  int64_t nTiles = acc.size() / 4;
+  if (nTiles % 4 == 0) {
+    storeAccumulatorRows(kb, acc, states, [&](Value r, Value c) {
+      return SmallVector<Value>{bh, kb.add(row0, r), zero, kb.add(v0, c)};
+    });
+    return;
+  }
+  forEachAccumulator(kb, kb.idx(0), nTiles, [&](int64_t a, Value r, Value c) {
+    if (a % 2 == 0)
+      storePair(kb, acc[a], acc[a + 1], states,
+                {bh, kb.add(row0, r), zero, kb.add(v0, c)});
+  });
+}
+
 Value LinearFamilyEmitter::decayBetween(Value i, Value j) {
   if (p.gate == GateKind::None)
     return kb.f32(1.0);

@@ -69,6 +69,11 @@ protected:
   SmallVector<Value> initialStateAccumulators(ArrayRef<Value> tileRows,
                                               Value rowOffset,
                                               int64_t nTiles);
+  /// A warp's accumulators of a 16-row tile of the state (columns v0..,
+  /// acc.size() / 4 n8 tiles) to chunk_states `states` at row `row0` of
+  /// head bh: 16 bytes a lane where the tiles come in fours, else pairs.
+  void storeStateRows(ArrayRef<Value> acc, Value states, Value bh,
+                      Value row0);
   /// Writes accumulators laid out as above to final_state, if the op has
   /// one.
   void storeFinalStateAccumulators(ValueRange acc, ArrayRef<Value> tileRows,

@@ -126,11 +126,7 @@ void AsyncSplitEmitter::emitStates() {
     Value slot = kb.rem(n, kb.idx(S));
     Value cur = kb.mul(slot, kb.idx(C));
     Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
-    forEachAcc([&](int64_t a, Value r, Value c) {
-      if (a % 2 == 0)
-        storePair(kb, acc[a], acc[a + 1], states,
-                  {bh, kb.add(rows, r), zero, kb.add(v0, c)});
-    });
+    storeStateRows(acc, states, bh, kb.add(rows, m0));
     // keyDecay[s][i]: e^(b_C - b_j) of the lane's A column i of k-step s.
     SmallVector<std::array<Value, 4>> keyDecay;
     if (gated) {

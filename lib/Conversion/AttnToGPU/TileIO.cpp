@@ -1,5 +1,6 @@
 //===- TileIO.cpp - global memory <-> shared-memory tiles -----------------===//
 #include "TileIO.h"
+#include "TileMma.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -307,6 +308,66 @@ void mlir::attn::gpu_codegen::storePair(KernelBuilder &kb, Value lo, Value hi,
       builder, loc, vecTy, ValueRange{kb.fromF32(lo, ty), kb.fromF32(hi, ty)});
   vector::StoreOp::create(builder, loc, x, dst, indices, /*nontemporal=*/false,
                           llvm::MaybeAlign(2 * ty.getIntOrFloatBitWidth() / 8));
+}
+
+void mlir::attn::gpu_codegen::storeAccumulatorRows(KernelBuilder &kb,
+                                                   ArrayRef<Value> acc,
+                                                   Value dst,
+                                                   RowPieceIndex at) {
+  OpBuilder &builder = kb.b();
+  Location loc = kb.loc();
+  const int64_t nTiles = acc.size() / 4;
+  assert(nTiles % 4 == 0 && "lanes trade tiles in groups of four");
+  Value lane = kb.laneId();
+  Value q = kb.rem(lane, kb.idx(4));
+  Value quad = kb.sub(lane, q);
+  Value row = kb.div(lane, kb.idx(4));
+  // xs[i] for a lane-dependent i in 0..3.
+  auto pick = [&](ArrayRef<Value> xs, Value i) {
+    Value r = xs[0];
+    for (int64_t k = 1; k < 4; ++k)
+      r = kb.select(arith::CmpIOp::create(builder, loc,
+                                          arith::CmpIPredicate::eq, i,
+                                          kb.idx(k)),
+                    xs[k], r);
+    return r;
+  };
+  auto mod4 = [&](Value x, int64_t plus) {
+    return kb.rem(kb.add(x, kb.idx(plus)), kb.idx(4));
+  };
+  auto i32 = [&](Value x) {
+    return arith::IndexCastOp::create(builder, loc, builder.getI32Type(), x);
+  };
+  auto words8 = VectorType::get({8}, builder.getBF16Type());
+  for (int64_t g = 0; g < nTiles / 4; ++g)
+    for (int64_t h = 0; h < 2; ++h) {
+      // words[t]: this lane's columns 2q, 2q + 1 of tile 4g + t, row h.
+      SmallVector<Value> words;
+      for (int64_t t = 0; t < 4; ++t)
+        words.push_back(packBf16(kb, acc[4 * (4 * g + t) + 2 * h],
+                                 acc[4 * (4 * g + t) + 2 * h + 1]));
+      // Step s: lane j sends its word of tile (j + s) % 4, lane q reads lane
+      // (q - s) % 4: the pair at columns 2j of its own tile q.
+      SmallVector<Value> got;
+      for (int64_t s = 0; s < 4; ++s) {
+        Value src = kb.add(quad, mod4(q, 4 - s));
+        got.push_back(gpu::ShuffleOp::create(builder, loc,
+                                             pick(words, mod4(q, s)),
+                                             i32(src), i32(kb.idx(32)),
+                                             gpu::ShuffleMode::IDX)
+                          .getShuffleResult());
+      }
+      SmallVector<Value> piece;
+      for (int64_t j = 0; j < 4; ++j)
+        piece.push_back(pick(got, mod4(q, 4 - j)));
+      Value v = vector::FromElementsOp::create(
+          builder, loc, VectorType::get({4}, builder.getI32Type()), piece);
+      v = vector::BitCastOp::create(builder, loc, words8, v);
+      Value col = kb.mul(kb.add(q, kb.idx(4 * g)), kb.idx(8));
+      vector::StoreOp::create(builder, loc, v, dst,
+                              at(kb.add(row, kb.idx(8 * h)), col),
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+    }
 }
 
 void mlir::attn::gpu_codegen::mapTileInPlace(KernelBuilder &kb, SmemTile tile,

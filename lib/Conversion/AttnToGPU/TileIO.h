@@ -103,6 +103,16 @@ bool fetchStepsToRow(KernelBuilder &kb, SmemTile dst, Value dstRow,
 /// accumulator pair; the first index of the last dimension is even).
 void storePair(KernelBuilder &kb, Value lo, Value hi, Value dst,
                ValueRange indices);
+/// Writes a warp's mma accumulators of the acc.size() / 4 n8 tiles of a
+/// 16-row tile (4 per tile, as mma.sync leaves them), rounded to bf16, to
+/// the bf16 memref `dst` 16 bytes a lane: the four lanes of a row trade
+/// their column pairs by shuffles so that lane q holds columns 8t..8t+7 of
+/// tile t = 4g + q, and a warp's store covers 8 rows x 64 bytes (whole
+/// 32-byte sectors, where pair stores leave half sectors). `at(row, col)`:
+/// dst's indices of row 0..15 of the tile, column col (a multiple of 8).
+/// The number of tiles is a multiple of 4.
+void storeAccumulatorRows(KernelBuilder &kb, ArrayRef<Value> acc, Value dst,
+                          RowPieceIndex at);
 /// Every element x of the rows x cols tile replaced by f(x) (in f32,
 /// rounded back to the tile's type), 16 bytes a thread at a time.
 void mapTileInPlace(KernelBuilder &kb, SmemTile tile,

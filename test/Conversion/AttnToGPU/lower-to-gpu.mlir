@@ -44,7 +44,8 @@
 // ASYNC:   gpu.barrier
 // ASYNC:   nvgpu.device_async_copy {{.*}} {bypassL1}
 // ASYNC:   nvgpu.device_async_create_group
-// ASYNC:   vector.store {{.*}} vector<2xbf16>
+// ASYNC:   gpu.shuffle idx
+// ASYNC:   vector.store {{.*}} vector<8xbf16>
 // ASYNC:   nvgpu.ldmatrix {{.*}} {numTiles = 4 : i32, transpose = true}
 // ASYNC:   nvvm.mma.sync
 // ASYNC-NOT: gpu.barrier
