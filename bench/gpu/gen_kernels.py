@@ -4,7 +4,7 @@ shapes, for test/GPU/check_kernels.py) and build-gpu-kernels/bench (every op
 at H=16 bf16, (B, T, D) in (8, 2048, 128), (4, 8192, 128), (1, 32768, 128),
 (4, 8192, 64), for bench/gpu/run.py).
 
-    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--ab VARIANT]...
+    python3 bench/gpu/gen_kernels.py [--build build] [--target sm_90] [--ab VARIANT]... [--base BUILD]
 
 Besides the default kernels, the check set holds every non-default variant
 that is still built: the softmax kernels of ptx-softmax.mlir with --wgmma
@@ -17,7 +17,10 @@ sync_*).
 ops a variant changes, compiled with its flags and named VARIANT_*, so that
 one run times it beside the default kernel and the peer: wgmma (softmax),
 fused (delta rule, gated delta rule and GLA on their fused kernels), sync
-(linear and scalar-gated attention's split form without cp.async).
+(linear and scalar-gated attention's split form without cp.async), bv16 /
+bv32 / bv64 (the state pass's value columns), rows64 / rows128 (its rows of
+Dk a block). --base BUILD adds the linear family's bench kernels as another
+build (an earlier commit's) compiles them, named base_*.
 """
 import argparse
 import os
@@ -74,6 +77,12 @@ VARIANTS = {
 for _bv in (16, 32, 64):
     VARIANTS[f"bv{_bv}"] = (("linear_", "simple_gla_", "delta_", "gated_delta_", "gla_"),
                             [f"--block-v={_bv}"])
+# The state pass's rows of Dk a block (linear and scalar-gated attention):
+# 64 (two blocks of rows at D = 128) or all of Dk with 64 value columns (one
+# block of 128 rows, as fla's chunk_fwd_h holds it).
+VARIANTS["rows64"] = (("linear_", "simple_gla_"), ["--state-rows=64"])
+VARIANTS["rows128"] = (("linear_", "simple_gla_"), ["--state-rows=128", "--block-v=64"])
+BASE_PREFIXES = ("linear_", "simple_gla_", "gla_")
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
                  "test/Integration/GPU/ptx-delta-split.mlir", "docs/examples/gpu-ops.mlir")
@@ -86,6 +95,7 @@ CHECK_VARIANTS = {
     "fused": ["test/Integration/GPU/ptx-delta-split.mlir",
               "test/Integration/GPU/ptx-gla-split.mlir"],
     "sync": ["test/Integration/GPU/ptx-linear-split.mlir"],
+    "rows128": ["test/Integration/GPU/ptx-linear-split.mlir"],
 }
 
 
@@ -117,6 +127,20 @@ def compile_variant(tool, a, text, variant, sub, every=False, extra=()):
                [*VARIANTS[variant][1], *extra])
 
 
+def compile_base(a):
+    """The bench kernels of the linear family compiled by another build (an
+    earlier commit's), named base_*, to time a change against in one run."""
+    tool = os.path.join(a.base, "bin", "attn-gpu-compile")
+    if not os.path.exists(tool):
+        sys.exit(f"{tool} not found")
+    keep = [f for f in functions(bench_module())
+            if f[len("func.func @"):].startswith(BASE_PREFIXES)]
+    src = os.path.join(a.out, "bench-base.mlir")
+    with open(src, "w") as f:
+        f.write("".join(f.replace("func.func @", "func.func @base_", 1) for f in keep))
+    compile_to(tool, src, os.path.join(a.out, "bench"), a.target)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -124,6 +148,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build-gpu-kernels"))
     ap.add_argument("--ab", action="append", default=[], choices=sorted(VARIANTS),
                     help="also the bench kernels of this variant (named VARIANT_*)")
+    ap.add_argument("--base", metavar="BUILD",
+                    help="also the linear family's bench kernels of this other build "
+                         "(named base_*)")
     a = ap.parse_args()
     tool = os.path.join(a.build, "bin", "attn-gpu-compile")
     if not os.path.exists(tool):
@@ -142,6 +169,8 @@ def main():
     compile_to(tool, bench_src, os.path.join(a.out, "bench"), a.target)
     for variant in a.ab:
         compile_variant(tool, a, bench_module(), variant, "bench")
+    if a.base:
+        compile_base(a)
     for sub in ("check", "bench"):
         n = len([x for x in os.listdir(os.path.join(a.out, sub)) if x.endswith(".json")])
         print(f"{os.path.join(a.out, sub)}: {n} kernels")

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attn/Conversion/AttnToGPU/GpuArtifacts.h"
-#include "attn/Conversion/Passes.h"
+#include "attn/Conversion/AttnToGPU/AttnToGPU.h"
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/Transforms/Passes.h"
 
@@ -55,6 +55,13 @@ static cl::opt<int64_t>
            cl::desc("Value columns per thread block of the linear-family "
                     "kernels (16, 32, 64; 0: chosen from the SM count)"),
            cl::init(0), cl::cat(gpuCat));
+
+static cl::opt<int64_t> stateRows(
+    "state-rows",
+    cl::desc("Rows of Dk per block of linear and scalar-gated attention's "
+             "state pass (64, or 128: all of Dk up to 128; 0: all of Dk "
+             "where that gives half the SMs a block)"),
+    cl::init(0), cl::cat(gpuCat));
 
 static cl::opt<bool>
     splitState("split-state",
@@ -136,6 +143,7 @@ int main(int argc, char **argv) {
   opts.target = target;
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
+  opts.stateRows = stateRows;
   opts.splitState = splitState;
   opts.wgmma = wgmma;
   opts.splitDelta = splitDelta;

@@ -45,6 +45,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   AttnLowerToGPUOptions lower;
   lower.targetName = opts.target;
   lower.blockV = opts.blockV;
+  lower.stateRows = opts.stateRows;
   lower.splitState = opts.splitState;
   lower.wgmma = opts.wgmma;
   lower.splitDelta = opts.splitDelta;

@@ -116,13 +116,22 @@ FailureOr<GpuProblem> GpuProblem::describe(AttentionOpInterface op,
   return p;
 }
 
-void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
+bool GpuProblem::stateRowsChoosable() const {
+  return !delta && gate != GateKind::Vector && splitCpAsync && Dk > 64 &&
+         Dk <= 128;
+}
+
+void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
+                              int64_t forcedRows) {
   if (softmax)
     return;
-  if (forced > 0) {
-    blockV = stateBlockV = std::min(forced, Dv);
+  stateRows = delta ? Dk : std::min<int64_t>(Dk, 64);
+  if (forcedV > 0)
+    blockV = stateBlockV = std::min(forcedV, Dv);
+  if (forcedRows > 0 && stateRowsChoosable())
+    stateRows = std::min(forcedRows, Dk);
+  if (forcedV > 0)
     return;
-  }
   // Narrower blocks recompute the chunk's Dv-independent work per block but
   // fill the GPU when B * H is small (the state's columns are independent,
   // so the split is exact). That work is one Q K^T product for linear and
@@ -139,16 +148,27 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
   // the SMs a block (B4 T8192: 0.33 vs 0.42 ms at 32).
   const int64_t narrowest = std::min<int64_t>(Dv, 32);
   stateBlockV = std::min<int64_t>(Dv, 64);
+  auto blocksOf = [&](int64_t rows, int64_t bv) {
+    return B * Hq * (Dk / rows) * (Dv / bv);
+  };
   if (delta) {
-    while (stateBlockV > narrowest && 2 * B * Hq * (Dv / stateBlockV) < sms)
+    while (stateBlockV > narrowest && 2 * blocksOf(Dk, stateBlockV) < sms)
       stateBlockV /= 2;
     return;
   }
-  // The other state passes also split Dk into blocks of 64 rows; two blocks
-  // per SM hide each other's global loads.
-  while (stateBlockV > narrowest &&
-         B * Hq * std::max<int64_t>(Dk / 64, 1) * (Dv / stateBlockV) < 2 * sms)
-    stateBlockV /= 2;
+  // Linear and scalar-gated attention hold all of Dk in a block, as the
+  // delta rule does, where that still gives half the SMs a block (K and V
+  // leave L2 once per column block: the L2, not DRAM, bounds the 64-row
+  // pass, bench/gpu/NOTES.md run 5); else, and for GLA, blocks of 64 rows,
+  // two per SM to hide each other's global loads.
+  if (forcedRows == 0 && stateRowsChoosable() &&
+      2 * blocksOf(Dk, stateBlockV) >= sms) {
+    stateRows = Dk;
+  } else {
+    while (stateBlockV > narrowest &&
+           blocksOf(stateRows, stateBlockV) < 2 * sms)
+      stateBlockV /= 2;
+  }
   if (gate == GateKind::Vector)
     return;
   while (blockV > 16 && B * Hq * (Dv / blockV) < sms)
@@ -156,13 +176,13 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forced) {
 }
 
 int64_t GpuProblem::stateSharedBytes(int64_t stages) const {
-  // The ring's K rows (kStateRows columns), V columns and, with a gate, the
+  // The ring's K rows (stateRows columns), V columns and, with a gate, the
   // chunk's gates (a row a slot); rows padded by 16 bytes, tiles rounded to
   // 128 bytes, as allocTile does.
   auto tile = [](int64_t rows, int64_t cols, int64_t bytes) {
     return (rows * (cols + 16 / bytes) * bytes + 127) / 128 * 128;
   };
-  int64_t total = tile(stages * chunk, kStateRows, 2) +
+  int64_t total = tile(stages * chunk, stateRows, 2) +
                   tile(stages * chunk, stateBlockV, 2);
   if (gate == GateKind::Scalar)
     total += tile(stages, chunk, 4);
@@ -174,7 +194,8 @@ void GpuProblem::chooseStateStages(int64_t sms, int64_t smemPerBlock) {
   // one computes; but a block that does not fit beside the others waits
   // for a second wave, which costs more than the latency it would hide.
   constexpr int64_t kReserved = 1024;
-  int64_t blocks = (Dv / stateBlockV) * B * Hq * std::max<int64_t>(Dk / kStateRows, 1);
+  std::array<int64_t, 3> grid = stateGrid();
+  int64_t blocks = grid[0] * grid[1] * grid[2];
   int64_t perSm = (blocks + sms - 1) / std::max<int64_t>(sms, 1);
   stateStages = 2;
   for (int64_t s = 4; s > 2; --s)

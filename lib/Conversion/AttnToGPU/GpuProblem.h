@@ -51,10 +51,11 @@ struct GpuProblem {
   static FailureOr<GpuProblem> describe(AttentionOpInterface op,
                                         ValueRange args, ValueRange results);
 
-  /// Picks blockV (the linear family's Dv columns per thread block): the
-  /// widest of 64, 32, 16 that gives every SM a block, or
-  /// `forced` when non-zero.
-  void chooseBlockV(int64_t sms, int64_t forced);
+  /// Picks blockV (the linear family's Dv columns per thread block), the
+  /// state pass's stateBlockV and stateRows from the SM count, or
+  /// `forcedV` / `forcedRows` where non-zero. Call after the split flags
+  /// are set.
+  void chooseBlockV(int64_t sms, int64_t forcedV, int64_t forcedRows = 0);
 
   /// The buffers plus the scratch buffers of the current tile sizes (the
   /// delta rule's per-chunk T diag(beta) and T diag(beta e^b), bf16
@@ -86,6 +87,19 @@ struct GpuProblem {
   /// Value columns per block of the split form's state pass (chosen by
   /// chooseBlockV).
   int64_t stateBlockV = 64;
+  /// Rows of Dk per block of the state pass: 64 (a 16-row tile a warp) or,
+  /// for linear and scalar-gated attention on cp.async, all of Dk up to
+  /// 128 (two tiles a warp), so that each chunk's K and V are read from L2
+  /// once per column block rather than once per (row, column) block. The
+  /// delta rule's pass always holds all of Dk (W S contracts over it), GLA's
+  /// 64 rows.
+  int64_t stateRows = 64;
+  /// Whether this problem's state pass may hold Dk rows other than 64.
+  bool stateRowsChoosable() const;
+  /// The state pass's grid: (Dv / stateBlockV, B * Hq, Dk / stateRows).
+  std::array<int64_t, 3> stateGrid() const {
+    return {Dv / stateBlockV, B * Hq, Dk / stateRows};
+  }
   /// The split form's kernels load their tiles by cp.async (state pass:
   /// through a ring of stateStages chunks; attn-lower-to-gpu's
   /// split-cp-async).

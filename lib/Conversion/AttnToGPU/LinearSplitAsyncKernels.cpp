@@ -48,11 +48,12 @@ Value fromLane(KernelBuilder &kb, Value x, Value src) {
 
 void AsyncSplitEmitter::emitStates() {
   // The split form's sequential pass. Block (x, y, z) owns the state slice
-  // of rows 64z..64z+63 (Dk) and columns BV x.. of head y, in the warps' mma
-  // accumulators for the whole walk over the chunks: warp w holds rows
-  // 16w..16w+15 of the slice, all BV / 8 column tiles. Per chunk n: the
-  // state entering it goes out (bf16) to chunk_states for the output kernel,
-  // then S = e^(b_C) S + (diag(e^(b_C - b)) phi(K))^T V.
+  // of rows R z..R z + R - 1 (Dk; R = p.stateRows, 64 or all of Dk up to
+  // 128) and columns BV x.. of head y, in the warps' mma accumulators for
+  // the whole walk over the chunks: warp w holds rows 16w + 64i..
+  // (m-tile i < R / 64) of the slice, all BV / 8 column tiles. Per chunk n:
+  // the state entering it goes out (bf16) to chunk_states for the output
+  // kernel, then S = e^(b_C) S + (diag(e^(b_C - b)) phi(K))^T V.
   //
   // The chunks' K and V tiles (and gates) come through a ring of
   // p.stateStages slots in shared memory, chunk c in slot c % S: with bf16
@@ -68,8 +69,10 @@ void AsyncSplitEmitter::emitStates() {
   Location loc = kb.loc();
   BV = p.stateBlockV;
   bindBlock();
-  const int64_t KR = kStateRows, S = p.stateStages;
+  const int64_t KR = p.stateRows, mTiles = KR / kStateRows,
+                S = p.stateStages;
   assert(C == 64 && "a warp scans the chunk's gates two a lane");
+  assert(KR % kStateRows == 0 && "whole 16-row tiles a warp");
   Value kd0 = kb.mul(gpu::BlockIdOp::create(b, loc, gpu::Dimension::z),
                      kb.idx(KR));
   bf16 = b.getBF16Type();
@@ -80,13 +83,16 @@ void AsyncSplitEmitter::emitStates() {
   SmemTile gs = gated ? kb.allocTile(S, C, f32) : SmemTile();
 
   const int64_t nTiles = BV / 8;
+  // The warp's m-tile i: rows tileRows[i] of the slice, accumulators
+  // acc[4 nTiles i ..].
   Value m0 = kb.mul(kb.warpId(), kb.idx(16));
-  // Calls f(accumulator index, row in the slice, column) for every element
-  // the thread holds.
-  auto forEachAcc = [&](function_ref<void(int64_t, Value, Value)> f) {
-    forEachAccumulator(kb, m0, nTiles, f);
+  SmallVector<Value> tileRows;
+  for (int64_t i = 0; i < mTiles; ++i)
+    tileRows.push_back(kb.add(m0, kb.idx(kStateRows * i)));
+  auto tileOf = [&](MutableArrayRef<Value> acc, int64_t i) {
+    return acc.slice(i * 4 * nTiles, 4 * nTiles);
   };
-  SmallVector<Value> init = initialStateAccumulators(m0, kd0, nTiles);
+  SmallVector<Value> init = initialStateAccumulators(tileRows, kd0, nTiles);
 
   Value zero = kb.idx(0);
   Value kIn = args.lookup("k"), vIn = args.lookup("v"), gIn = args.lookup("g");
@@ -126,8 +132,10 @@ void AsyncSplitEmitter::emitStates() {
     Value slot = kb.rem(n, kb.idx(S));
     Value cur = kb.mul(slot, kb.idx(C));
     Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
-    storeStateRows(acc, states, bh, kb.add(rows, m0));
-    // keyDecay[s][i]: e^(b_C - b_j) of the lane's A column i of k-step s.
+    for (int64_t i = 0; i < mTiles; ++i)
+      storeStateRows(tileOf(acc, i), states, bh, kb.add(rows, tileRows[i]));
+    // keyDecay[s][i]: e^(b_C - b_j) of the lane's A column i of k-step s
+    // (the same for every m-tile: A's columns are the chunk's tokens).
     SmallVector<std::array<Value, 4>> keyDecay;
     if (gated) {
       // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
@@ -162,17 +170,26 @@ void AsyncSplitEmitter::emitStates() {
         keyDecay.push_back(d);
       }
     }
-    // S += phi(K')^T V over the chunk, 16 steps at a time.
+    // S += phi(K')^T V over the chunk, 16 steps at a time, each V fragment
+    // pair loaded once for the warp's m-tiles.
     bool mapKeys = gated || p.featureMap != FeatureMap::Identity;
+    SmallVector<MutableArrayRef<Value>> accRows;
+    for (int64_t i = 0; i < mTiles; ++i)
+      accRows.push_back(tileOf(acc, i));
     for (int64_t st = 0; st < C / 16; ++st) {
       Value kk = kb.add(cur, kb.idx(16 * st));
-      SmallVector<Value> afrag = loadA(kb, {ks, /*transposed=*/true}, m0, kk);
-      if (mapKeys)
-        afrag = mapA(kb, afrag, [&](Value x, int64_t i) {
-          x = featureMap(kb, x, p.featureMap);
-          return gated ? kb.fmul(x, keyDecay[st][i]) : x;
-        });
-      mmaAccumulateRow(kb, afrag, {vs}, kk, acc);
+      SmallVector<SmallVector<Value>> afrags;
+      for (int64_t i = 0; i < mTiles; ++i) {
+        SmallVector<Value> afrag =
+            loadA(kb, {ks, /*transposed=*/true}, tileRows[i], kk);
+        if (mapKeys)
+          afrag = mapA(kb, afrag, [&](Value x, int64_t e) {
+            x = featureMap(kb, x, p.featureMap);
+            return gated ? kb.fmul(x, keyDecay[st][e]) : x;
+          });
+        afrags.push_back(afrag);
+      }
+      mmaAccumulateRows(kb, afrags, {vs}, kk, Value(), accRows);
     }
     scf::YieldOp::create(b, loc, acc);
   }
@@ -180,12 +197,7 @@ void AsyncSplitEmitter::emitStates() {
   // exits.
   if (group)
     waitAsyncCopies(kb, group, 0);
-  if (Value fin = args.lookup("final_state"))
-    forEachAcc([&](int64_t a, Value r, Value c) {
-      if (a % 2 == 0)
-        storePair(kb, loop.getResult(a), loop.getResult(a + 1), fin,
-                  {bIdx, hIdx, kb.add(kd0, r), kb.add(v0, c)});
-    });
+  storeFinalStateAccumulators(loop.getResults(), tileRows, kd0, nTiles);
 }
 
 void AsyncSplitEmitter::emitOutputs() {

@@ -107,12 +107,10 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
         p.numChunks()};
-    // The delta rule's state pass holds all of Dk in one block.
-    std::array<int64_t, 3> states = {p.Dv / p.stateBlockV, p.B * p.Hq,
-                                     p.delta ? 1 : p.Dk / kStateRows};
+    std::array<int64_t, 3> states = p.stateGrid();
     std::string stateSlices = llvm::formatv(
         "sequential over {0}, {1} x {2} state slices in mma accumulators",
-        chunks, p.delta ? p.Dk : kStateRows, p.stateBlockV);
+        chunks, p.stateRows, p.stateBlockV);
     std::string outputBlocks =
         llvm::formatv("parallel over {0}, {1} value columns a block", chunks,
                       p.outputBlockV());
@@ -241,6 +239,12 @@ struct AttnLowerToGPUPass
                          << static_cast<int64_t>(blockV);
       return signalPassFailure();
     }
+    if (stateRows != 0 && stateRows != 64 && stateRows != 128) {
+      module.emitError() << "attn-lower-to-gpu: state-rows must be 0, 64 "
+                            "or 128, got "
+                         << static_cast<int64_t>(stateRows);
+      return signalPassFailure();
+    }
     NamedAttrList manifests;
     if (auto old = module->getAttrOfType<DictionaryAttr>("attn.gpu_manifests"))
       manifests.append(old.getValue());
@@ -258,15 +262,15 @@ struct AttnLowerToGPUPass
                                body.getTerminator()->getOperands());
       if (failed(problem))
         return signalPassFailure();
-      problem->chooseBlockV(target->parallelUnits, blockV);
-      problem->chooseStateStages(target->parallelUnits,
-                                 target->smemBytesPerUnit);
       problem->splitState = splitState;
       problem->smVersion = target->smVersion;
       problem->wgmma = wgmma;
       problem->splitDelta = splitDelta;
       problem->splitVectorGate = splitVectorGate;
       problem->splitCpAsync = splitCpAsync;
+      problem->chooseBlockV(target->parallelUnits, blockV, stateRows);
+      problem->chooseStateStages(target->parallelUnits,
+                                 target->smemBytesPerUnit);
       FailureOr<DictionaryAttr> manifest =
           buildKernel(module, fn, *problem, target->smemBytesPerUnit);
       if (failed(manifest))

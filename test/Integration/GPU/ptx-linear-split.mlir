@@ -13,6 +13,10 @@
 // RUN: FileCheck %s --check-prefix=F16 < %t/linear_gqa_f16.ptx
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t %}
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sync %}
+// RUN: attn-gpu-compile %s --target=sm_90 --state-rows=128 --block-v=64 -o %t/rows128
+// RUN: FileCheck %s --check-prefix=ROWS < %t/rows128/sgla_gqa_state.json
+// RUN: FileCheck %s --check-prefix=ROWSPTX < %t/rows128/sgla_gqa_state.ptx
+// RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/rows128 %}
 
 // CHECK-COUNT-3: {{.*}}.ptx, {{.*}}.json
 
@@ -50,6 +54,19 @@
 // GATEDJSON-NEXT:   8,
 // GATEDJSON-NEXT:   2
 // GATEDJSON:      "shared_bytes": 58496
+
+// --state-rows=128: a state-pass block holds all 128 rows of Dk (two
+// 16-row tiles a warp), so the grid has one block of rows (z = 1); the
+// ring's K slots are 128 columns wide.
+// ROWS:      "entry": "sgla_gqa_state_states_kernel"
+// ROWS-NEXT: "grid": [
+// ROWS-NEXT:   2,
+// ROWS-NEXT:   8,
+// ROWS-NEXT:   1
+// ROWS:      "what": "split form (cp.async, a ring of {{[0-9]}} chunks), state pass: sequential over 4 chunks of 64, 128 x 64 state slices in mma accumulators"
+// The state goes out 16 bytes a lane.
+// ROWSPTX:   .visible .entry sgla_gqa_state_states_kernel(
+// ROWSPTX:   st.global.v4.b32
 
 // f16 inputs: synchronous loads (no cp.async of the tiles; the state tile
 // of the output kernel is bf16 scratch and still copies).

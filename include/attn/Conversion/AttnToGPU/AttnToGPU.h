@@ -36,6 +36,13 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "kernels (16, 32, 64; 0: from the SM count, the split "
                      "form's state pass at 32 at least)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> stateRows{
+      *this, "state-rows",
+      llvm::cl::desc("Rows of Dk per block of linear and scalar-gated "
+                     "attention's state pass (64, or 128: all of Dk up to "
+                     "128; 0: all of Dk where that gives half the SMs a "
+                     "block)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> splitState{
       *this, "split-state",
       llvm::cl::desc("Linear and scalar-gated attention as a state pass and "

@@ -53,6 +53,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "Value columns per thread block of the linear-family kernels (16, "
            "32 or 64; 0: from the SM count, the split form's state pass at "
            "32 at least)">,
+    Option<"stateRows", "state-rows", "int64_t", /*default=*/"0",
+           "Rows of Dk per block of linear and scalar-gated attention's "
+           "state pass (64, or 128: all of Dk up to 128, K and V read once "
+           "per column block; 0: all of Dk where that gives half the SMs a "
+           "block)">,
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
