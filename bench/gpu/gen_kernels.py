@@ -17,7 +17,7 @@ sync_*).
 ops a variant changes, compiled with its flags and named VARIANT_*, so that
 one run times it beside the default kernel and the peer: wgmma (softmax),
 fused (delta rule, gated delta rule and GLA on their fused kernels), sync
-(linear and scalar-gated attention's split form without cp.async), bv16 /
+(the linear family's split form without cp.async), bv16 /
 bv32 / bv64 (the state pass's value columns), rows64 / rows128 (its rows of
 Dk a block). --base BUILD adds the linear family's bench kernels as another
 build (an earlier commit's) compiles them, named base_*.
@@ -71,7 +71,7 @@ VARIANTS = {
     "wgmma": (("softmax_",), ["--wgmma"]),
     "fused": (("delta_", "gated_delta_", "gla_"),
               ["--split-delta=false", "--split-vector-gate=false"]),
-    "sync": (("linear_", "simple_gla_"), ["--split-cp-async=false"]),
+    "sync": (("linear_", "simple_gla_", "gla_"), ["--split-cp-async=false"]),
 }
 # The state pass's value columns a block (the split forms' tuning knob).
 for _bv in (16, 32, 64):
@@ -80,8 +80,8 @@ for _bv in (16, 32, 64):
 # The state pass's rows of Dk a block (linear and scalar-gated attention):
 # 64 (two blocks of rows at D = 128) or all of Dk with 64 value columns (one
 # block of 128 rows, as fla's chunk_fwd_h holds it).
-VARIANTS["rows64"] = (("linear_", "simple_gla_"), ["--state-rows=64"])
-VARIANTS["rows128"] = (("linear_", "simple_gla_"), ["--state-rows=128", "--block-v=64"])
+VARIANTS["rows64"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=64"])
+VARIANTS["rows128"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=128", "--block-v=64"])
 BASE_PREFIXES = ("linear_", "simple_gla_", "gla_")
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
@@ -94,8 +94,10 @@ CHECK_VARIANTS = {
     "wgmma": ["test/Integration/GPU/ptx-softmax.mlir"],
     "fused": ["test/Integration/GPU/ptx-delta-split.mlir",
               "test/Integration/GPU/ptx-gla-split.mlir"],
-    "sync": ["test/Integration/GPU/ptx-linear-split.mlir"],
-    "rows128": ["test/Integration/GPU/ptx-linear-split.mlir"],
+    "sync": ["test/Integration/GPU/ptx-linear-split.mlir",
+             "test/Integration/GPU/ptx-gla-split.mlir"],
+    "rows128": ["test/Integration/GPU/ptx-linear-split.mlir",
+                "test/Integration/GPU/ptx-gla-split.mlir"],
 }
 
 

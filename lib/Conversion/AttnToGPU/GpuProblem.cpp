@@ -117,8 +117,7 @@ FailureOr<GpuProblem> GpuProblem::describe(AttentionOpInterface op,
 }
 
 bool GpuProblem::stateRowsChoosable() const {
-  return !delta && gate != GateKind::Vector && splitCpAsync && Dk > 64 &&
-         Dk <= 128;
+  return !delta && splitCpAsync && Dk > 64 && Dk <= 128;
 }
 
 void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
@@ -156,11 +155,11 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
       stateBlockV /= 2;
     return;
   }
-  // Linear and scalar-gated attention hold all of Dk in a block, as the
-  // delta rule does, where that still gives half the SMs a block (K and V
-  // leave L2 once per column block: the L2, not DRAM, bounds the 64-row
-  // pass, bench/gpu/NOTES.md run 5); else, and for GLA, blocks of 64 rows,
-  // two per SM to hide each other's global loads.
+  // The other state passes hold all of Dk in a block, as the delta rule's
+  // does, where that still gives half the SMs a block (K and V leave L2
+  // once per column block: the L2, not DRAM, bounds the 64-row pass,
+  // bench/gpu/NOTES.md run 5); else blocks of 64 rows, two per SM to hide
+  // each other's global loads.
   if (forcedRows == 0 && stateRowsChoosable() &&
       2 * blocksOf(Dk, stateBlockV) >= sms) {
     stateRows = Dk;
@@ -186,6 +185,8 @@ int64_t GpuProblem::stateSharedBytes(int64_t stages) const {
                   tile(stages * chunk, stateBlockV, 2);
   if (gate == GateKind::Scalar)
     total += tile(stages, chunk, 4);
+  if (gate == GateKind::Vector)
+    total += tile(stages * chunk, stateRows, 4);
   return total;
 }
 

@@ -88,11 +88,11 @@ struct GpuProblem {
   /// chooseBlockV).
   int64_t stateBlockV = 64;
   /// Rows of Dk per block of the state pass: 64 (a 16-row tile a warp) or,
-  /// for linear and scalar-gated attention on cp.async, all of Dk up to
-  /// 128 (two tiles a warp), so that each chunk's K and V are read from L2
-  /// once per column block rather than once per (row, column) block. The
-  /// delta rule's pass always holds all of Dk (W S contracts over it), GLA's
-  /// 64 rows.
+  /// for the linear family's cp.async pass (linear, scalar- and
+  /// vector-gated), all of Dk up to 128 (two tiles a warp), so that each
+  /// chunk's K and V are read from L2 once per column block rather than
+  /// once per (row, column) block. The delta rule's pass always holds all
+  /// of Dk (W S contracts over it).
   int64_t stateRows = 64;
   /// Whether this problem's state pass may hold Dk rows other than 64.
   bool stateRowsChoosable() const;

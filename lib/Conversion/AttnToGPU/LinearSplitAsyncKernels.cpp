@@ -32,6 +32,19 @@ public:
 
   void emitStates();
   void emitOutputs();
+
+private:
+  /// The decays of one chunk of the state pass, for the lane's elements:
+  /// state[i][r] = e^(b_C) of rows r (0: lane/4, 1: lane/4 + 8) of m-tile
+  /// i; key[i][r][s][c] = e^(b_C - b_j) of A column c (mapA's numbering) of
+  /// k-step s, same rows. A scalar gate's decays do not depend on i or r.
+  struct ChunkDecays {
+    SmallVector<std::array<Value, 2>> state;
+    SmallVector<std::array<SmallVector<std::array<Value, 4>>, 2>> key;
+  };
+  ChunkDecays scalarGateDecays(SmemTile gates, Value slot, int64_t mTiles);
+  ChunkDecays vectorGateDecays(SmemTile gates, Value cur,
+                               ArrayRef<Value> tileRows);
 };
 
 /// The index `x` as the i32 a shuffle takes.
@@ -46,6 +59,106 @@ Value fromLane(KernelBuilder &kb, Value x, Value src) {
       .getShuffleResult();
 }
 
+/// One step of an inclusive scan across lanes: x plus the x of the lane
+/// `offset` below, where this lane's position `pos` in the scanned group is
+/// at least `offset`.
+Value addFromBelow(KernelBuilder &kb, Value x, int32_t offset, Value pos) {
+  Value up = gpu::ShuffleOp::create(kb.b(), kb.loc(), x, offset, 32,
+                                    gpu::ShuffleMode::UP)
+                 .getShuffleResult();
+  return kb.fadd(x, kb.select(kb.le(kb.idx(offset), pos), up, kb.f32(0.0)));
+}
+
+AsyncSplitEmitter::ChunkDecays
+AsyncSplitEmitter::scalarGateDecays(SmemTile gates, Value slot,
+                                    int64_t mTiles) {
+  // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
+  Value lane = kb.laneId();
+  Value g0 = kb.load(gates.mem, {slot, kb.mul(lane, kb.idx(2))});
+  Value g1 = kb.load(gates.mem,
+                     {slot, kb.add(kb.mul(lane, kb.idx(2)), kb.idx(1))});
+  Value pairSum = kb.fadd(g0, g1), inclusive = pairSum;
+  for (int32_t offset = 1; offset < 32; offset *= 2)
+    inclusive = addFromBelow(kb, inclusive, offset, lane);
+  Value bEven = kb.fadd(kb.fsub(inclusive, pairSum), g0);
+  Value bOdd = inclusive;
+  Value bLast = fromLane(kb, bOdd, kb.idx(31));
+  Value chunkDecay = kb.fexp(bLast);
+  // A column c of k-step s is chunk row 16s + 2(l%4) + 8(c/2) + c%2:
+  // element c%2 of lane 8s + 4(c/2) + l%4.
+  SmallVector<std::array<Value, 4>> perStep;
+  for (int64_t st = 0; st < C / 16; ++st) {
+    std::array<Value, 4> d;
+    for (int64_t q = 0; q < 2; ++q) {
+      Value src = kb.add(kb.idx(8 * st + 4 * q), kb.rem(lane, kb.idx(4)));
+      d[2 * q] = kb.fexp(kb.fsub(bLast, fromLane(kb, bEven, src)));
+      d[2 * q + 1] = kb.fexp(kb.fsub(bLast, fromLane(kb, bOdd, src)));
+    }
+    perStep.push_back(d);
+  }
+  ChunkDecays out;
+  for (int64_t i = 0; i < mTiles; ++i) {
+    out.state.push_back({chunkDecay, chunkDecay});
+    out.key.push_back({perStep, perStep});
+  }
+  return out;
+}
+
+AsyncSplitEmitter::ChunkDecays
+AsyncSplitEmitter::vectorGateDecays(SmemTile gates, Value cur,
+                                    ArrayRef<Value> tileRows) {
+  // The lane's A elements of k-step s are the tokens 16s + 8h + 2q + e
+  // (q = l % 4; h, e in {0, 1}) of its two rows (dimensions): token group
+  // G = 2s + h of 8 tokens is spread over the lane's quad, a pair each.
+  // Per row, the suffix sum after token j (b_C - b_j) is the gates of the
+  // later groups, of the quad's later lanes in group G, and of the pair's
+  // second token when e = 0: scans across the quad by shuffles, no
+  // barrier, no shared scratch.
+  Value lane = kb.laneId();
+  Value q = kb.rem(lane, kb.idx(4));
+  Value quadLast = kb.add(kb.sub(lane, q), kb.idx(3));
+  const int64_t groups = C / 8;
+  ChunkDecays out;
+  for (Value m0 : tileRows) {
+    std::array<Value, 2> state;
+    std::array<SmallVector<std::array<Value, 4>>, 2> key;
+    for (int64_t r = 0; r < 2; ++r) {
+      Value d = kb.add(m0, kb.add(kb.div(lane, kb.idx(4)), kb.idx(8 * r)));
+      SmallVector<Value> second(groups), lanesAfter(groups), total(groups);
+      for (int64_t g = 0; g < groups; ++g) {
+        Value t = kb.add(cur, kb.add(kb.idx(8 * g), kb.mul(q, kb.idx(2))));
+        Value g0 = kb.load(gates.mem, {t, d});
+        second[g] = kb.load(gates.mem, {kb.add(t, kb.idx(1)), d});
+        Value inclusive = kb.fadd(g0, second[g]);
+        for (int32_t offset = 1; offset < 4; offset *= 2)
+          inclusive = addFromBelow(kb, inclusive, offset, q);
+        total[g] = fromLane(kb, inclusive, quadLast);
+        lanesAfter[g] = kb.fsub(total[g], inclusive);
+      }
+      Value later = kb.f32(0.0);
+      SmallVector<Value> after(groups); // the gates of groups > g
+      for (int64_t g = groups - 1; g >= 0; --g) {
+        after[g] = later;
+        later = kb.fadd(later, total[g]);
+      }
+      state[r] = kb.fexp(later);
+      for (int64_t st = 0; st < C / 16; ++st) {
+        std::array<Value, 4> dec;
+        for (int64_t h = 0; h < 2; ++h) {
+          int64_t g = 2 * st + h;
+          Value odd = kb.fadd(after[g], lanesAfter[g]);
+          dec[2 * h] = kb.fexp(kb.fadd(odd, second[g]));
+          dec[2 * h + 1] = kb.fexp(odd);
+        }
+        key[r].push_back(dec);
+      }
+    }
+    out.state.push_back(state);
+    out.key.push_back(key);
+  }
+  return out;
+}
+
 void AsyncSplitEmitter::emitStates() {
   // The split form's sequential pass. Block (x, y, z) owns the state slice
   // of rows R z..R z + R - 1 (Dk; R = p.stateRows, 64 or all of Dk up to
@@ -53,18 +166,19 @@ void AsyncSplitEmitter::emitStates() {
   // the whole walk over the chunks: warp w holds rows 16w + 64i..
   // (m-tile i < R / 64) of the slice, all BV / 8 column tiles. Per chunk n:
   // the state entering it goes out (bf16) to chunk_states for the output
-  // kernel, then S = e^(b_C) S + (diag(e^(b_C - b)) phi(K))^T V.
+  // kernel, then S = diag(e^(b_C)) S + (phi(K) (.) e^(b_C - b))^T V, the
+  // gate's b a scalar per token or (GLA) a vector per token and dimension.
   //
   // The chunks' K and V tiles (and gates) come through a ring of
   // p.stateStages slots in shared memory, chunk c in slot c % S: with bf16
-  // inputs as cp.async copies, one commit group a chunk, so that the copies
-  // of chunks n + 1 .. n + S - 1 are in flight while chunk n computes (other
-  // types load synchronously into the same ring, converting). One barrier a
-  // chunk: it follows the wait for chunk n's copies, and orders the refill
-  // of the slot chunk n - 1 used after every warp's reads of it. The
-  // feature map and the keys' decays are applied to the A fragments of the
-  // K^T V product, in registers; each warp scans the chunk's gates itself
-  // with shuffles.
+  // inputs (and f32 gates) as cp.async copies, one commit group a chunk, so
+  // that the copies of chunks n + 1 .. n + S - 1 are in flight while chunk
+  // n computes (other types load synchronously into the same ring,
+  // converting). One barrier a chunk: it follows the wait for chunk n's
+  // copies, and orders the refill of the slot chunk n - 1 used after every
+  // warp's reads of it. The feature map and the keys' decays are applied to
+  // the A fragments of the K^T V product, in registers; each warp scans the
+  // gates it needs itself, with shuffles.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   BV = p.stateBlockV;
@@ -77,10 +191,13 @@ void AsyncSplitEmitter::emitStates() {
                      kb.idx(KR));
   bf16 = b.getBF16Type();
   Type f32 = b.getF32Type();
-  bool gated = p.gate == GateKind::Scalar;
+  const GateKind gate = p.gate;
   ks = kb.allocTile(S * C, KR, bf16);
   vs = kb.allocTile(S * C, BV, bf16);
-  SmemTile gs = gated ? kb.allocTile(S, C, f32) : SmemTile();
+  // Scalar gates: a row of C a slot; vector gates: C x KR a slot.
+  SmemTile gs = gate == GateKind::Scalar   ? kb.allocTile(S, C, f32)
+                : gate == GateKind::Vector ? kb.allocTile(S * C, KR, f32)
+                                           : SmemTile();
 
   const int64_t nTiles = BV / 8;
   // The warp's m-tile i: rows tileRows[i] of the slice, accumulators
@@ -106,9 +223,12 @@ void AsyncSplitEmitter::emitStates() {
         fetchRowsToTile(kb, ks, row0, C, kIn, bIdx, t0, hkv, kd0, p.Tq);
     tokens.append(
         fetchRowsToTile(kb, vs, row0, C, vIn, bIdx, t0, hkv, v0, p.Tq));
-    if (gated)
+    if (gate == GateKind::Scalar)
       fetchStepsToRow(kb, gs, slot, C, gIn, bIdx, t0, hIdx, p.Tq,
                       !tokens.empty());
+    if (gate == GateKind::Vector)
+      tokens.append(
+          fetchRowsToTile(kb, gs, row0, C, gIn, bIdx, t0, hIdx, kd0, p.Tq));
     return tokens.empty() ? Value() : commitAsyncCopies(kb, tokens);
   };
   Value group;
@@ -134,45 +254,19 @@ void AsyncSplitEmitter::emitStates() {
     Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
     for (int64_t i = 0; i < mTiles; ++i)
       storeStateRows(tileOf(acc, i), states, bh, kb.add(rows, tileRows[i]));
-    // keyDecay[s][i]: e^(b_C - b_j) of the lane's A column i of k-step s
-    // (the same for every m-tile: A's columns are the chunk's tokens).
-    SmallVector<std::array<Value, 4>> keyDecay;
-    if (gated) {
-      // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
-      Value lane = kb.laneId();
-      Value g0 = kb.load(gs.mem, {slot, kb.mul(lane, kb.idx(2))});
-      Value g1 = kb.load(gs.mem, {slot, kb.add(kb.mul(lane, kb.idx(2)),
-                                               kb.idx(1))});
-      Value pairSum = kb.fadd(g0, g1), inclusive = pairSum;
-      for (int32_t offset = 1; offset < 32; offset *= 2) {
-        Value up = gpu::ShuffleOp::create(b, loc, inclusive, offset, 32,
-                                          gpu::ShuffleMode::UP)
-                       .getShuffleResult();
-        inclusive = kb.fadd(
-            inclusive,
-            kb.select(kb.le(kb.idx(offset), lane), up, kb.f32(0.0)));
-      }
-      Value bEven = kb.fadd(kb.fsub(inclusive, pairSum), g0);
-      Value bOdd = inclusive;
-      Value bLast = fromLane(kb, bOdd, kb.idx(31));
-      Value chunkDecay = kb.fexp(bLast);
-      for (Value &v : acc)
-        v = kb.fmul(v, chunkDecay);
-      // A column i of k-step s is chunk row 16s + 2(l%4) + 8(i/2) + i%2:
-      // element i%2 of lane 8s + 4(i/2) + l%4.
-      for (int64_t st = 0; st < C / 16; ++st) {
-        std::array<Value, 4> d;
-        for (int64_t q = 0; q < 2; ++q) {
-          Value src = kb.add(kb.idx(8 * st + 4 * q), kb.rem(lane, kb.idx(4)));
-          d[2 * q] = kb.fexp(kb.fsub(bLast, fromLane(kb, bEven, src)));
-          d[2 * q + 1] = kb.fexp(kb.fsub(bLast, fromLane(kb, bOdd, src)));
-        }
-        keyDecay.push_back(d);
-      }
-    }
-    // S += phi(K')^T V over the chunk, 16 steps at a time, each V fragment
-    // pair loaded once for the warp's m-tiles.
-    bool mapKeys = gated || p.featureMap != FeatureMap::Identity;
+    std::optional<ChunkDecays> decays;
+    if (gate == GateKind::Scalar)
+      decays = scalarGateDecays(gs, slot, mTiles);
+    if (gate == GateKind::Vector)
+      decays = vectorGateDecays(gs, cur, tileRows);
+    // Accumulator element e of a tile is in the lane's row e / 2.
+    if (decays)
+      for (int64_t i = 0; i < mTiles; ++i)
+        for (auto [a, v] : llvm::enumerate(tileOf(acc, i)))
+          v = kb.fmul(v, decays->state[i][(a % 4) / 2]);
+    // S += (phi(K) (.) decay)^T V over the chunk, 16 steps at a time, each
+    // V fragment pair loaded once for the warp's m-tiles.
+    bool mapKeys = decays || p.featureMap != FeatureMap::Identity;
     SmallVector<MutableArrayRef<Value>> accRows;
     for (int64_t i = 0; i < mTiles; ++i)
       accRows.push_back(tileOf(acc, i));
@@ -183,9 +277,9 @@ void AsyncSplitEmitter::emitStates() {
         SmallVector<Value> afrag =
             loadA(kb, {ks, /*transposed=*/true}, tileRows[i], kk);
         if (mapKeys)
-          afrag = mapA(kb, afrag, [&](Value x, int64_t e) {
+          afrag = mapAByRow(kb, afrag, [&](Value x, int64_t r, int64_t c) {
             x = featureMap(kb, x, p.featureMap);
-            return gated ? kb.fmul(x, keyDecay[st][e]) : x;
+            return decays ? kb.fmul(x, decays->key[i][r][st][c]) : x;
           });
         afrags.push_back(afrag);
       }

@@ -114,25 +114,27 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
     std::string outputBlocks =
         llvm::formatv("parallel over {0}, {1} value columns a block", chunks,
                       p.outputBlockV());
-    if (p.gate == GateKind::Vector)
-      return {{"states_", states, emitGlaStatesKernel,
-               "GLA split form, state pass: " + stateSlices},
+    bool vector = p.gate == GateKind::Vector;
+    KernelSpec statePass = {
+        "states_", states, vector ? emitGlaStatesKernel : emitLinearStatesKernel,
+        (vector ? "GLA split form, state pass: " : "split form, state pass: ") +
+            stateSlices};
+    if (p.splitCpAsync && !p.delta)
+      // Linear, scalar- and vector-gated attention with cp.async tile loads
+      // (the delta rule's state pass has its own).
+      statePass = {"states_", states, emitLinearStatesAsyncKernel,
+                   llvm::formatv("{0}split form (cp.async, a ring of {1} "
+                                 "chunks), state pass: ",
+                                 vector ? "GLA " : "", p.stateStages)
+                           .str() +
+                       stateSlices};
+    if (vector)
+      return {statePass,
               {"", outputs, emitGlaOutputKernel,
                "GLA split form, outputs (scores by 16-row sub-blocks): " +
                    outputBlocks}};
-    KernelSpec statePass = {"states_", states, emitLinearStatesKernel,
-                            "split form, state pass: " + stateSlices};
     KernelSpec outputPass = {"", outputs, emitLinearOutputKernel,
                              "split form, outputs: " + outputBlocks};
-    if (p.splitCpAsync && !p.delta)
-      // Linear and scalar-gated attention with cp.async tile loads (the
-      // delta rule's state pass has its own).
-      statePass = {"states_", states, emitLinearStatesAsyncKernel,
-                   llvm::formatv("split form (cp.async, a ring of {0} "
-                                 "chunks), state pass: ",
-                                 p.stateStages)
-                           .str() +
-                       stateSlices};
     if (p.splitCpAsync)
       outputPass = {"", outputs, emitLinearOutputAsyncKernel,
                     "split form (cp.async), outputs: " + outputBlocks};

@@ -128,22 +128,33 @@ void mlir::attn::gpu_codegen::storeStagedRows(
   }
 }
 
+/// Elements of `t` in a 16-byte cp.async piece.
+static int64_t asyncPieceWidth(Type t) {
+  return 128 / t.getIntOrFloatBitWidth();
+}
+
 bool mlir::attn::gpu_codegen::canCopyRowsAsync(int64_t rows, int64_t cols,
-                                               Value src) {
+                                               Value src, Type tileType) {
   Type t = cast<MemRefType>(src.getType()).getElementType();
-  return t.isBF16() && cols % 8 == 0 && (rows * cols / 8) % kThreads == 0;
+  if (tileType ? t != tileType : !t.isBF16())
+    return false;
+  if (!t.isBF16() && !t.isF32())
+    return false;
+  int64_t w = asyncPieceWidth(t);
+  return cols % w == 0 && (rows * cols / w) % kThreads == 0;
 }
 
 SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRows(
     KernelBuilder &kb, Value dst, RowPieceIndex dstIndex, int64_t rows,
     int64_t cols, Value src, Value b, Value t0, Value h, Value d0, int64_t T,
     Value enable, int64_t rowGroup) {
-  assert(canCopyRowsAsync(rows, cols, src) && rows % rowGroup == 0 &&
+  Type elem = cast<MemRefType>(dst.getType()).getElementType();
+  assert(canCopyRowsAsync(rows, cols, src, elem) && rows % rowGroup == 0 &&
          "tile not copied evenly");
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
-  const int64_t w = 8, perRow = cols / w;
+  const int64_t w = asyncPieceWidth(elem), perRow = cols / w;
   SmallVector<Value> tokens;
   for (int64_t i = 0; i < rows * perRow / kThreads; ++i) {
     // Piece e: rowGroup rows of a column, then the next column.
@@ -195,7 +206,7 @@ void mlir::attn::gpu_codegen::waitAsyncCopies(KernelBuilder &kb, Value group,
 SmallVector<Value> mlir::attn::gpu_codegen::fetchRowsToTile(
     KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
     Value b, Value t0, Value h, Value d0, int64_t T) {
-  if (canCopyRowsAsync(rows, dst.cols, src))
+  if (canCopyRowsAsync(rows, dst.cols, src, dst.elementType()))
     return asyncCopyRowsToTile(kb, dst, dstRow0, rows, src, b, t0, h, d0, T);
   loadRows(kb, dst, dstRow0, rows, src, b, t0, h, d0, T, nullptr);
   return {};

@@ -44,12 +44,14 @@ void storeStagedRows(KernelBuilder &kb, const StagedRows &staged, SmemTile dst,
 /// Whether loadRowsToRegisters takes a rows x cols tile of `src`.
 bool canStageRows(int64_t rows, int64_t cols, Value src);
 
-/// Whether asyncCopyRowsToTile takes a rows x cols tile of `src`: src holds
-/// bf16 (the tiles' type: cp.async copies bytes, it cannot convert) and the
-/// tile's 16-byte pieces spread evenly over the block's threads.
-bool canCopyRowsAsync(int64_t rows, int64_t cols, Value src);
+/// Whether asyncCopyRowsToTile takes a rows x cols tile of `src` into a
+/// tile of `tileType` (null: bf16): src holds that type (cp.async copies
+/// bytes, it cannot convert), bf16 or f32, and the tile's 16-byte pieces
+/// spread evenly over the block's threads.
+bool canCopyRowsAsync(int64_t rows, int64_t cols, Value src,
+                      Type tileType = {});
 /// Issues cp.async copies (16 bytes each, through L2 only) of `rows` rows
-/// t0.. of a bf16 [B, T, H, D] tensor (columns d0..) into `dst` at rows
+/// t0.. of a bf16 or f32 [B, T, H, D] tensor (columns d0..) into `dst` at rows
 /// dstRow0..; rows past T, and every row when `enable` is false, are
 /// zero-filled without reading global memory. Returns the copies' tokens
 /// for nvgpu.device_async_create_group; the data may be read after
@@ -59,8 +61,8 @@ SmallVector<Value> asyncCopyRowsToTile(KernelBuilder &kb, SmemTile dst,
                                        Value b, Value t0, Value h, Value d0,
                                        int64_t T, Value enable = {});
 /// Where a 16-byte piece of a tile lands: the indices in the destination
-/// memref of the 8 elements of tile row `row` from column `col` (a multiple
-/// of 8), contiguous there.
+/// memref of the 8 (f32: 4) elements of tile row `row` from column `col` (a
+/// multiple of 8, or 4), contiguous there.
 using RowPieceIndex = function_ref<SmallVector<Value>(Value row, Value col)>;
 /// asyncCopyRowsToTile into any shared-memory layout: rows x cols of the
 /// tile land in `dst` where `dstIndex` says. Consecutive threads copy

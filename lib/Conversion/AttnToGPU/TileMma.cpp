@@ -70,6 +70,13 @@ mlir::attn::gpu_codegen::accumulatorsAsA(KernelBuilder &kb,
 SmallVector<Value>
 mlir::attn::gpu_codegen::mapA(KernelBuilder &kb, ArrayRef<Value> a,
                               function_ref<Value(Value, int64_t)> f) {
+  return mapAByRow(kb, a, [&](Value x, int64_t, int64_t c) { return f(x, c); });
+}
+
+SmallVector<Value>
+mlir::attn::gpu_codegen::mapAByRow(
+    KernelBuilder &kb, ArrayRef<Value> a,
+    function_ref<Value(Value, int64_t, int64_t)> f) {
   // Word w holds row l/4 + 8 (w % 2), columns 2(l%4) + 8 (w / 2) + {0, 1}.
   OpBuilder &b = kb.b();
   auto bf16x2 = VectorType::get({2}, b.getBF16Type());
@@ -79,7 +86,7 @@ mlir::attn::gpu_codegen::mapA(KernelBuilder &kb, ArrayRef<Value> a,
     Value x[2];
     for (int64_t h = 0; h < 2; ++h)
       x[h] = f(kb.toF32(vector::ExtractOp::create(b, kb.loc(), pair, h)),
-               2 * (int64_t(w) / 2) + h);
+               int64_t(w) % 2, 2 * (int64_t(w) / 2) + h);
     out.push_back(packBf16(kb, x[0], x[1]));
   }
   return out;

@@ -95,6 +95,10 @@ SmallVector<Value> accumulatorsAsA(KernelBuilder &kb, ArrayRef<Value> left,
 /// 2(l%4), 2(l%4) + 1, 8 + 2(l%4), 9 + 2(l%4) (all of A's rows share them).
 SmallVector<Value> mapA(KernelBuilder &kb, ArrayRef<Value> a,
                         function_ref<Value(Value, int64_t)> f);
+/// The same with f(x, rowHalf, c) for maps that depend on the row too:
+/// rowHalf 0 for the lane's row l/4, 1 for l/4 + 8.
+SmallVector<Value> mapAByRow(KernelBuilder &kb, ArrayRef<Value> a,
+                             function_ref<Value(Value, int64_t, int64_t)> f);
 
 /// C = A * B (or as `options` say). m and k must be multiples of 16, n of 8;
 /// C is f32, or bf16 without `accumulate`. Does not synchronize: the caller
