@@ -281,20 +281,44 @@ void GlaSplitEmitter::emitOutputs() {
   const int64_t nBlocks = C / 16;
 
   Value zero = kb.idx(0);
-  loadQKV(t0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
-  loadRowsToTile(kb, sb, args.lookup("chunk_states"), bh,
-                 kb.mul(n, kb.idx(p.Dk)), zero, v0, p.numChunks() * p.Dk);
-  cumulativeGate(t0); // ends with the scan's barrier
+  // The tiles by cp.async where their types allow (else synchronous loads,
+  // converting) in two groups: Q, K and the gates, which the scan and the
+  // scores need first, then the state and V.
+  auto commit = [&](ArrayRef<Value> tokens) {
+    return tokens.empty() ? Value() : commitAsyncCopies(kb, tokens);
+  };
+  SmallVector<Value> first = fetchRowsToTile(
+      kb, qs, zero, C, args.lookup("q"), bIdx, t0, hIdx, zero, p.Tq);
+  first.append(fetchRowsToTile(kb, ks, zero, C, args.lookup("k"), bIdx, t0,
+                               hkv, zero, p.Tq));
+  first.append(fetchRowsToTile(kb, gcum, zero, C, args.lookup("g"), bIdx, t0,
+                               hIdx, zero, p.Tq));
+  Value firstGroup = commit(first);
+  SmallVector<Value> second = fetchRowsToTile(
+      kb, sb, zero, p.Dk, args.lookup("chunk_states"), bh,
+      kb.mul(n, kb.idx(p.Dk)), zero, v0, p.numChunks() * p.Dk);
+  second.append(fetchRowsToTile(kb, vs, zero, C, args.lookup("v"), bIdx, t0,
+                                hkv, v0, p.Tq));
+  Value secondGroup = commit(second);
+  if (firstGroup)
+    waitAsyncCopies(kb, firstGroup, secondGroup ? 1 : 0);
+  kb.barrier();
+  if (p.featureMap != FeatureMap::Identity)
+    mapTileInPlace(kb, ks,
+                   [&](Value x) { return featureMap(kb, x, p.featureMap); });
+  scanGateColumns(gcum); // ends with a barrier
 
   // Q (.) e^b for the inter-chunk part, and Q (.) e^(b - m_I) in place of
-  // Q (m_I: the reference of row i's block).
+  // Q (m_I: the reference of row i's block); q = scale phi(q).
   kb.forEachElement(C, p.Dk, [&](Value i, Value d) {
     Value bi = kb.load(gcum.mem, {i, d});
     Value r0 = kb.mul(kb.div(i, kb.idx(16)), kb.idx(16));
     Value m = reference(kb.load(gcum.mem, {r0, d}),
                         kb.load(gcum.mem, {kb.add(r0, kb.idx(15)), d}));
-    Value q = kb.toF32(kb.load(qs.mem, {i, d}));
+    Value q = kb.fmul(
+        featureMap(kb, kb.toF32(kb.load(qs.mem, {i, d})), p.featureMap),
+        kb.f32(p.scale));
     kb.store(kb.fromF32(kb.fmul(q, kb.fexp(bi)), bf16), qg.mem, {i, d});
     kb.store(kb.fromF32(kb.fmul(q, kb.fexp(kb.fsub(bi, m))), bf16), qs.mem,
              {i, d});
@@ -306,13 +330,8 @@ void GlaSplitEmitter::emitOutputs() {
   Value m0 = kb.mul(w, kb.idx(16));
   Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
 
-  // O = (Q (.) e^b) S.
-  SmallVector<Value> o(4 * nO, kb.f32(0));
-  for (int64_t kk = 0; kk < p.Dk; kk += 16) {
-    SmallVector<Value> a = loadA(kb, {qg}, m0, kb.idx(kk));
-    mmaAccumulateRow(kb, a, {sb}, kb.idx(kk), o);
-  }
-  // The score blocks A_wJ, J <= w, each a pair of n8 tiles (2J, 2J + 1).
+  // The score blocks A_wJ, J <= w, each a pair of n8 tiles (2J, 2J + 1),
+  // while the state and V land.
   SmallVector<Value> s(4 * nS, kb.f32(0));
   for (int64_t blk = 0; blk < nBlocks; ++blk) {
     MutableArrayRef<Value> tiles = MutableArrayRef<Value>(s).slice(8 * blk, 8);
@@ -363,6 +382,16 @@ void GlaSplitEmitter::emitOutputs() {
       auto [row, col] = accPosition(kb, m0, kb.idx(8 * j), e);
       s[4 * j + e] = kb.select(kb.le(col, row), s[4 * j + e], kb.f32(0.0));
     }
+  // O = (Q (.) e^b) S, once the state and V have landed.
+  if (secondGroup) {
+    waitAsyncCopies(kb, secondGroup, 0);
+    kb.barrier();
+  }
+  SmallVector<Value> o(4 * nO, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16) {
+    SmallVector<Value> a = loadA(kb, {qg}, m0, kb.idx(kk));
+    mmaAccumulateRow(kb, a, {sb}, kb.idx(kk), o);
+  }
   accumulateScoresTimesV(s, vs, o);
   storeOutputRows(t0, m0, o);
 }
