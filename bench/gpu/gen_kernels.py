@@ -82,7 +82,7 @@ for _bv in (16, 32, 64):
 # block of 128 rows, as fla's chunk_fwd_h holds it).
 VARIANTS["rows64"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=64"])
 VARIANTS["rows128"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=128", "--block-v=64"])
-BASE_PREFIXES = ("linear_", "simple_gla_", "gla_")
+BASE_PREFIXES = ("linear_", "simple_gla_", "gla_", "gated_delta_")
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
                  "test/Integration/GPU/ptx-delta-split.mlir", "docs/examples/gpu-ops.mlir")

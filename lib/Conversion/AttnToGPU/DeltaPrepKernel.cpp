@@ -74,7 +74,10 @@ void DeltaPrepEmitter::emit() {
   betas = kb.allocTile(C, 1, f32);
   if (p.gate == GateKind::Scalar) {
     betaDecay = kb.allocTile(C, 1, f32);
-    keyDecay = kb.allocTile(C, 1, f32);
+    // The decayed keys are written here only where the state pass cannot
+    // copy the keys as they are (GpuProblem::deltaKeysScratch).
+    if (args.lookup("k_update"))
+      keyDecay = kb.allocTile(C, 1, f32);
   }
   if (split) {
     vs = kb.allocTile(C, p.Dv, bf16);
@@ -102,13 +105,14 @@ void DeltaPrepEmitter::emit() {
     waitAsyncCopies(kb, group);
   kb.barrier();
   // Per-row factors with the gate, an exp a row (read after later
-  // barriers): beta_c e^(b_c), T's column scale, and e^(b_C - b_i), the
-  // state update's key decay.
+  // barriers): beta_c e^(b_c), T's column scale, and (for k_update)
+  // e^(b_C - b_i), the state update's key decay.
   if (p.gate == GateKind::Scalar) {
     kb.forEachRow(C, [&](Value i) {
       kb.store(kb.fmul(kb.load(betas.mem, {i, zero}), kb.fexp(gateAt(i))),
                betaDecay.mem, {i, zero});
-      kb.store(decayBetween(kb.idx(C - 1), i), keyDecay.mem, {i, zero});
+      if (keyDecay.mem)
+        kb.store(decayBetween(kb.idx(C - 1), i), keyDecay.mem, {i, zero});
     });
   }
   if (p.featureMap != FeatureMap::Identity) {

@@ -250,8 +250,6 @@ bool GpuProblem::softmaxUsesWgmma() const {
 }
 
 bool GpuProblem::deltaKeysScratch() const {
-  if (gate != GateKind::None)
-    return true;
   for (const BufferSpec &buf : buffers)
     if (buf.name == "k")
       return !buf.type.getElementType().isBF16();

@@ -75,10 +75,10 @@ struct GpuProblem {
                 Dk % (16 * 4) == 0 && chunk == 16 * 4 && Dv % 16 == 0;
     return form && (!delta || (splitDelta && Dk <= 128));
   }
-  /// The delta rule's split form reads the keys of its state update,
-  /// diag(e^(b_C - b)) K, from a scratch buffer the prep kernel writes
-  /// (k_update) where they are not the bf16 input itself: with a gate, or
-  /// keys of another type.
+  /// The delta rule's split form reads the keys of its state update from a
+  /// scratch buffer the prep kernel writes (k_update: bf16, decayed by
+  /// e^(b_C - b) with a gate) where the keys are not bf16; bf16 keys are
+  /// copied as they are and decayed in the state pass.
   bool deltaKeysScratch() const;
   /// The split form is allowed (attn-lower-to-gpu's split-state), for the
   /// delta rule (split-delta) and the vector gate (split-vector-gate,

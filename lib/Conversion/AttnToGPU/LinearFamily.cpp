@@ -204,6 +204,118 @@ void LinearFamilyEmitter::scanGateColumns(SmemTile t) {
   kb.barrier();
 }
 
+/// The index `x` as the i32 a shuffle takes.
+static Value asI32(KernelBuilder &kb, Value x) {
+  return arith::IndexCastOp::create(kb.b(), kb.loc(), kb.b().getI32Type(), x);
+}
+
+/// Lane `src`'s `x` (a warp shuffle).
+static Value fromLane(KernelBuilder &kb, Value x, Value src) {
+  return gpu::ShuffleOp::create(kb.b(), kb.loc(), x, asI32(kb, src),
+                                asI32(kb, kb.idx(32)), gpu::ShuffleMode::IDX)
+      .getShuffleResult();
+}
+
+/// One step of an inclusive scan across lanes: x plus the x of the lane
+/// `offset` below, where this lane's position `pos` in the scanned group is
+/// at least `offset`.
+static Value addFromBelow(KernelBuilder &kb, Value x, int32_t offset, Value pos) {
+  Value up = gpu::ShuffleOp::create(kb.b(), kb.loc(), x, offset, 32,
+                                    gpu::ShuffleMode::UP)
+                 .getShuffleResult();
+  return kb.fadd(x, kb.select(kb.le(kb.idx(offset), pos), up, kb.f32(0.0)));
+}
+
+LinearFamilyEmitter::ChunkDecays
+LinearFamilyEmitter::scalarGateDecays(SmemTile gates, Value slot,
+                                    int64_t mTiles) {
+  // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
+  Value lane = kb.laneId();
+  Value g0 = kb.load(gates.mem, {slot, kb.mul(lane, kb.idx(2))});
+  Value g1 = kb.load(gates.mem,
+                     {slot, kb.add(kb.mul(lane, kb.idx(2)), kb.idx(1))});
+  Value pairSum = kb.fadd(g0, g1), inclusive = pairSum;
+  for (int32_t offset = 1; offset < 32; offset *= 2)
+    inclusive = addFromBelow(kb, inclusive, offset, lane);
+  Value bEven = kb.fadd(kb.fsub(inclusive, pairSum), g0);
+  Value bOdd = inclusive;
+  Value bLast = fromLane(kb, bOdd, kb.idx(31));
+  Value chunkDecay = kb.fexp(bLast);
+  // A column c of k-step s is chunk row 16s + 2(l%4) + 8(c/2) + c%2:
+  // element c%2 of lane 8s + 4(c/2) + l%4.
+  SmallVector<std::array<Value, 4>> perStep;
+  for (int64_t st = 0; st < C / 16; ++st) {
+    std::array<Value, 4> d;
+    for (int64_t q = 0; q < 2; ++q) {
+      Value src = kb.add(kb.idx(8 * st + 4 * q), kb.rem(lane, kb.idx(4)));
+      d[2 * q] = kb.fexp(kb.fsub(bLast, fromLane(kb, bEven, src)));
+      d[2 * q + 1] = kb.fexp(kb.fsub(bLast, fromLane(kb, bOdd, src)));
+    }
+    perStep.push_back(d);
+  }
+  ChunkDecays out;
+  for (int64_t i = 0; i < mTiles; ++i) {
+    out.state.push_back({chunkDecay, chunkDecay});
+    out.key.push_back({perStep, perStep});
+  }
+  return out;
+}
+
+LinearFamilyEmitter::ChunkDecays
+LinearFamilyEmitter::vectorGateDecays(SmemTile gates, Value cur,
+                                    ArrayRef<Value> tileRows) {
+  // The lane's A elements of k-step s are the tokens 16s + 8h + 2q + e
+  // (q = l % 4; h, e in {0, 1}) of its two rows (dimensions): token group
+  // G = 2s + h of 8 tokens is spread over the lane's quad, a pair each.
+  // Per row, the suffix sum after token j (b_C - b_j) is the gates of the
+  // later groups, of the quad's later lanes in group G, and of the pair's
+  // second token when e = 0: scans across the quad by shuffles, no
+  // barrier, no shared scratch.
+  Value lane = kb.laneId();
+  Value q = kb.rem(lane, kb.idx(4));
+  Value quadLast = kb.add(kb.sub(lane, q), kb.idx(3));
+  const int64_t groups = C / 8;
+  ChunkDecays out;
+  for (Value m0 : tileRows) {
+    std::array<Value, 2> state;
+    std::array<SmallVector<std::array<Value, 4>>, 2> key;
+    for (int64_t r = 0; r < 2; ++r) {
+      Value d = kb.add(m0, kb.add(kb.div(lane, kb.idx(4)), kb.idx(8 * r)));
+      SmallVector<Value> second(groups), lanesAfter(groups), total(groups);
+      for (int64_t g = 0; g < groups; ++g) {
+        Value t = kb.add(cur, kb.add(kb.idx(8 * g), kb.mul(q, kb.idx(2))));
+        Value g0 = kb.load(gates.mem, {t, d});
+        second[g] = kb.load(gates.mem, {kb.add(t, kb.idx(1)), d});
+        Value inclusive = kb.fadd(g0, second[g]);
+        for (int32_t offset = 1; offset < 4; offset *= 2)
+          inclusive = addFromBelow(kb, inclusive, offset, q);
+        total[g] = fromLane(kb, inclusive, quadLast);
+        lanesAfter[g] = kb.fsub(total[g], inclusive);
+      }
+      Value later = kb.f32(0.0);
+      SmallVector<Value> after(groups); // the gates of groups > g
+      for (int64_t g = groups - 1; g >= 0; --g) {
+        after[g] = later;
+        later = kb.fadd(later, total[g]);
+      }
+      state[r] = kb.fexp(later);
+      for (int64_t st = 0; st < C / 16; ++st) {
+        std::array<Value, 4> dec;
+        for (int64_t h = 0; h < 2; ++h) {
+          int64_t g = 2 * st + h;
+          Value odd = kb.fadd(after[g], lanesAfter[g]);
+          dec[2 * h] = kb.fexp(kb.fadd(odd, second[g]));
+          dec[2 * h + 1] = kb.fexp(odd);
+        }
+        key[r].push_back(dec);
+      }
+    }
+    out.state.push_back(state);
+    out.key.push_back(key);
+  }
+  return out;
+}
+
 void LinearFamilyEmitter::accumulateScoresTimesV(ArrayRef<Value> s,
                                                  SmemTile v,
                                                  MutableArrayRef<Value> o) {

@@ -44,6 +44,25 @@ protected:
   /// barrier after writing `t`, and this ends with one.
   void scanGateColumns(SmemTile t);
 
+  /// The decays of one chunk of a state pass for the lane's mma elements:
+  /// state[i][r] = e^(b_C) of rows r (0: lane/4, 1: lane/4 + 8) of the
+  /// warp's m-tile i; key[i][r][s][c] = e^(b_C - b_j) of A column c
+  /// (mapA's numbering) of k-step s of K^T, same rows. A scalar gate's
+  /// decays do not depend on i or r.
+  struct ChunkDecays {
+    SmallVector<std::array<Value, 2>> state;
+    SmallVector<std::array<SmallVector<std::array<Value, 4>>, 2>> key;
+  };
+  /// From the chunk's C (64) scalar log-gates in row `slot` of the f32 tile
+  /// `gates`: each warp scans them itself (two a lane, shuffles).
+  ChunkDecays scalarGateDecays(SmemTile gates, Value slot, int64_t mTiles);
+  /// From the chunk's per-dimension log-gates at rows cur.. of the f32 tile
+  /// `gates` (a column per state row): each lane sums the gates of its own
+  /// rows across its quad by shuffles. tileRows: the warp's m-tiles' first
+  /// rows.
+  ChunkDecays vectorGateDecays(SmemTile gates, Value cur,
+                               ArrayRef<Value> tileRows);
+
   /// The split form's output epilogue for a warp owning rows m0..m0+15 of
   /// the chunk at t0, in mma accumulators: o += P V with P the warp's
   /// (masked, decayed) scores s over the chunk's C columns, and the rows

@@ -179,10 +179,13 @@ void SplitStateEmitter::emitDeltaStates() {
   //      operand of W S) goes out to chunk_states;
   //   2. warp w computes rows 16w.. of V_new = U - W S_n from registers and
   //      stores them (bf16) to shared memory; barrier; V_new goes out;
-  //   3. S = e^(b_C) S + K'^T V_new (K' the decayed keys), and S_{n+1} into
-  //      shared memory for chunk n + 1.
-  // W, U and K' of chunk n + 1 are copied (cp.async, two buffers) while
-  // chunk n computes.
+  //   3. S = e^(b_C) S + K'^T V_new (K' the decayed keys
+  //      diag(e^(b_C - b)) K), and S_{n+1} into shared memory for chunk
+  //      n + 1.
+  // W, U, K (or the prep kernel's K' where the keys are not bf16) and the
+  // gates of chunk n + 1 are copied (cp.async, two buffers) while chunk n
+  // computes; each warp scans the chunk's gates itself and decays the A
+  // fragments of K^T in registers.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   BV = p.stateBlockV;
@@ -195,13 +198,17 @@ void SplitStateEmitter::emitDeltaStates() {
   SmemTile us = kb.allocTile(2 * C, BV, bf16);
   SmemTile ss = kb.allocTile(p.Dk, BV, bf16);
   vs = kb.allocTile(C, BV, bf16);
+  const bool gated = p.gate == GateKind::Scalar;
+  SmemTile gs = gated ? kb.allocTile(2, C, b.getF32Type()) : SmemTile();
 
   Value zero = kb.idx(0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
   Value wIn = args.lookup("w"), uIn = args.lookup("u");
   Value kUpdate = args.lookup("k_update");
+  // K' is decayed here, not by the prep kernel.
+  const bool decayKeys = gated && !kUpdate;
   // Issues the copies of chunk c into buffer rows [off, off + C) (none past
-  // the last chunk) and returns their group.
+  // the last chunk; gates: row c % 2) and returns their group.
   auto issue = [&](Value c, Value off) {
     Value t0 = kb.mul(c, kb.idx(C));
     Value live = kb.lt(c, kb.idx(N));
@@ -215,24 +222,11 @@ void SplitStateEmitter::emitDeltaStates() {
                                               zero, zero, N * C, live)
                         : asyncCopyRowsToTile(kb, ks, off, C, args.lookup("k"),
                                               bIdx, t0, hkv, zero, p.Tq, live));
+    // Past T (and past the last chunk) the gates are zero.
+    if (gated)
+      fetchStepsToRow(kb, gs, kb.rem(c, kb.idx(2)), C, args.lookup("g"),
+                      bIdx, t0, hIdx, p.Tq, /*async=*/true);
     return commitAsyncCopies(kb, tokens);
-  };
-  // e^(b_C) of chunk c: every warp sums the chunk's gates (two a lane).
-  auto chunkDecay = [&](Value c) -> Value {
-    Value gIn = args.lookup("g");
-    Value sum = kb.f32(0.0);
-    for (int64_t half = 0; half < C; half += 32) {
-      Value t = kb.add(kb.mul(c, kb.idx(C)),
-                       kb.add(kb.laneId(), kb.idx(half)));
-      Value g = kb.toF32(
-          kb.load(gIn, {bIdx, kb.minIdx(t, kb.idx(p.Tq - 1)), hIdx}));
-      sum = kb.fadd(sum, kb.select(kb.lt(t, kb.idx(p.Tq)), g, kb.f32(0.0)));
-    }
-    for (int32_t offset = 16; offset > 0; offset /= 2)
-      sum = kb.fadd(sum, gpu::ShuffleOp::create(b, loc, sum, offset, 32,
-                                                gpu::ShuffleMode::XOR)
-                             .getShuffleResult());
-    return kb.fexp(sum);
   };
 
   // The state: m-tile i of warp w at rows 16w + 64i, accumulators
@@ -268,7 +262,9 @@ void SplitStateEmitter::emitDeltaStates() {
     // The other buffer was last read in chunk n - 1, before its closing
     // barrier.
     Value group = issue(nextChunk, kb.mul(kb.rem(nextChunk, two), kb.idx(C)));
-    Value decay = p.gate == GateKind::Scalar ? chunkDecay(n) : Value();
+    std::optional<ChunkDecays> decays;
+    if (gated)
+      decays = scalarGateDecays(gs, kb.rem(n, two), mTiles);
     Value t0 = kb.mul(n, kb.idx(C));
     storeRowsFromTile(kb, ss, states, bh, kb.mul(n, kb.idx(p.Dk)), zero, v0,
                       N * p.Dk);
@@ -290,17 +286,22 @@ void SplitStateEmitter::emitDeltaStates() {
 
     // S = e^(b_C) S + K'^T V_new, each V_new fragment pair loaded once for
     // the warp's m-tiles.
-    if (decay)
+    if (decays)
       for (Value &v : acc)
-        v = kb.fmul(v, decay);
+        v = kb.fmul(v, decays->state[0][0]);
     SmallVector<MutableArrayRef<Value>> rows;
     for (int64_t i = 0; i < mTiles; ++i)
       rows.push_back(tileOf(acc, i));
     for (int64_t k0 = 0; k0 < C; k0 += 16) {
       SmallVector<SmallVector<Value>> a;
-      for (int64_t i = 0; i < mTiles; ++i)
+      for (int64_t i = 0; i < mTiles; ++i) {
         a.push_back(loadA(kb, {ks, /*transposed=*/true}, stateRow(i),
                           kb.add(cur, kb.idx(k0))));
+        if (decayKeys)
+          a.back() = mapA(kb, a.back(), [&](Value x, int64_t c) {
+            return kb.fmul(x, decays->key[i][0][k0 / 16][c]);
+          });
+      }
       mmaAccumulateRows(kb, a, {vs}, kb.idx(k0), Value(), rows);
     }
     // S_{n+1} for the next chunk's W S (this chunk's reads of it ended at

@@ -76,11 +76,11 @@ func.func @linear(%q: tensor<1x100x2x64xbf16>, %k: tensor<1x100x2x64xbf16>,
 // head), solves each chunk's UT transform into the scratch buffers; the
 // second walks the chunks. Buffers follow the function's arguments, then its
 // results, then the scratch; a Dv of 128 is split over two blocks of 64
-// columns. By default the split form: the prep kernel also writes W, U and
-// the decayed keys, the state pass holds the state in mma accumulators, the
-// outputs are parallel over chunks.
+// columns. By default the split form: the prep kernel also writes W and U,
+// the state pass holds the state in mma accumulators (and decays the bf16
+// keys itself), the outputs are parallel over chunks.
 // ASYNC: {dtype = "bf16", name = "w", role = "scratch", shape = [6, 64, 1, 128]}
-// ASYNC-SAME: {dtype = "bf16", name = "k_update", role = "scratch", shape = [6, 64, 1, 128]}
+// ASYNC-NOT: k_update
 // ASYNC-SAME: entry = "gdn_prep_kernel"
 // ASYNC-SAME: entry = "gdn_states_kernel"
 // ASYNC-SAME: entry = "gdn_kernel"

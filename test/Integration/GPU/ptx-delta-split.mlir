@@ -12,39 +12,45 @@
 // RUN: FileCheck %s --check-prefix=PTX < %t/sm90/gdn_split_gqa.ptx
 // RUN: FileCheck %s --check-prefix=JSON < %t/sm90/gdn_split_gqa.json
 // RUN: FileCheck %s --check-prefix=F32 < %t/sm90/delta_split_f32.json
+// RUN: FileCheck %s --check-prefix=GF32 < %t/sm90/gdn_split_f32.json
 // RUN: FileCheck %s --check-prefix=FUSED < %t/sm90/delta_split_d256.json
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sm90 %}
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_80 %t/sm80 %}
 
-// CHECK-COUNT-8: {{.*}}.ptx, {{.*}}.json
+// CHECK-COUNT-9: {{.*}}.ptx, {{.*}}.json
 
 // The prep kernel's W and U products; the state pass's copies of the next
-// chunk, its per-warp gate sum, and its two products per chunk.
+// chunk (16-byte tiles, 4-byte gates), its per-warp gate scan, and its two
+// products per chunk.
 // PTX: .visible .entry gdn_split_gqa_prep_kernel(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: .visible .entry gdn_split_gqa_states_kernel(
 // PTX-DAG: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{%r[0-9]+}};
+// PTX-DAG: cp.async.ca.shared.global [{{.*}}], [{{.*}}], 4, {{%r[0-9]+}};
 // PTX-DAG: cp.async.wait_group 0;
-// PTX-DAG: shfl.sync.bfly.b32
+// PTX-DAG: shfl.sync.up.b32
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: .visible .entry gdn_split_gqa_kernel(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// With a gate the keys of the state update come decayed from the prep
-// kernel (k_update); three launches.
+// bf16 keys are copied as they are and decayed in the state pass (no
+// k_update); three launches.
 // JSON: "name": "chunk_states"
 // JSON: "name": "w"
 // JSON: "name": "u"
 // JSON: "name": "v_new"
-// JSON: "name": "k_update"
+// JSON-NOT: "name": "k_update"
 // JSON: "entry": "gdn_split_gqa_prep_kernel"
 // JSON: "entry": "gdn_split_gqa_states_kernel"
 // JSON: "entry": "gdn_split_gqa_kernel"
 
-// f32 keys cannot be copied with cp.async: k_update even without a gate.
+// f32 keys cannot be copied with cp.async: k_update (decayed by the prep
+// kernel where there is a gate).
 // F32: "name": "k_update"
 // F32: "entry": "delta_split_f32_states_kernel"
+// GF32: "name": "k_update"
+// GF32: "entry": "gdn_split_f32_states_kernel"
 
 // Dk = 256 does not fit one block's accumulators: the fused kernel.
 // FUSED: "name": "t_beta"
@@ -97,4 +103,11 @@ func.func @gdn_split_bv64(%q: tensor<9x130x16x128xbf16>, %k: tensor<9x130x16x128
 func.func @delta_split_bv32(%q: tensor<4x70x16x128xbf16>, %k: tensor<4x70x16x128xbf16>, %v: tensor<4x70x16x128xbf16>, %beta: tensor<4x70x16xbf16>) -> (tensor<4x70x16x128xbf16>, tensor<4x16x128x128xf32>) {
   %r0, %r1 = attn.delta_rule %q, %k, %v, %beta : (tensor<4x70x16x128xbf16>, tensor<4x70x16x128xbf16>, tensor<4x70x16x128xbf16>, tensor<4x70x16xbf16>) -> (tensor<4x70x16x128xbf16>, tensor<4x16x128x128xf32>)
   return %r0, %r1 : tensor<4x70x16x128xbf16>, tensor<4x16x128x128xf32>
+}
+
+// Gated with f32 inputs: the prep kernel's decayed keys, T not a multiple of
+// the chunk.
+func.func @gdn_split_f32(%q: tensor<1x130x2x64xf32>, %k: tensor<1x130x2x64xf32>, %v: tensor<1x130x2x64xf32>, %beta: tensor<1x130x2xf32>, %g: tensor<1x130x2xf32>) -> tensor<1x130x2x64xf32> {
+  %r = attn.delta_rule %q, %k, %v, %beta gate(%g) : (tensor<1x130x2x64xf32>, tensor<1x130x2x64xf32>, tensor<1x130x2x64xf32>, tensor<1x130x2xf32>, tensor<1x130x2xf32>) -> tensor<1x130x2x64xf32>
+  return %r : tensor<1x130x2x64xf32>
 }
