@@ -19,7 +19,8 @@ one run times it beside the default kernel and the peer: wgmma (softmax),
 fused (delta rule, gated delta rule and GLA on their fused kernels), sync
 (the linear family's split form without cp.async), bv16 /
 bv32 / bv64 (the state pass's value columns), rows64 / rows128 (its rows of
-Dk a block). --base BUILD adds the linear family's bench kernels as another
+Dk a block), fo (linear and scalar-gated attention's state pass computing
+the outputs too, --fuse-outputs). --base BUILD adds the linear family's bench kernels as another
 build (an earlier commit's) compiles them, named base_*.
 """
 import argparse
@@ -82,6 +83,8 @@ for _bv in (16, 32, 64):
 # block of 128 rows, as fla's chunk_fwd_h holds it).
 VARIANTS["rows64"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=64"])
 VARIANTS["rows128"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=128", "--block-v=64"])
+# The state pass computing the outputs too (one kernel, no chunk states).
+VARIANTS["fo"] = (("linear_", "simple_gla_"), ["--fuse-outputs"])
 BASE_PREFIXES = ("linear_", "simple_gla_", "gla_", "gated_delta_")
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
@@ -98,6 +101,8 @@ CHECK_VARIANTS = {
              "test/Integration/GPU/ptx-gla-split.mlir"],
     "rows128": ["test/Integration/GPU/ptx-linear-split.mlir",
                 "test/Integration/GPU/ptx-gla-split.mlir"],
+    "fo": ["test/Integration/GPU/ptx-linear-split.mlir",
+           "test/Integration/GPU/ptx-every-op.mlir"],
 }
 
 

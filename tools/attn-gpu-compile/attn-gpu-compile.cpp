@@ -63,6 +63,13 @@ static cl::opt<int64_t> stateRows(
              "where that gives half the SMs a block)"),
     cl::init(0), cl::cat(gpuCat));
 
+static cl::opt<bool> fuseOutputs(
+    "fuse-outputs",
+    cl::desc("Linear and scalar-gated attention's state pass computes each "
+             "chunk's outputs too (one kernel, no chunk-state round trip; "
+             "Dk up to 128, no feature map)"),
+    cl::init(false), cl::cat(gpuCat));
+
 static cl::opt<bool>
     splitState("split-state",
                cl::desc("Linear and scalar-gated attention as a state pass "
@@ -144,6 +151,7 @@ int main(int argc, char **argv) {
   opts.chunkSize = chunkSize;
   opts.blockV = blockV;
   opts.stateRows = stateRows;
+  opts.fuseOutputs = fuseOutputs;
   opts.splitState = splitState;
   opts.wgmma = wgmma;
   opts.splitDelta = splitDelta;

@@ -46,6 +46,7 @@ void mlir::attn::buildAttnToGPUPipeline(OpPassManager &pm,
   lower.targetName = opts.target;
   lower.blockV = opts.blockV;
   lower.stateRows = opts.stateRows;
+  lower.fuseOutputs = opts.fuseOutputs;
   lower.splitState = opts.splitState;
   lower.wgmma = opts.wgmma;
   lower.splitDelta = opts.splitDelta;

@@ -129,6 +129,9 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
     blockV = stateBlockV = std::min(forcedV, Dv);
   if (forcedRows > 0 && stateRowsChoosable())
     stateRows = std::min(forcedRows, Dk);
+  // Q S and Q K^T contract over all of Dk.
+  if (fusesOutputs())
+    stateRows = Dk;
   if (forcedV > 0)
     return;
   // Narrower blocks recompute the chunk's Dv-independent work per block but
@@ -160,8 +163,12 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
   // once per column block: the L2, not DRAM, bounds the 64-row pass,
   // bench/gpu/NOTES.md run 5); else blocks of 64 rows, two per SM to hide
   // each other's global loads.
-  if (forcedRows == 0 && stateRowsChoosable() &&
-      2 * blocksOf(Dk, stateBlockV) >= sms) {
+  if (fusesOutputs()) {
+    // As the delta rule's pass: every block recomputes the chunk's Q K^T.
+    while (stateBlockV > narrowest && 2 * blocksOf(Dk, stateBlockV) < sms)
+      stateBlockV /= 2;
+  } else if (forcedRows == 0 && stateRowsChoosable() &&
+             2 * blocksOf(Dk, stateBlockV) >= sms) {
     stateRows = Dk;
   } else {
     while (stateBlockV > narrowest &&
@@ -187,6 +194,11 @@ int64_t GpuProblem::stateSharedBytes(int64_t stages) const {
     total += tile(stages, chunk, 4);
   if (gate == GateKind::Vector)
     total += tile(stages * chunk, stateRows, 4);
+  // With the outputs: Q in the ring, the state (bf16) and the cumulative
+  // gates.
+  if (fusesOutputs())
+    total += tile(stages * chunk, Dk, 2) + tile(Dk, stateBlockV, 2) +
+             tile(chunk, 1, 4);
   return total;
 }
 
@@ -208,7 +220,7 @@ void GpuProblem::chooseStateStages(int64_t sms, int64_t smemPerBlock) {
 
 SmallVector<BufferSpec> GpuProblem::allBuffers() const {
   SmallVector<BufferSpec> all(buffers);
-  if (splitsState()) {
+  if (splitsState() && !fusesOutputs()) {
     // The state entering each chunk, [B * Hq, N * Dk, 1, Dv] bf16.
     Type bf16 = BFloat16Type::get(op->getContext());
     all.push_back(

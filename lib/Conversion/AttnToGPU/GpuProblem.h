@@ -96,6 +96,17 @@ struct GpuProblem {
   int64_t stateRows = 64;
   /// Whether this problem's state pass may hold Dk rows other than 64.
   bool stateRowsChoosable() const;
+  /// The state pass computes the outputs too (attn-lower-to-gpu's
+  /// fuse-outputs): one kernel, each chunk's outputs from the state in
+  /// registers (put in shared memory for Q S), no chunk_states scratch.
+  bool fuseOutputs = false;
+  /// Whether it does here: linear and scalar-gated attention in the split
+  /// form on cp.async, no feature map, Dk up to 128 (one block holds it).
+  bool fusesOutputs() const {
+    return fuseOutputs && splitsState() && splitCpAsync && !delta &&
+           gate != GateKind::Vector && featureMap == FeatureMap::Identity &&
+           Dk <= 128;
+  }
   /// The state pass's grid: (Dv / stateBlockV, B * Hq, Dk / stateRows).
   std::array<int64_t, 3> stateGrid() const {
     return {Dv / stateBlockV, B * Hq, Dk / stateRows};

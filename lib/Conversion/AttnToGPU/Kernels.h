@@ -40,6 +40,10 @@ void emitLinearStatesAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
                                  const KernelArgs &args);
 void emitLinearOutputAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
                                  const KernelArgs &args);
+/// The cp.async state pass that also computes each chunk's outputs
+/// (GpuProblem::fusesOutputs): one kernel, no chunk_states.
+void emitLinearStateOutputsKernel(KernelBuilder &kb, const GpuProblem &p,
+                                  const KernelArgs &args);
 /// The split form of gated linear attention (a vector gate): the same two
 /// kernels and scratch buffer, with the state's rows decaying per dimension
 /// in the state pass and the intra-chunk scores on the tensor cores by

@@ -226,9 +226,9 @@ static Value addFromBelow(KernelBuilder &kb, Value x, int32_t offset, Value pos)
   return kb.fadd(x, kb.select(kb.le(kb.idx(offset), pos), up, kb.f32(0.0)));
 }
 
-LinearFamilyEmitter::ChunkDecays
-LinearFamilyEmitter::scalarGateDecays(SmemTile gates, Value slot,
-                                    int64_t mTiles) {
+std::pair<Value, Value> LinearFamilyEmitter::scanChunkGates(SmemTile gates,
+                                                            Value slot) {
+  assert(C == 64 && "two gates a lane");
   // Lane l scans gates 2l and 2l + 1 of the chunk: b_2l, b_2l+1.
   Value lane = kb.laneId();
   Value g0 = kb.load(gates.mem, {slot, kb.mul(lane, kb.idx(2))});
@@ -237,8 +237,14 @@ LinearFamilyEmitter::scalarGateDecays(SmemTile gates, Value slot,
   Value pairSum = kb.fadd(g0, g1), inclusive = pairSum;
   for (int32_t offset = 1; offset < 32; offset *= 2)
     inclusive = addFromBelow(kb, inclusive, offset, lane);
-  Value bEven = kb.fadd(kb.fsub(inclusive, pairSum), g0);
-  Value bOdd = inclusive;
+  return {kb.fadd(kb.fsub(inclusive, pairSum), g0), inclusive};
+}
+
+LinearFamilyEmitter::ChunkDecays
+LinearFamilyEmitter::scalarGateDecays(SmemTile gates, Value slot,
+                                    int64_t mTiles) {
+  Value lane = kb.laneId();
+  auto [bEven, bOdd] = scanChunkGates(gates, slot);
   Value bLast = fromLane(kb, bOdd, kb.idx(31));
   Value chunkDecay = kb.fexp(bLast);
   // A column c of k-step s is chunk row 16s + 2(l%4) + 8(c/2) + c%2:

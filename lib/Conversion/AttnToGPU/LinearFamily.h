@@ -53,6 +53,10 @@ protected:
     SmallVector<std::array<Value, 2>> state;
     SmallVector<std::array<SmallVector<std::array<Value, 4>>, 2>> key;
   };
+  /// The inclusive scan b of the chunk's C (64) scalar log-gates in row
+  /// `slot` of the f32 tile `gates`, by the warp's shuffles: lane l gets
+  /// (b_2l, b_2l+1).
+  std::pair<Value, Value> scanChunkGates(SmemTile gates, Value slot);
   /// From the chunk's C (64) scalar log-gates in row `slot` of the f32 tile
   /// `gates`: each warp scans them itself (two a lane, shuffles).
   ChunkDecays scalarGateDecays(SmemTile gates, Value slot, int64_t mTiles);

@@ -30,11 +30,25 @@ public:
                     const KernelArgs &args)
       : LinearFamilyEmitter(kb, p, args) {}
 
-  void emitStates();
+  /// The state pass; with `outputs` (GpuProblem::fusesOutputs) it also
+  /// computes each chunk's outputs from the state in registers, and writes
+  /// no chunk states.
+  void emitStates(bool outputs);
   void emitOutputs();
+
+private:
+  /// The warp's 16 output rows m0.. of the chunk at t0 from tiles in shared
+  /// memory (Q at rows qRow.., K at kRow.., V at vRow.., C rows each; the
+  /// entering state `state`, Dk x BV bf16; gcum holding the in-chunk
+  /// cumulative scalar gates):
+  ///   o = scale e^(b_i) Q S + (scale Q K^T (.) D) V,
+  /// rows before T stored to o. `beforeState` runs between the scores and
+  /// the first read of the state or of V (a wait for their copies).
+  void chunkOutputs(Value t0, Value m0, Value qRow, Value kRow, Value vRow,
+                    SmemTile state, function_ref<void()> beforeState);
 };
 
-void AsyncSplitEmitter::emitStates() {
+void AsyncSplitEmitter::emitStates(bool outputs) {
   // The split form's sequential pass. Block (x, y, z) owns the state slice
   // of rows R z..R z + R - 1 (Dk; R = p.stateRows, 64 or all of Dk up to
   // 128) and columns BV x.. of head y, in the warps' mma accumulators for
@@ -54,6 +68,12 @@ void AsyncSplitEmitter::emitStates() {
   // warp's reads of it. The feature map and the keys' decays are applied to
   // the A fragments of the K^T V product, in registers; each warp scans the
   // gates it needs itself, with shuffles.
+  //
+  // With `outputs` (one block of rows: R = Dk) the ring also holds Q, and
+  // per chunk the entering state goes to shared memory instead (bf16, the B
+  // operand of Q S) and warp w computes the chunk's output rows 16w.. as
+  // the output kernel does, before the state moves on: a second barrier a
+  // chunk, no chunk_states round trip through global memory.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   BV = p.stateBlockV;
@@ -67,8 +87,16 @@ void AsyncSplitEmitter::emitStates() {
   bf16 = b.getBF16Type();
   Type f32 = b.getF32Type();
   const GateKind gate = p.gate;
+  assert((!outputs || (KR == p.Dk && gate != GateKind::Vector)) &&
+         "outputs need the whole state and a scalar gate at most");
   ks = kb.allocTile(S * C, KR, bf16);
   vs = kb.allocTile(S * C, BV, bf16);
+  SmemTile stateTile;
+  if (outputs) {
+    qs = kb.allocTile(S * C, p.Dk, bf16);
+    stateTile = kb.allocTile(p.Dk, BV, bf16);
+    gcum = kb.allocTile(C, 1, f32);
+  }
   // Scalar gates: a row of C a slot; vector gates: C x KR a slot.
   SmemTile gs = gate == GateKind::Scalar   ? kb.allocTile(S, C, f32)
                 : gate == GateKind::Vector ? kb.allocTile(S * C, KR, f32)
@@ -98,6 +126,9 @@ void AsyncSplitEmitter::emitStates() {
         fetchRowsToTile(kb, ks, row0, C, kIn, bIdx, t0, hkv, kd0, p.Tq);
     tokens.append(
         fetchRowsToTile(kb, vs, row0, C, vIn, bIdx, t0, hkv, v0, p.Tq));
+    if (outputs)
+      tokens.append(fetchRowsToTile(kb, qs, row0, C, args.lookup("q"), bIdx,
+                                    t0, hIdx, zero, p.Tq));
     if (gate == GateKind::Scalar)
       fetchStepsToRow(kb, gs, slot, C, gIn, bIdx, t0, hIdx, p.Tq,
                       !tokens.empty());
@@ -126,9 +157,29 @@ void AsyncSplitEmitter::emitStates() {
     issue(kb.add(n, kb.idx(S - 1)));
     Value slot = kb.rem(n, kb.idx(S));
     Value cur = kb.mul(slot, kb.idx(C));
-    Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
-    for (int64_t i = 0; i < mTiles; ++i)
-      storeStateRows(tileOf(acc, i), states, bh, kb.add(rows, tileRows[i]));
+    if (outputs) {
+      // S_n and the chunk's cumulative gates (warp 0) to shared memory;
+      // their readers in chunk n - 1 have passed the barrier above.
+      for (int64_t i = 0; i < mTiles; ++i)
+        storeAccumulators(kb, tileOf(acc, i), tileRows[i], stateTile);
+      if (gate == GateKind::Scalar)
+        kb.ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        kb.warpId(), zero),
+                  [&] {
+                    auto [bEven, bOdd] = scanChunkGates(gs, slot);
+                    Value i0 = kb.mul(kb.laneId(), kb.idx(2));
+                    kb.store(bEven, gcum.mem, {i0, zero});
+                    kb.store(bOdd, gcum.mem, {kb.add(i0, kb.idx(1)), zero});
+                  });
+      kb.barrier();
+      chunkOutputs(kb.mul(n, kb.idx(C)), m0, kb.add(cur, m0), cur, cur,
+                   stateTile, [] {});
+    } else {
+      Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
+      for (int64_t i = 0; i < mTiles; ++i)
+        storeStateRows(tileOf(acc, i), states, bh,
+                       kb.add(rows, tileRows[i]));
+    }
     std::optional<ChunkDecays> decays;
     if (gate == GateKind::Scalar)
       decays = scalarGateDecays(gs, slot, mTiles);
@@ -217,8 +268,19 @@ void AsyncSplitEmitter::emitOutputs() {
     kb.barrier();
   }
 
+  chunkOutputs(t0, kb.mul(kb.warpId(), kb.idx(16)),
+               kb.mul(kb.warpId(), kb.idx(16)), zero, zero, sb, [&] {
+                 if (svGroup) {
+                   waitAsyncCopies(kb, svGroup, 0);
+                   kb.barrier();
+                 }
+               });
+}
+
+void AsyncSplitEmitter::chunkOutputs(Value t0, Value m0, Value qRow,
+                                     Value kRow, Value vRow, SmemTile state,
+                                     function_ref<void()> beforeState) {
   const int64_t nO = BV / 8, nS = C / 8;
-  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
   // The lane's two rows (accumulator elements 0-1 and 2-3) in the chunk.
   Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
   Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
@@ -229,8 +291,8 @@ void AsyncSplitEmitter::emitOutputs() {
   // causal mask, the scale and the decays D_ij = e^(b_i - b_j), j <= i.
   SmallVector<Value> s(4 * nS, kb.f32(0));
   for (int64_t kk = 0; kk < p.Dk; kk += 16)
-    mmaAccumulateRow(kb, loadA(kb, {qs}, m0, kb.idx(kk)),
-                     {ks, /*transposed=*/true}, kb.idx(kk), s);
+    mmaAccumulateRows(kb, {loadA(kb, {qs}, qRow, kb.idx(kk))},
+                      {ks, /*transposed=*/true}, kb.idx(kk), kRow, {s});
   for (int64_t j = 0; j < nS; ++j)
     for (int64_t e = 0; e < 4; ++e) {
       Value row = rows[e / 2];
@@ -241,16 +303,12 @@ void AsyncSplitEmitter::emitOutputs() {
       s[4 * j + e] = kb.select(kb.le(col, row), x, kb.f32(0.0));
     }
 
-  // O = Q S_n (the state and V have landed), decayed by scale e^(b_i) in
-  // row i; then O += P V.
-  if (svGroup) {
-    waitAsyncCopies(kb, svGroup, 0);
-    kb.barrier();
-  }
+  // O = Q S_n, decayed by scale e^(b_i) in row i; then O += P V.
+  beforeState();
   SmallVector<Value> o(4 * nO, kb.f32(0));
   for (int64_t kk = 0; kk < p.Dk; kk += 16)
-    mmaAccumulateRow(kb, loadA(kb, {qs}, m0, kb.idx(kk)), {sb}, kb.idx(kk),
-                     o);
+    mmaAccumulateRow(kb, loadA(kb, {qs}, qRow, kb.idx(kk)), {state},
+                     kb.idx(kk), o);
   Value decay[2] = {scale, scale};
   if (p.gate == GateKind::Scalar)
     for (int r = 0; r < 2; ++r)
@@ -262,7 +320,7 @@ void AsyncSplitEmitter::emitOutputs() {
     SmallVector<Value> a = accumulatorsAsA(
         kb, ArrayRef<Value>(s).slice(8 * kk, 4),
         ArrayRef<Value>(s).slice(8 * kk + 4, 4));
-    mmaAccumulateRow(kb, a, {vs}, kb.idx(16 * kk), o);
+    mmaAccumulateRow(kb, a, {vs}, kb.add(vRow, kb.idx(16 * kk)), o);
   }
   // Rows past T are not stored; adjacent columns go out as one store.
   Value out = args.lookup("o");
@@ -282,10 +340,15 @@ void AsyncSplitEmitter::emitOutputs() {
 
 void mlir::attn::gpu_codegen::emitLinearStatesAsyncKernel(
     KernelBuilder &kb, const GpuProblem &p, const KernelArgs &args) {
-  AsyncSplitEmitter(kb, p, args).emitStates();
+  AsyncSplitEmitter(kb, p, args).emitStates(/*outputs=*/false);
 }
 
 void mlir::attn::gpu_codegen::emitLinearOutputAsyncKernel(
     KernelBuilder &kb, const GpuProblem &p, const KernelArgs &args) {
   AsyncSplitEmitter(kb, p, args).emitOutputs();
+}
+
+void mlir::attn::gpu_codegen::emitLinearStateOutputsKernel(
+    KernelBuilder &kb, const GpuProblem &p, const KernelArgs &args) {
+  AsyncSplitEmitter(kb, p, args).emitStates(/*outputs=*/true);
 }

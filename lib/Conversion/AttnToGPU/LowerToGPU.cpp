@@ -103,6 +103,13 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
                      (p.splitsState() ? "delta rule UT transform, W and U: "
                                       : "delta rule UT transform: ") +
                          ("parallel over " + chunks)};
+  if (p.fusesOutputs())
+    return {{"", p.stateGrid(), emitLinearStateOutputsKernel,
+             llvm::formatv("state pass with outputs (cp.async, a ring of "
+                           "{0} chunks): sequential over {1}, {2} x {3} "
+                           "state slices in mma accumulators",
+                           p.stateStages, chunks, p.stateRows,
+                           p.stateBlockV)}};
   if (p.splitsState()) {
     std::array<int64_t, 3> outputs = {
         (p.Dv + p.outputBlockV() - 1) / p.outputBlockV(), p.B * p.Hq,
@@ -270,6 +277,7 @@ struct AttnLowerToGPUPass
       problem->splitDelta = splitDelta;
       problem->splitVectorGate = splitVectorGate;
       problem->splitCpAsync = splitCpAsync;
+      problem->fuseOutputs = fuseOutputs;
       problem->chooseBlockV(target->parallelUnits, blockV, stateRows);
       problem->chooseStateStages(target->parallelUnits,
                                  target->smemBytesPerUnit);

@@ -17,6 +17,10 @@
 // RUN: FileCheck %s --check-prefix=ROWS < %t/rows128/sgla_gqa_state.json
 // RUN: FileCheck %s --check-prefix=ROWSPTX < %t/rows128/sgla_gqa_state.ptx
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/rows128 %}
+// RUN: attn-gpu-compile %s --target=sm_90 --fuse-outputs -o %t/fused
+// RUN: FileCheck %s --check-prefix=FUSEDOUT < %t/fused/sgla_gqa_state.json
+// RUN: FileCheck %s --check-prefix=FUSEDRELU < %t/fused/linear_relu_t64.json
+// RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/fused %}
 
 // CHECK-COUNT-3: {{.*}}.ptx, {{.*}}.json
 
@@ -67,6 +71,15 @@
 // The state goes out 16 bytes a lane.
 // ROWSPTX:   .visible .entry sgla_gqa_state_states_kernel(
 // ROWSPTX:   st.global.v4.b32
+
+// --fuse-outputs: one kernel, the state pass computing each chunk's
+// outputs, no chunk_states; a feature map keeps the split form.
+// FUSEDOUT-NOT: chunk_states
+// FUSEDOUT:     "entry": "sgla_gqa_state_kernel"
+// FUSEDOUT:     "what": "state pass with outputs (cp.async, a ring of {{[0-9]}} chunks): sequential over 4 chunks of 64, 128 x 32 state slices in mma accumulators"
+// FUSEDOUT-NOT: "entry"
+// FUSEDRELU:    "name": "chunk_states"
+// FUSEDRELU:    "entry": "linear_relu_t64_states_kernel"
 
 // f16 inputs: synchronous loads (no cp.async of the tiles; the state tile
 // of the output kernel is bf16 scratch and still copies).
