@@ -7,7 +7,7 @@
 set -uo pipefail
 source bench/gpu/device_setup.sh || exit 1
 G=build-gpu-kernels
-ATTN_CUDA_DEBUG=1 timeout 150 python3 test/GPU/check_kernels.py $G/check > $OUT/check.log 2>&1
+ATTN_CUDA_DEBUG=1 timeout 150 python3 test/GPU/check_kernels.py $G/check ${CHECK_ONLY:+--only $CHECK_ONLY} > $OUT/check.log 2>&1
 echo "check rc=$? $(tail -1 $OUT/check.log)"
 grep -hE "FAIL|NaN" $OUT/check.log | head -20
 timeout 70 python3 test/GPU/check_kernels.py --runner /tmp/rt/attn-cuda-run --sanitize-one $G/check/fo_sgla_gqa_state.json --sanitize-tools memcheck,racecheck,synccheck --sanitize-timeout 60 > $OUT/sanitize.log 2>&1
