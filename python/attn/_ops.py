@@ -392,6 +392,31 @@ def _results(two, out):
     return tuple(out) if two else out[0]
 
 
+def _forward_only(fn):
+    """The op on torch tensors that require grad (with grad mode on): its
+    outputs stay in the autograd graph, and backward raises instead of
+    silently leaving the inputs without gradients (no backward pass yet)."""
+    import functools
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        inputs = [x for x in (*args, *kwargs.values())
+                  if is_torch(x) and x.requires_grad]
+        if not inputs:
+            return out
+        import torch
+        if not torch.is_grad_enabled():
+            return out
+        from ._no_backward import NoBackward
+        outs = out if isinstance(out, tuple) else (out,)
+        wrapped = NoBackward.apply(fn.__name__, len(outs), *outs, *inputs)
+        return tuple(wrapped) if isinstance(out, tuple) else wrapped[0]
+
+    return op
+
+
+@_forward_only
 def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
                       cu_seqlens=None, form="auto", chunk_size=None,
                       target="cpu"):
@@ -412,6 +437,7 @@ def softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
                                    target=target).run()
 
 
+@_forward_only
 def linear_attention(q, k, v, *, causal=True, scale=None,
                      feature_map="identity", normalize=False, projection=None,
                      initial_state=None, output_final_state=False,
@@ -437,6 +463,7 @@ def linear_attention(q, k, v, *, causal=True, scale=None,
         target=target).run()
 
 
+@_forward_only
 def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
                            output_final_state=False, cu_seqlens=None,
                            form="auto", chunk_size=None, target="cpu"):
@@ -453,6 +480,7 @@ def gated_linear_attention(q, k, v, g, *, scale=None, initial_state=None,
         form=form, chunk_size=chunk_size, target=target).run()
 
 
+@_forward_only
 def delta_rule(q, k, v, beta, *, g=None, scale=None, initial_state=None,
                output_final_state=False, cu_seqlens=None, form="auto",
                chunk_size=None, target="cpu"):

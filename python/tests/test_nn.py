@@ -104,3 +104,20 @@ def test_bad_input():
         attn.nn.DeltaNet(30, 4)
     with pytest.raises(ValueError, match="'num_heads' must be a positive integer"):
         attn.nn.SimpleGLA(32, 0)
+
+
+def test_backward_raises():
+    # No backward pass yet: backward says so instead of leaving the
+    # projections silently without gradients.
+    layer = attn.nn.GatedDeltaNet(HIDDEN, H)
+    y = layer(_x())
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match="attn.delta_rule has no backward pass yet"):
+        y.sum().backward()
+    q = torch.rand(1, 9, 1, 16, requires_grad=True)
+    o, s = attn.linear_attention(q, q.detach(), q.detach(), output_final_state=True)
+    assert o.requires_grad and s.requires_grad
+    with pytest.raises(RuntimeError, match="no backward pass yet"):
+        s.sum().backward()
+    with torch.no_grad():
+        assert not layer(_x()).requires_grad
