@@ -19,8 +19,9 @@ one run times it beside the default kernel and the peer: wgmma (softmax),
 fused (delta rule, gated delta rule and GLA on their fused kernels), sync
 (the linear family's split form without cp.async), bv16 /
 bv32 / bv64 (the state pass's value columns), rows64 / rows128 (its rows of
-Dk a block), fo (linear and scalar-gated attention's state pass computing
-the outputs too, --fuse-outputs). --base BUILD adds the linear family's bench kernels as another
+Dk a block), fo / unfused (the linear family's and the delta rules' state
+pass computing the outputs too, or not: --fuse-outputs=on / off; the
+default is auto). --base BUILD adds the linear family's bench kernels as another
 build (an earlier commit's) compiles them, named base_*.
 """
 import argparse
@@ -81,10 +82,12 @@ for _bv in (16, 32, 64):
 # The state pass's rows of Dk a block (linear and scalar-gated attention):
 # 64 (two blocks of rows at D = 128) or all of Dk with 64 value columns (one
 # block of 128 rows, as fla's chunk_fwd_h holds it).
-VARIANTS["rows64"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=64"])
-VARIANTS["rows128"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=128", "--block-v=64"])
-# The state pass computing the outputs too (one kernel, no chunk states).
-VARIANTS["fo"] = (("linear_", "simple_gla_"), ["--fuse-outputs"])
+VARIANTS["rows64"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=64", "--fuse-outputs=off"])
+VARIANTS["rows128"] = (("linear_", "simple_gla_", "gla_"), ["--state-rows=128", "--block-v=64", "--fuse-outputs=off"])
+# The state pass computing the outputs too (one kernel, no chunk states; the
+# delta rules: after the prep kernel), forced on or off (the default: auto).
+VARIANTS["fo"] = (("linear_", "simple_gla_", "delta_", "gated_delta_"), ["--fuse-outputs=on"])
+VARIANTS["unfused"] = (("linear_", "simple_gla_", "delta_", "gated_delta_"), ["--fuse-outputs=off"])
 BASE_PREFIXES = ("linear_", "simple_gla_", "gla_", "gated_delta_")
 CHECK_SOURCES = ("test/Integration/GPU/ptx-every-op.mlir", "test/Integration/GPU/ptx-softmax.mlir",
                  "test/Integration/GPU/ptx-gla-split.mlir", "test/Integration/GPU/ptx-linear-split.mlir",
@@ -102,6 +105,7 @@ CHECK_VARIANTS = {
     "rows128": ["test/Integration/GPU/ptx-linear-split.mlir",
                 "test/Integration/GPU/ptx-gla-split.mlir"],
     "fo": ["test/Integration/GPU/ptx-linear-split.mlir",
+           "test/Integration/GPU/ptx-delta-split.mlir",
            "test/Integration/GPU/ptx-every-op.mlir"],
 }
 

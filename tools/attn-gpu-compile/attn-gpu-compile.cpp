@@ -63,12 +63,13 @@ static cl::opt<int64_t> stateRows(
              "where that gives half the SMs a block)"),
     cl::init(0), cl::cat(gpuCat));
 
-static cl::opt<bool> fuseOutputs(
+static cl::opt<std::string> fuseOutputs(
     "fuse-outputs",
-    cl::desc("Linear and scalar-gated attention's state pass computes each "
-             "chunk's outputs too (one kernel, no chunk-state round trip; "
-             "Dk up to 128, no feature map)"),
-    cl::init(false), cl::cat(gpuCat));
+    cl::desc("The linear family's and the delta rules' state pass computes "
+             "each chunk's outputs too (one kernel, no chunk-state round trip; "
+             "Dk up to 128, no feature map): auto (where the grid fills the "
+             "GPU), on or off"),
+    cl::value_desc("auto|on|off"), cl::init("auto"), cl::cat(gpuCat));
 
 static cl::opt<bool>
     splitState("split-state",

@@ -129,6 +129,17 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
     blockV = stateBlockV = std::min(forcedV, Dv);
   if (forcedRows > 0 && stateRowsChoosable())
     stateRows = std::min(forcedRows, Dk);
+  // The fused pass walks every chunk of a sequence in one block, so it
+  // needs more (batch, head, value-column) blocks than the split form,
+  // whose outputs are parallel over chunks. Measured on an H100 (bench/gpu/
+  // NOTES.md, run 7): linear attention fused is 1.6-2x the split form at
+  // 128-256 such blocks of 32-64 columns, 0.7x at 64 (B1 T32768 H16); the
+  // delta rules 1.25-1.4x.
+  const int64_t narrowest = std::min<int64_t>(Dv, 32);
+  outputsFused =
+      canFuseOutputs() &&
+      (fuseOutputs == Fusion::On ||
+       (fuseOutputs == Fusion::Auto && 4 * B * Hq * (Dv / narrowest) >= 3 * sms));
   // Q S and Q K^T contract over all of Dk.
   if (fusesOutputs())
     stateRows = Dk;
@@ -148,7 +159,6 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
   // 0.34 ms, GLA 2.57 vs 2.14), and the delta rule's pass, which holds all
   // of Dk (W S contracts over it), is fastest at 64 once that gives half
   // the SMs a block (B4 T8192: 0.33 vs 0.42 ms at 32).
-  const int64_t narrowest = std::min<int64_t>(Dv, 32);
   stateBlockV = std::min<int64_t>(Dv, 64);
   auto blocksOf = [&](int64_t rows, int64_t bv) {
     return B * Hq * (Dk / rows) * (Dv / bv);
@@ -229,7 +239,8 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
   }
   if (delta && splitsState()) {
     // Per chunk W = T diag(beta e^b) K and U = T diag(beta) V (prep kernel),
-    // the state pass's V_new = U - W S, and, where needed, the decayed keys
+    // the state pass's V_new = U - W S (unless it computes the outputs
+    // itself), and, where needed, the decayed keys
     // of the state update; [B * Hq, N * C, 1, D] bf16.
     Type bf16 = BFloat16Type::get(op->getContext());
     auto rows = [&](int64_t d) {
@@ -237,7 +248,8 @@ SmallVector<BufferSpec> GpuProblem::allBuffers() const {
     };
     all.push_back({"w", BufferRole::Scratch, rows(Dk)});
     all.push_back({"u", BufferRole::Scratch, rows(Dv)});
-    all.push_back({"v_new", BufferRole::Scratch, rows(Dv)});
+    if (!fusesOutputs())
+      all.push_back({"v_new", BufferRole::Scratch, rows(Dv)});
     if (deltaKeysScratch())
       all.push_back({"k_update", BufferRole::Scratch, rows(Dk)});
   } else if (delta) {

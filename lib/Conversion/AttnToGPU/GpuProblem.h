@@ -96,17 +96,25 @@ struct GpuProblem {
   int64_t stateRows = 64;
   /// Whether this problem's state pass may hold Dk rows other than 64.
   bool stateRowsChoosable() const;
-  /// The state pass computes the outputs too (attn-lower-to-gpu's
+  /// Whether the state pass computes the outputs too (attn-lower-to-gpu's
   /// fuse-outputs): one kernel, each chunk's outputs from the state in
   /// registers (put in shared memory for Q S), no chunk_states scratch.
-  bool fuseOutputs = false;
-  /// Whether it does here: linear and scalar-gated attention in the split
-  /// form on cp.async, no feature map, Dk up to 128 (one block holds it).
-  bool fusesOutputs() const {
-    return fuseOutputs && splitsState() && splitCpAsync && !delta &&
-           gate != GateKind::Vector && featureMap == FeatureMap::Identity &&
-           Dk <= 128;
+  /// Auto: chooseBlockV decides by the grid.
+  enum class Fusion { Auto, On, Off };
+  Fusion fuseOutputs = Fusion::Auto;
+  /// Whether it may here: linear and scalar-gated attention in the split
+  /// form on cp.async, and the delta rules' split form with bf16 keys (the
+  /// scores need them raw); no feature map, Dk up to 128 (one block holds
+  /// it).
+  bool canFuseOutputs() const {
+    if (!splitsState() || gate == GateKind::Vector ||
+        featureMap != FeatureMap::Identity || Dk > 128)
+      return false;
+    return delta ? !deltaKeysScratch() : splitCpAsync;
   }
+  /// Whether it does (set by chooseBlockV).
+  bool fusesOutputs() const { return outputsFused; }
+  bool outputsFused = false;
   /// The state pass's grid: (Dv / stateBlockV, B * Hq, Dk / stateRows).
   std::array<int64_t, 3> stateGrid() const {
     return {Dv / stateBlockV, B * Hq, Dk / stateRows};

@@ -53,6 +53,10 @@ Value KernelBuilder::le(Value a, Value c) {
   return arith::CmpIOp::create(builder, location, arith::CmpIPredicate::sle, a,
                                c);
 }
+Value KernelBuilder::eq(Value a, Value c) {
+  return arith::CmpIOp::create(builder, location, arith::CmpIPredicate::eq, a,
+                               c);
+}
 Value KernelBuilder::minIdx(Value a, Value c) {
   return arith::MinSIOp::create(builder, location, a, c);
 }
@@ -78,7 +82,9 @@ Value KernelBuilder::fmax(Value a, Value c) {
 Value KernelBuilder::fmin(Value a, Value c) {
   return arith::MinimumFOp::create(builder, location, a, c);
 }
-Value KernelBuilder::fexp(Value x) { return fexp2(fmul(x, f32(M_LOG2E))); }
+Value KernelBuilder::fexp(Value x, bool ftz) {
+  return fexp2(fmul(x, f32(M_LOG2E)), ftz);
+}
 Value KernelBuilder::fexp2(Value x, bool ftz) {
   // The PTX instruction itself: math.exp2 would become a libdevice call,
   // which needs libdevice at compile time (CUDA_HOME) to resolve.

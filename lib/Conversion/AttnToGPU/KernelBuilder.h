@@ -53,6 +53,7 @@ public:
   Value rem(Value a, Value c);
   Value lt(Value a, Value c); // unsigned-free signed compare on index
   Value le(Value a, Value c);
+  Value eq(Value a, Value c);
   Value minIdx(Value a, Value c);
   Value andI1(Value a, Value c);
 
@@ -63,8 +64,9 @@ public:
   Value fdiv(Value a, Value c);
   Value fmax(Value a, Value c);
   Value fmin(Value a, Value c);
-  /// e^x through exp2 (the hardware ex2.approx; exact enough for attention).
-  Value fexp(Value x);
+  /// e^x through exp2 (the hardware ex2.approx; exact enough for attention;
+  /// `ftz` as for fexp2).
+  Value fexp(Value x, bool ftz = false);
   /// 2^x (ex2.approx; with `ftz`, ex2.approx.ftz: results under 2^-126
   /// flush to 0, one MUFU.EX2 instead of a range fix-up around it).
   Value fexp2(Value x, bool ftz = false);

@@ -41,7 +41,8 @@ void emitLinearStatesAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
 void emitLinearOutputAsyncKernel(KernelBuilder &kb, const GpuProblem &p,
                                  const KernelArgs &args);
 /// The cp.async state pass that also computes each chunk's outputs
-/// (GpuProblem::fusesOutputs): one kernel, no chunk_states.
+/// (GpuProblem::fusesOutputs): one kernel, no chunk_states. The delta
+/// rule's is emitLinearStatesKernel's (after the prep kernel).
 void emitLinearStateOutputsKernel(KernelBuilder &kb, const GpuProblem &p,
                                   const KernelArgs &args);
 /// The split form of gated linear attention (a vector gate): the same two

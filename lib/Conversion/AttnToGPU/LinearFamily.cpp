@@ -240,23 +240,66 @@ std::pair<Value, Value> LinearFamilyEmitter::scanChunkGates(SmemTile gates,
   return {kb.fadd(kb.fsub(inclusive, pairSum), g0), inclusive};
 }
 
-LinearFamilyEmitter::ChunkDecays
-LinearFamilyEmitter::scalarGateDecays(SmemTile gates, Value slot,
-                                    int64_t mTiles) {
+LinearFamilyEmitter::LaneGates
+LinearFamilyEmitter::laneGatesFromScan(const ScalarChunkGates &gates,
+                                       Value m0) {
+  auto [bEven, bOdd] = gates.scan;
   Value lane = kb.laneId();
-  auto [bEven, bOdd] = scanChunkGates(gates, slot);
-  Value bLast = fromLane(kb, bOdd, kb.idx(31));
-  Value chunkDecay = kb.fexp(bLast);
-  // A column c of k-step s is chunk row 16s + 2(l%4) + 8(c/2) + c%2:
-  // element c%2 of lane 8s + 4(c/2) + l%4.
+  LaneGates g;
+  // Row token m0 + l/4 + 8r is element (l/4) % 2 of lane (m0 + l/4)/2 + 4r.
+  Value rowLane = kb.div(kb.add(m0, kb.div(lane, kb.idx(4))), kb.idx(2));
+  Value odd = kb.eq(kb.rem(kb.div(lane, kb.idx(4)), kb.idx(2)), kb.idx(1));
+  for (int64_t r = 0; r < 2; ++r) {
+    Value src = kb.add(rowLane, kb.idx(4 * r));
+    g.row[r] = kb.select(odd, fromLane(kb, bOdd, src),
+                         fromLane(kb, bEven, src));
+  }
+  g.col = gates.columns;
+  return g;
+}
+
+LinearFamilyEmitter::LaneGates
+LinearFamilyEmitter::laneGatesFromShared(Value m0) {
+  Value lane = kb.laneId();
+  Value rowA = kb.add(m0, kb.div(lane, kb.idx(4)));
+  Value colBase = kb.mul(kb.rem(lane, kb.idx(4)), kb.idx(2));
+  LaneGates g;
+  g.row = {gateAt(rowA), gateAt(kb.add(rowA, kb.idx(8)))};
+  for (int64_t j = 0; j < C / 8; ++j) {
+    Value col = kb.add(colBase, kb.idx(8 * j));
+    g.col.push_back({gateAt(col), gateAt(kb.add(col, kb.idx(1)))});
+  }
+  return g;
+}
+
+LinearFamilyEmitter::ScalarChunkGates
+LinearFamilyEmitter::scalarChunkGates(SmemTile gates, Value slot) {
+  Value lane = kb.laneId();
+  ScalarChunkGates g;
+  g.scan = scanChunkGates(gates, slot);
+  auto [bEven, bOdd] = g.scan;
+  g.last = fromLane(kb, bOdd, kb.idx(31));
+  // Token 8j + 2(l%4) + e is element e of lane 4j + l%4.
+  for (int64_t j = 0; j < C / 8; ++j) {
+    Value src = kb.add(kb.idx(4 * j), kb.rem(lane, kb.idx(4)));
+    g.columns.push_back({fromLane(kb, bEven, src), fromLane(kb, bOdd, src)});
+  }
+  return g;
+}
+
+LinearFamilyEmitter::ChunkDecays
+LinearFamilyEmitter::scalarGateDecays(const ScalarChunkGates &g,
+                                    int64_t mTiles) {
+  // Every decay here is at most 1: flushing those under 2^-126 to zero
+  // loses nothing.
+  Value chunkDecay = kb.fexp(g.last, /*ftz=*/true);
+  // Column c of k-step s of A is token 16s + 2(l%4) + 8(c/2) + c%2.
   SmallVector<std::array<Value, 4>> perStep;
   for (int64_t st = 0; st < C / 16; ++st) {
     std::array<Value, 4> d;
-    for (int64_t q = 0; q < 2; ++q) {
-      Value src = kb.add(kb.idx(8 * st + 4 * q), kb.rem(lane, kb.idx(4)));
-      d[2 * q] = kb.fexp(kb.fsub(bLast, fromLane(kb, bEven, src)));
-      d[2 * q + 1] = kb.fexp(kb.fsub(bLast, fromLane(kb, bOdd, src)));
-    }
+    for (int64_t c = 0; c < 4; ++c)
+      d[c] = kb.fexp(kb.fsub(g.last, g.columns[2 * st + c / 2][c % 2]),
+                     /*ftz=*/true);
     perStep.push_back(d);
   }
   ChunkDecays out;
@@ -403,4 +446,69 @@ LinearFamilyEmitter::OutputChunk LinearFamilyEmitter::beginOutputChunk() {
   vs = kb.allocTile(C, BV, bf16);
   c.state = kb.allocTile(p.Dk, BV, bf16);
   return c;
+}
+
+void LinearFamilyEmitter::chunkOutputs(Value t0, Value m0, Value qRow,
+                                       Value kRow, Value vRow, SmemTile state,
+                                       const LaneGates *gates,
+                                       function_ref<void()> beforeState,
+                                       function_ref<void()> beforeValues) {
+  const int64_t nO = BV / 8, nS = C / 8;
+  // The lane's two rows (accumulator elements 0-1 and 2-3) in the chunk.
+  Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
+  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
+  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
+  Value scale = kb.f32(p.scale);
+
+  // S = Q K^T (4 accumulators per n8 tile: tile t at s[4t..4t+3]), then the
+  // causal mask, the scale and the decays D_ij = e^(b_i - b_j), j <= i
+  // (at most 1 where kept: ftz loses nothing).
+  SmallVector<Value> s(4 * nS, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16)
+    mmaAccumulateRows(kb, {loadA(kb, {qs}, qRow, kb.idx(kk))},
+                      {ks, /*transposed=*/true}, kb.idx(kk), kRow, {s});
+  for (int64_t j = 0; j < nS; ++j)
+    for (int64_t e = 0; e < 4; ++e) {
+      Value row = rows[e / 2];
+      Value col = kb.add(colBase, kb.idx(8 * j + e % 2));
+      Value x = kb.fmul(s[4 * j + e], scale);
+      if (gates)
+        x = kb.fmul(x, kb.fexp(kb.fsub(gates->row[e / 2], gates->col[j][e % 2]),
+                               /*ftz=*/true));
+      s[4 * j + e] = kb.select(kb.le(col, row), x, kb.f32(0.0));
+    }
+
+  // O = Q S_n, decayed by scale e^(b_i) in row i; then O += P V.
+  beforeState();
+  SmallVector<Value> o(4 * nO, kb.f32(0));
+  for (int64_t kk = 0; kk < p.Dk; kk += 16)
+    mmaAccumulateRow(kb, loadA(kb, {qs}, qRow, kb.idx(kk)), {state},
+                     kb.idx(kk), o);
+  Value decay[2] = {scale, scale};
+  if (gates)
+    for (int r = 0; r < 2; ++r)
+      decay[r] = kb.fmul(scale, kb.fexp(gates->row[r], /*ftz=*/true));
+  for (int64_t t = 0; t < nO; ++t)
+    for (int64_t e = 0; e < 4; ++e)
+      o[4 * t + e] = kb.fmul(o[4 * t + e], decay[e / 2]);
+  if (beforeValues)
+    beforeValues();
+  for (int64_t kk = 0; kk < C / 16; ++kk) {
+    SmallVector<Value> a = accumulatorsAsA(
+        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
+        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
+    mmaAccumulateRow(kb, a, {vs}, kb.add(vRow, kb.idx(16 * kk)), o);
+  }
+  // Rows past T are not stored; adjacent columns go out as one store.
+  Value out = args.lookup("o");
+  for (int r = 0; r < 2; ++r) {
+    Value t = kb.add(t0, rows[r]);
+    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
+      for (int64_t tile = 0; tile < nO; ++tile) {
+        Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile)));
+        storePair(kb, o[4 * tile + 2 * r], o[4 * tile + 2 * r + 1], out,
+                  {bIdx, t, hIdx, col});
+      }
+    });
+  }
 }

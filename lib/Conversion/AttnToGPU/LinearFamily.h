@@ -53,13 +53,38 @@ protected:
     SmallVector<std::array<Value, 2>> state;
     SmallVector<std::array<SmallVector<std::array<Value, 4>>, 2>> key;
   };
+  /// A chunk's scalar gates as one warp holds them: the scan
+  /// (scanChunkGates), b_C, and the gates b of the lane's A columns,
+  /// columns[j][e] of token 8j + 2(l%4) + e.
+  struct ScalarChunkGates {
+    std::pair<Value, Value> scan;
+    Value last;
+    SmallVector<std::array<Value, 2>> columns;
+  };
+  /// From the chunk's C (64) scalar log-gates in row `slot` of the f32 tile
+  /// `gates`: each warp scans them itself (two a lane, shuffles).
+  ScalarChunkGates scalarChunkGates(SmemTile gates, Value slot);
+  /// The in-chunk cumulative scalar gates b of the tokens at a lane's mma
+  /// accumulator elements of a warp's 16-row tile of scores (rows m0 + l/4
+  /// and + 8, columns 2(l%4) + 8j + e): row[r], col[j][e].
+  struct LaneGates {
+    std::array<Value, 2> row;
+    SmallVector<std::array<Value, 2>> col;
+  };
+  /// The lane's gates from the warp's scan: the rows' by shuffles.
+  LaneGates laneGatesFromScan(const ScalarChunkGates &gates, Value m0);
+  /// The lane's gates from gcum in shared memory.
+  LaneGates laneGatesFromShared(Value m0);
   /// The inclusive scan b of the chunk's C (64) scalar log-gates in row
   /// `slot` of the f32 tile `gates`, by the warp's shuffles: lane l gets
   /// (b_2l, b_2l+1).
   std::pair<Value, Value> scanChunkGates(SmemTile gates, Value slot);
-  /// From the chunk's C (64) scalar log-gates in row `slot` of the f32 tile
-  /// `gates`: each warp scans them itself (two a lane, shuffles).
-  ChunkDecays scalarGateDecays(SmemTile gates, Value slot, int64_t mTiles);
+  /// The decays of a scalar gate (computed where they are used, so that
+  /// they do not hold registers across other work).
+  ChunkDecays scalarGateDecays(const ScalarChunkGates &gates, int64_t mTiles);
+  ChunkDecays scalarGateDecays(SmemTile gates, Value slot, int64_t mTiles) {
+    return scalarGateDecays(scalarChunkGates(gates, slot), mTiles);
+  }
   /// From the chunk's per-dimension log-gates at rows cur.. of the f32 tile
   /// `gates` (a column per state row): each lane sums the gates of its own
   /// rows across its quad by shuffles. tileRows: the warp's m-tiles' first
@@ -101,6 +126,22 @@ protected:
   /// one.
   void storeFinalStateAccumulators(ValueRange acc, ArrayRef<Value> tileRows,
                                    Value rowOffset, int64_t nTiles);
+
+  /// The split form's chunk outputs (its output kernels and the state
+  /// passes with outputs): the warp's 16 output rows m0.. of the chunk at
+  /// t0 from tiles in shared memory (qs at rows qRow.., ks at kRow.., vs at
+  /// vRow.., C rows each; the
+  /// entering state `state`, Dk x BV bf16; `gates` the lane's in-chunk
+  /// cumulative scalar gates, null without a gate):
+  ///   o = scale e^(b_i) Q S + (scale Q K^T (.) D) V,
+  /// rows before T stored to o. `beforeState` runs between the scores and
+  /// the first read of the state or of V (a wait for their copies),
+  /// `beforeValues` between Q S and the first read of V (the delta rule's
+  /// state pass computes V there).
+  void chunkOutputs(Value t0, Value m0, Value qRow, Value kRow, Value vRow,
+                    SmemTile state, const LaneGates *gates,
+                    function_ref<void()> beforeState,
+                    function_ref<void()> beforeValues = nullptr);
 
   /// e^(b_i - b_j) for the scalar gate (1 without one).
   Value decayBetween(Value i, Value j);

@@ -36,16 +36,6 @@ public:
   void emitStates(bool outputs);
   void emitOutputs();
 
-private:
-  /// The warp's 16 output rows m0.. of the chunk at t0 from tiles in shared
-  /// memory (Q at rows qRow.., K at kRow.., V at vRow.., C rows each; the
-  /// entering state `state`, Dk x BV bf16; gcum holding the in-chunk
-  /// cumulative scalar gates):
-  ///   o = scale e^(b_i) Q S + (scale Q K^T (.) D) V,
-  /// rows before T stored to o. `beforeState` runs between the scores and
-  /// the first read of the state or of V (a wait for their copies).
-  void chunkOutputs(Value t0, Value m0, Value qRow, Value kRow, Value vRow,
-                    SmemTile state, function_ref<void()> beforeState);
 };
 
 void AsyncSplitEmitter::emitStates(bool outputs) {
@@ -95,7 +85,6 @@ void AsyncSplitEmitter::emitStates(bool outputs) {
   if (outputs) {
     qs = kb.allocTile(S * C, p.Dk, bf16);
     stateTile = kb.allocTile(p.Dk, BV, bf16);
-    gcum = kb.allocTile(C, 1, f32);
   }
   // Scalar gates: a row of C a slot; vector gates: C x KR a slot.
   SmemTile gs = gate == GateKind::Scalar   ? kb.allocTile(S, C, f32)
@@ -157,23 +146,21 @@ void AsyncSplitEmitter::emitStates(bool outputs) {
     issue(kb.add(n, kb.idx(S - 1)));
     Value slot = kb.rem(n, kb.idx(S));
     Value cur = kb.mul(slot, kb.idx(C));
+    std::optional<ScalarChunkGates> scalarGates;
+    if (gate == GateKind::Scalar)
+      scalarGates = scalarChunkGates(gs, slot);
     if (outputs) {
-      // S_n and the chunk's cumulative gates (warp 0) to shared memory;
-      // their readers in chunk n - 1 have passed the barrier above.
+      // S_n to shared memory (its readers in chunk n - 1 have passed the
+      // barrier above); the output rows' gates come from the warp's own
+      // scan.
       for (int64_t i = 0; i < mTiles; ++i)
         storeAccumulators(kb, tileOf(acc, i), tileRows[i], stateTile);
-      if (gate == GateKind::Scalar)
-        kb.ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        kb.warpId(), zero),
-                  [&] {
-                    auto [bEven, bOdd] = scanChunkGates(gs, slot);
-                    Value i0 = kb.mul(kb.laneId(), kb.idx(2));
-                    kb.store(bEven, gcum.mem, {i0, zero});
-                    kb.store(bOdd, gcum.mem, {kb.add(i0, kb.idx(1)), zero});
-                  });
+      std::optional<LaneGates> gates;
+      if (scalarGates)
+        gates = laneGatesFromScan(*scalarGates, m0);
       kb.barrier();
       chunkOutputs(kb.mul(n, kb.idx(C)), m0, kb.add(cur, m0), cur, cur,
-                   stateTile, [] {});
+                   stateTile, gates ? &*gates : nullptr, [] {});
     } else {
       Value rows = kb.add(kb.mul(n, kb.idx(p.Dk)), kd0);
       for (int64_t i = 0; i < mTiles; ++i)
@@ -181,8 +168,8 @@ void AsyncSplitEmitter::emitStates(bool outputs) {
                        kb.add(rows, tileRows[i]));
     }
     std::optional<ChunkDecays> decays;
-    if (gate == GateKind::Scalar)
-      decays = scalarGateDecays(gs, slot, mTiles);
+    if (scalarGates)
+      decays = scalarGateDecays(*scalarGates, mTiles);
     if (gate == GateKind::Vector)
       decays = vectorGateDecays(gs, cur, tileRows);
     // Accumulator element e of a tile is in the lane's row e / 2.
@@ -261,6 +248,10 @@ void AsyncSplitEmitter::emitOutputs() {
   if (qkGroup)
     waitAsyncCopies(kb, qkGroup, svGroup ? 1 : 0);
   kb.barrier();
+  Value m0 = kb.mul(kb.warpId(), kb.idx(16));
+  std::optional<LaneGates> gates;
+  if (p.gate == GateKind::Scalar)
+    gates = laneGatesFromShared(m0);
   if (p.featureMap != FeatureMap::Identity) {
     auto phi = [&](Value x) { return featureMap(kb, x, p.featureMap); };
     mapTileInPlace(kb, qs, phi);
@@ -268,72 +259,12 @@ void AsyncSplitEmitter::emitOutputs() {
     kb.barrier();
   }
 
-  chunkOutputs(t0, kb.mul(kb.warpId(), kb.idx(16)),
-               kb.mul(kb.warpId(), kb.idx(16)), zero, zero, sb, [&] {
+  chunkOutputs(t0, m0, m0, zero, zero, sb, gates ? &*gates : nullptr, [&] {
                  if (svGroup) {
                    waitAsyncCopies(kb, svGroup, 0);
                    kb.barrier();
                  }
                });
-}
-
-void AsyncSplitEmitter::chunkOutputs(Value t0, Value m0, Value qRow,
-                                     Value kRow, Value vRow, SmemTile state,
-                                     function_ref<void()> beforeState) {
-  const int64_t nO = BV / 8, nS = C / 8;
-  // The lane's two rows (accumulator elements 0-1 and 2-3) in the chunk.
-  Value rowA = kb.add(m0, kb.div(kb.laneId(), kb.idx(4)));
-  Value rows[2] = {rowA, kb.add(rowA, kb.idx(8))};
-  Value colBase = kb.mul(kb.rem(kb.laneId(), kb.idx(4)), kb.idx(2));
-  Value scale = kb.f32(p.scale);
-
-  // S = Q K^T (4 accumulators per n8 tile: tile t at s[4t..4t+3]), then the
-  // causal mask, the scale and the decays D_ij = e^(b_i - b_j), j <= i.
-  SmallVector<Value> s(4 * nS, kb.f32(0));
-  for (int64_t kk = 0; kk < p.Dk; kk += 16)
-    mmaAccumulateRows(kb, {loadA(kb, {qs}, qRow, kb.idx(kk))},
-                      {ks, /*transposed=*/true}, kb.idx(kk), kRow, {s});
-  for (int64_t j = 0; j < nS; ++j)
-    for (int64_t e = 0; e < 4; ++e) {
-      Value row = rows[e / 2];
-      Value col = kb.add(colBase, kb.idx(8 * j + e % 2));
-      Value x = kb.fmul(s[4 * j + e], scale);
-      if (p.gate == GateKind::Scalar)
-        x = kb.fmul(x, decayBetween(row, col));
-      s[4 * j + e] = kb.select(kb.le(col, row), x, kb.f32(0.0));
-    }
-
-  // O = Q S_n, decayed by scale e^(b_i) in row i; then O += P V.
-  beforeState();
-  SmallVector<Value> o(4 * nO, kb.f32(0));
-  for (int64_t kk = 0; kk < p.Dk; kk += 16)
-    mmaAccumulateRow(kb, loadA(kb, {qs}, qRow, kb.idx(kk)), {state},
-                     kb.idx(kk), o);
-  Value decay[2] = {scale, scale};
-  if (p.gate == GateKind::Scalar)
-    for (int r = 0; r < 2; ++r)
-      decay[r] = kb.fmul(scale, kb.fexp(gateAt(rows[r])));
-  for (int64_t t = 0; t < nO; ++t)
-    for (int64_t e = 0; e < 4; ++e)
-      o[4 * t + e] = kb.fmul(o[4 * t + e], decay[e / 2]);
-  for (int64_t kk = 0; kk < C / 16; ++kk) {
-    SmallVector<Value> a = accumulatorsAsA(
-        kb, ArrayRef<Value>(s).slice(8 * kk, 4),
-        ArrayRef<Value>(s).slice(8 * kk + 4, 4));
-    mmaAccumulateRow(kb, a, {vs}, kb.add(vRow, kb.idx(16 * kk)), o);
-  }
-  // Rows past T are not stored; adjacent columns go out as one store.
-  Value out = args.lookup("o");
-  for (int r = 0; r < 2; ++r) {
-    Value t = kb.add(t0, rows[r]);
-    kb.ifThen(kb.lt(t, kb.idx(p.Tq)), [&] {
-      for (int64_t tile = 0; tile < nO; ++tile) {
-        Value col = kb.add(v0, kb.add(colBase, kb.idx(8 * tile)));
-        storePair(kb, o[4 * tile + 2 * r], o[4 * tile + 2 * r + 1], out,
-                  {bIdx, t, hIdx, col});
-      }
-    });
-  }
 }
 
 } // namespace

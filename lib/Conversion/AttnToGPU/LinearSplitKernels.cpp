@@ -45,7 +45,10 @@ public:
       : LinearFamilyEmitter(kb, p, args) {}
 
   void emitStates();
-  void emitDeltaStates();
+  /// The delta rule's state pass; with `outputs` (GpuProblem::
+  /// fusesOutputs) it also computes each chunk's outputs and writes neither
+  /// chunk states nor V_new.
+  void emitDeltaStates(bool outputs);
   void emitOutputs();
 };
 
@@ -171,7 +174,7 @@ void SplitStateEmitter::emitStates() {
                               kd0, nTiles);
 }
 
-void SplitStateEmitter::emitDeltaStates() {
+void SplitStateEmitter::emitDeltaStates(bool outputs) {
   // The delta rule's sequential pass. Block (x, y) owns the state's columns
   // BV x.. of head y, all Dk rows (W S contracts over Dk), in the warps' mma
   // accumulators: warp w holds rows 16w + 64i, i < Dk / 64. Per chunk n:
@@ -186,6 +189,13 @@ void SplitStateEmitter::emitDeltaStates() {
   // gates of chunk n + 1 are copied (cp.async, two buffers) while chunk n
   // computes; each warp scans the chunk's gates itself and decays the A
   // fragments of K^T in registers.
+  //
+  // With `outputs` (bf16 keys, Dk up to 128) Q comes through the same two
+  // buffers, and warp w computes the chunk's output rows 16w.. as the
+  // output kernel does: V_new, the scores Q K^T and Q S_n (all reading
+  // only tiles that have landed) before the barrier that publishes V_new,
+  // P V_new after it. Nothing goes to chunk_states or v_new, and the barriers stay two a
+  // chunk.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   BV = p.stateBlockV;
@@ -200,6 +210,8 @@ void SplitStateEmitter::emitDeltaStates() {
   vs = kb.allocTile(C, BV, bf16);
   const bool gated = p.gate == GateKind::Scalar;
   SmemTile gs = gated ? kb.allocTile(2, C, b.getF32Type()) : SmemTile();
+  if (outputs)
+    qs = kb.allocTile(2 * C, p.Dk, bf16);
 
   Value zero = kb.idx(0);
   Value bh = kb.add(kb.mul(bIdx, kb.idx(p.Hq)), hIdx);
@@ -207,6 +219,7 @@ void SplitStateEmitter::emitDeltaStates() {
   Value kUpdate = args.lookup("k_update");
   // K' is decayed here, not by the prep kernel.
   const bool decayKeys = gated && !kUpdate;
+  assert((!outputs || !kUpdate) && "the outputs need the raw keys");
   // Issues the copies of chunk c into buffer rows [off, off + C) (none past
   // the last chunk; gates: row c % 2) and returns their group.
   auto issue = [&](Value c, Value off) {
@@ -223,6 +236,10 @@ void SplitStateEmitter::emitDeltaStates() {
                         : asyncCopyRowsToTile(kb, ks, off, C, args.lookup("k"),
                                               bIdx, t0, hkv, zero, p.Tq, live));
     // Past T (and past the last chunk) the gates are zero.
+    if (outputs)
+      llvm::append_range(tokens,
+                         asyncCopyRowsToTile(kb, qs, off, C, args.lookup("q"),
+                                             bIdx, t0, hIdx, zero, p.Tq, live));
     if (gated)
       fetchStepsToRow(kb, gs, kb.rem(c, kb.idx(2)), C, args.lookup("g"),
                       bIdx, t0, hIdx, p.Tq, /*async=*/true);
@@ -262,30 +279,48 @@ void SplitStateEmitter::emitDeltaStates() {
     // The other buffer was last read in chunk n - 1, before its closing
     // barrier.
     Value group = issue(nextChunk, kb.mul(kb.rem(nextChunk, two), kb.idx(C)));
-    std::optional<ChunkDecays> decays;
+    std::optional<ScalarChunkGates> scalarGates;
     if (gated)
-      decays = scalarGateDecays(gs, kb.rem(n, two), mTiles);
+      scalarGates = scalarChunkGates(gs, kb.rem(n, two));
     Value t0 = kb.mul(n, kb.idx(C));
-    storeRowsFromTile(kb, ss, states, bh, kb.mul(n, kb.idx(p.Dk)), zero, v0,
-                      N * p.Dk);
-
-    // V_new = U - W S_n, rows 16w.. of the chunk.
-    SmallVector<Value> vn(4 * nTiles, kb.f32(0.0));
-    for (int64_t k0 = 0; k0 < p.Dk; k0 += 16) {
-      SmallVector<Value> a =
-          loadA(kb, {ws}, kb.add(cur, warpRow), kb.idx(k0));
-      mmaAccumulateRow(kb, a, {ss}, kb.idx(k0), vn);
+    // V_new = U - W S_n, rows 16w.. of the chunk, to shared memory (read by
+    // every warp after the next barrier).
+    auto computeNewValues = [&] {
+      SmallVector<Value> vn(4 * nTiles, kb.f32(0.0));
+      for (int64_t k0 = 0; k0 < p.Dk; k0 += 16) {
+        SmallVector<Value> a =
+            loadA(kb, {ws}, kb.add(cur, warpRow), kb.idx(k0));
+        mmaAccumulateRow(kb, a, {ss}, kb.idx(k0), vn);
+      }
+      forEachAccumulator(kb, warpRow, nTiles,
+                         [&](int64_t a, Value r, Value c) {
+                           Value u = kb.toF32(
+                               kb.load(us.mem, {kb.add(cur, r), c}));
+                           vn[a] = kb.fsub(u, vn[a]);
+                         });
+      storeAccumulators(kb, vn, warpRow, vs);
+    };
+    if (outputs) {
+      // V_new first, so that its accumulators are free before the scores'.
+      computeNewValues();
+      std::optional<LaneGates> gates;
+      if (scalarGates)
+        gates = laneGatesFromScan(*scalarGates, warpRow);
+      chunkOutputs(t0, warpRow, kb.add(cur, warpRow), cur, zero, ss,
+                   gates ? &*gates : nullptr, [] {}, [&] { kb.barrier(); });
+    } else {
+      storeRowsFromTile(kb, ss, states, bh, kb.mul(n, kb.idx(p.Dk)), zero,
+                        v0, N * p.Dk);
+      computeNewValues();
+      kb.barrier();
+      storeRowsFromTile(kb, vs, vNew, bh, t0, zero, v0, N * C);
     }
-    forEachAccumulator(kb, warpRow, nTiles, [&](int64_t a, Value r, Value c) {
-      Value u = kb.toF32(kb.load(us.mem, {kb.add(cur, r), c}));
-      vn[a] = kb.fsub(u, vn[a]);
-    });
-    storeAccumulators(kb, vn, warpRow, vs);
-    kb.barrier();
-    storeRowsFromTile(kb, vs, vNew, bh, t0, zero, v0, N * C);
 
     // S = e^(b_C) S + K'^T V_new, each V_new fragment pair loaded once for
     // the warp's m-tiles.
+    std::optional<ChunkDecays> decays;
+    if (scalarGates)
+      decays = scalarGateDecays(*scalarGates, mTiles);
     if (decays)
       for (Value &v : acc)
         v = kb.fmul(v, decays->state[0][0]);
@@ -390,7 +425,7 @@ void mlir::attn::gpu_codegen::emitLinearStatesKernel(KernelBuilder &kb,
                                                      const KernelArgs &args) {
   SplitStateEmitter emitter(kb, p, args);
   if (p.delta)
-    emitter.emitDeltaStates();
+    emitter.emitDeltaStates(/*outputs=*/p.fusesOutputs());
   else
     emitter.emitStates();
 }

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::attn {
@@ -103,6 +104,13 @@ SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
                      (p.splitsState() ? "delta rule UT transform, W and U: "
                                       : "delta rule UT transform: ") +
                          ("parallel over " + chunks)};
+  if (p.fusesOutputs() && p.delta)
+    return {prep,
+            {"", p.stateGrid(), emitLinearStatesKernel,
+             llvm::formatv("delta rule state pass with outputs (cp.async, 2 "
+                           "buffers): sequential over {0}, {1} x {2} state "
+                           "slices in mma accumulators",
+                           chunks, p.stateRows, p.stateBlockV)}};
   if (p.fusesOutputs())
     return {{"", p.stateGrid(), emitLinearStateOutputsKernel,
              llvm::formatv("state pass with outputs (cp.async, a ring of "
@@ -254,6 +262,18 @@ struct AttnLowerToGPUPass
                          << static_cast<int64_t>(stateRows);
       return signalPassFailure();
     }
+    std::optional<GpuProblem::Fusion> fusion =
+        llvm::StringSwitch<std::optional<GpuProblem::Fusion>>(fuseOutputs)
+            .Case("auto", GpuProblem::Fusion::Auto)
+            .Case("on", GpuProblem::Fusion::On)
+            .Case("off", GpuProblem::Fusion::Off)
+            .Default(std::nullopt);
+    if (!fusion) {
+      module.emitError() << "attn-lower-to-gpu: fuse-outputs must be auto, "
+                            "on or off, got '"
+                         << fuseOutputs << "'";
+      return signalPassFailure();
+    }
     NamedAttrList manifests;
     if (auto old = module->getAttrOfType<DictionaryAttr>("attn.gpu_manifests"))
       manifests.append(old.getValue());
@@ -277,7 +297,7 @@ struct AttnLowerToGPUPass
       problem->splitDelta = splitDelta;
       problem->splitVectorGate = splitVectorGate;
       problem->splitCpAsync = splitCpAsync;
-      problem->fuseOutputs = fuseOutputs;
+      problem->fuseOutputs = *fusion;
       problem->chooseBlockV(target->parallelUnits, blockV, stateRows);
       problem->chooseStateStages(target->parallelUnits,
                                  target->smemBytesPerUnit);

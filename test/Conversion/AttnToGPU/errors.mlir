@@ -66,6 +66,11 @@ func.func @two_ops(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>,
 
 // -----
 
+// RUN: not attn-opt %s -attn-lower-to-gpu=fuse-outputs=yes 2>&1 | FileCheck %s --check-prefix=FUSE
+// FUSE: error: attn-lower-to-gpu: fuse-outputs must be auto, on or off, got 'yes'
+
+// -----
+
 func.func @packed(%q: tensor<1x64x2x64xbf16>, %k: tensor<1x64x2x64xbf16>,
                   %v: tensor<1x64x2x64xbf16>, %cu: tensor<3xi32>)
     -> tensor<1x64x2x64xbf16> {

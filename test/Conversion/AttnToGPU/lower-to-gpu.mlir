@@ -133,6 +133,40 @@ func.func @swa(%q: tensor<1x100x8x64xf16>, %k: tensor<1x100x2x64xf16>,
 
 // -----
 
+// fuse-outputs=auto (the default): with B * H * Dv / 32 = 256 blocks of 32
+// value columns, at least three quarters of the SMs' worth, linear
+// attention is one kernel, the state pass computing each chunk's outputs
+// (the output is the last buffer: no chunk_states scratch); with 64 (one sequence of 16 heads at Dv = 128)
+// it stays split.
+// ASYNC-LABEL: attn.gpu_manifests = {wide = {
+// ASYNC-SAME: name = "o", role = "output", shape = [2, 100, 16, 128]}],
+// ASYNC-SAME: launches = [{args = [0, 1, 2, 3], block = [128, 1, 1], entry = "wide_kernel", grid = [4, 32, 1]
+// ASYNC-SAME: what = "state pass with outputs
+// ASYNC-SAME: }]
+func.func @wide(%q: tensor<2x100x16x128xbf16>, %k: tensor<2x100x16x128xbf16>,
+                %v: tensor<2x100x16x128xbf16>) -> tensor<2x100x16x128xbf16> {
+  %o = attn.linear_attention %q, %k, %v
+      : (tensor<2x100x16x128xbf16>, tensor<2x100x16x128xbf16>,
+         tensor<2x100x16x128xbf16>) -> tensor<2x100x16x128xbf16>
+  return %o : tensor<2x100x16x128xbf16>
+}
+
+// -----
+
+// ASYNC-LABEL: attn.gpu_manifests = {narrow = {
+// ASYNC-SAME: name = "chunk_states", role = "scratch"
+// ASYNC-SAME: entry = "narrow_states_kernel"
+// ASYNC-SAME: entry = "narrow_kernel"
+func.func @narrow(%q: tensor<1x100x16x128xbf16>, %k: tensor<1x100x16x128xbf16>,
+                  %v: tensor<1x100x16x128xbf16>) -> tensor<1x100x16x128xbf16> {
+  %o = attn.linear_attention %q, %k, %v
+      : (tensor<1x100x16x128xbf16>, tensor<1x100x16x128xbf16>,
+         tensor<1x100x16x128xbf16>) -> tensor<1x100x16x128xbf16>
+  return %o : tensor<1x100x16x128xbf16>
+}
+
+// -----
+
 // Functions without attn ops are left alone.
 // CHECK-LABEL: func.func @plain
 func.func @plain(%a: f32) -> f32 {

@@ -16,6 +16,11 @@
 // RUN: FileCheck %s --check-prefix=FUSED < %t/sm90/delta_split_d256.json
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/sm90 %}
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_80 %t/sm80 %}
+// RUN: FileCheck %s --check-prefix=AUTO < %t/sm90/delta_split_bv32.json
+// RUN: attn-gpu-compile %s --target=sm_90 --chunk-size=64 --fuse-outputs=on -o %t/fused
+// RUN: FileCheck %s --check-prefix=DFUSED < %t/fused/gdn_split_gqa.json
+// RUN: FileCheck %s --check-prefix=GF32 < %t/fused/gdn_split_f32.json
+// RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/fused %}
 
 // CHECK-COUNT-9: {{.*}}.ptx, {{.*}}.json
 
@@ -49,6 +54,22 @@
 // kernel where there is a gate).
 // F32: "name": "k_update"
 // F32: "entry": "delta_split_f32_states_kernel"
+// fuse-outputs: with bf16 keys the state pass computes the outputs too
+// (after the prep kernel; no chunk_states, no v_new), by default (auto)
+// where B * H * Dv / 32 blocks are three quarters of the SMs (4 x 16 heads
+// here); f32 keys (k_update) keep the split form.
+// AUTO-NOT: "name": "v_new"
+// AUTO: "entry": "delta_split_bv32_prep_kernel"
+// AUTO: "entry": "delta_split_bv32_kernel"
+// AUTO-NEXT: "grid": [
+// AUTO-NEXT: 2,
+// AUTO-NEXT: 64,
+// AUTO: "what": "delta rule state pass with outputs
+// DFUSED-NOT: "name": "chunk_states"
+// DFUSED-NOT: "name": "v_new"
+// DFUSED: "entry": "gdn_split_gqa_prep_kernel"
+// DFUSED: "entry": "gdn_split_gqa_kernel"
+// DFUSED: "what": "delta rule state pass with outputs
 // GF32: "name": "k_update"
 // GF32: "entry": "gdn_split_f32_states_kernel"
 

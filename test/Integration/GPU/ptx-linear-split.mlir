@@ -17,7 +17,7 @@
 // RUN: FileCheck %s --check-prefix=ROWS < %t/rows128/sgla_gqa_state.json
 // RUN: FileCheck %s --check-prefix=ROWSPTX < %t/rows128/sgla_gqa_state.ptx
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/rows128 %}
-// RUN: attn-gpu-compile %s --target=sm_90 --fuse-outputs -o %t/fused
+// RUN: attn-gpu-compile %s --target=sm_90 --fuse-outputs=on -o %t/fused
 // RUN: FileCheck %s --check-prefix=FUSEDOUT < %t/fused/sgla_gqa_state.json
 // RUN: FileCheck %s --check-prefix=FUSEDRELU < %t/fused/linear_relu_t64.json
 // RUN: %if ptxas %{ %python %S/assemble.py %ptxas sm_90a %t/fused %}

@@ -43,13 +43,13 @@ struct AttnToGPUOptions : public PassPipelineOptions<AttnToGPUOptions> {
                      "128; 0: all of Dk where that gives half the SMs a "
                      "block)"),
       llvm::cl::init(0)};
-  PassOptions::Option<bool> fuseOutputs{
+  PassOptions::Option<std::string> fuseOutputs{
       *this, "fuse-outputs",
-      llvm::cl::desc("Linear and scalar-gated attention's state pass "
+      llvm::cl::desc("The linear family's and the delta rules' state pass "
                      "computes each chunk's outputs too (one kernel, no "
                      "chunk-state round trip; Dk up to 128, no feature "
-                     "map)"),
-      llvm::cl::init(false)};
+                     "map): auto (where the grid fills the GPU), on or off"),
+      llvm::cl::init("auto")};
   PassOptions::Option<bool> splitState{
       *this, "split-state",
       llvm::cl::desc("Linear and scalar-gated attention as a state pass and "

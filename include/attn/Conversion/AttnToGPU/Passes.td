@@ -58,11 +58,13 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "state pass (64, or 128: all of Dk up to 128, K and V read once "
            "per column block; 0: all of Dk where that gives half the SMs a "
            "block)">,
-    Option<"fuseOutputs", "fuse-outputs", "bool", /*default=*/"false",
-           "Linear and scalar-gated attention's state pass computes each "
-           "chunk's outputs too (one kernel, the state in registers, no "
-           "chunk-state round trip through memory; Dk up to 128, no feature "
-           "map)">,
+    Option<"fuseOutputs", "fuse-outputs", "std::string",
+           /*default=*/"\"auto\"",
+           "The state pass of linear and scalar-gated attention and of the "
+           "delta rules (bf16 keys) computes each chunk's outputs too (the "
+           "state in registers, no chunk-state or V_new round trip through "
+           "memory; Dk up to 128, no feature map): auto (where its blocks at 32 value columns give three "
+           "quarters of the SMs one), on or off">,
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
