@@ -54,6 +54,21 @@ def _calls():
                       dict(qkv, beta=((B, T, 4), "f32"), g=((B, T, 4), "f32")),
                       {"output_final_state": True}))
         calls.append((f"softmax_B{B}_T{T}", "softmax_attention", qkv, {}))
+    # Enough (batch, head) pairs that fuse-outputs=auto fuses the outputs
+    # into the state pass (no chunk_states or v_new scratch).
+    B, T, H = 4, 200, 16
+    wide = {"q": ((B, T, H, 128), "x"), "k": ((B, T, H, 128), "x"),
+            "v": ((B, T, H, 128), "x")}
+    calls.append(("linear_fused_state", "linear_attention",
+                  dict(wide, initial_state=((B, H, 128, 128), "f32")),
+                  {"output_final_state": True}))
+    calls.append(("simple_gla_fused", "gated_linear_attention",
+                  dict(wide, g=((B, T, H), "f32")), {}))
+    calls.append(("delta_fused", "delta_rule",
+                  dict(wide, beta=((B, T, H), "f32")), {}))
+    calls.append(("gated_delta_fused", "delta_rule",
+                  dict(wide, beta=((B, T, H), "f32"), g=((B, T, H), "f32")),
+                  {"output_final_state": True}))
     calls.append(("softmax_gqa_window", "softmax_attention",
                   {"q": ((2, 700, 8, 64), "x"), "k": ((2, 700, 2, 64), "x"),
                    "v": ((2, 700, 2, 64), "x")}, {"window": 128}))
