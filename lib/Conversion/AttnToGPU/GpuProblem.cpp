@@ -139,7 +139,8 @@ void GpuProblem::chooseBlockV(int64_t sms, int64_t forcedV,
   outputsFused =
       canFuseOutputs() &&
       (fuseOutputs == Fusion::On ||
-       (fuseOutputs == Fusion::Auto && 4 * B * Hq * (Dv / narrowest) >= 3 * sms));
+       (fuseOutputs == Fusion::Auto &&
+        4 * B * Hq * (Dv / narrowest) >= 3 * sms));
   // Q S and Q K^T contract over all of Dk.
   if (fusesOutputs())
     stateRows = Dk;

@@ -194,8 +194,8 @@ void SplitStateEmitter::emitDeltaStates(bool outputs) {
   // buffers, and warp w computes the chunk's output rows 16w.. as the
   // output kernel does: V_new, the scores Q K^T and Q S_n (all reading
   // only tiles that have landed) before the barrier that publishes V_new,
-  // P V_new after it. Nothing goes to chunk_states or v_new, and the barriers stay two a
-  // chunk.
+  // P V_new after it. Nothing goes to chunk_states or v_new, and the
+  // barriers stay two a chunk.
   OpBuilder &b = kb.b();
   Location loc = kb.loc();
   BV = p.stateBlockV;

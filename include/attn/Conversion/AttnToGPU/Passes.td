@@ -63,8 +63,9 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "The state pass of linear and scalar-gated attention and of the "
            "delta rules (bf16 keys) computes each chunk's outputs too (the "
            "state in registers, no chunk-state or V_new round trip through "
-           "memory; Dk up to 128, no feature map): auto (where its blocks at 32 value columns give three "
-           "quarters of the SMs one), on or off">,
+           "memory; Dk up to 128, no feature map): auto (where its blocks "
+           "at 32 value columns give three quarters of the SMs one), on or "
+           "off">,
     Option<"splitState", "split-state", "bool", /*default=*/"true",
            "Linear and scalar-gated attention as two kernels (the state "
            "pass, then outputs parallel over chunks) where Dk is a multiple "
