@@ -210,12 +210,13 @@ void DeltaPrepEmitter::invertUnitLowerTriangular() {
   });
   kb.barrier();
 
-  // Each S x S block of outputs spreads over the threads, S*S / kThreads
+  // Each S x S block of outputs spreads over the threads, S*S / threads
   // elements each (at S = 16 and 128 threads: 2).
-  static_assert((kSolveBlock * kSolveBlock) % kThreads == 0);
+  const int64_t threads = kb.threads();
+  assert((S * S) % threads == 0 && "solve block spread evenly");
   auto forEachBlockElement = [&](function_ref<void(Value, Value)> body) {
-    for (int64_t e = 0; e < S * S / kThreads; ++e) {
-      Value flat = kb.add(tid, kb.idx(e * kThreads));
+    for (int64_t e = 0; e < S * S / threads; ++e) {
+      Value flat = kb.add(tid, kb.idx(e * threads));
       body(kb.div(flat, kb.idx(S)), kb.rem(flat, kb.idx(S)));
     }
   };

@@ -11,6 +11,8 @@
 #include "attn/Dialect/Attn/IR/Attn.h"
 #include "attn/TargetInfo/TargetDescription.h"
 
+#include "KernelBuilder.h"
+
 #include <string>
 
 namespace mlir::attn::gpu_codegen {
@@ -150,10 +152,15 @@ struct GpuProblem {
   int64_t smVersion = 80;
   bool wgmma = false;
   /// Whether the softmax kernel multiplies on warpgroup MMA (sm_90a's
-  /// wgmma.mma_async; the block's 4 warps are one warpgroup of 64 query
-  /// rows): bf16 q, k, v (copied by cp.async into the tensor cores' shared
-  /// layout) and head dims of 128.
+  /// wgmma.mma_async; the block is two warpgroups of 64 query rows sharing
+  /// every K and V tile): bf16 q, k, v (copied by cp.async into the tensor
+  /// cores' shared layout) and head dims of 128.
   bool softmaxUsesWgmma() const;
+  /// Threads of a softmax block: two warpgroups on warpgroup MMA, else 4
+  /// warps.
+  int64_t softmaxThreads() const {
+    return softmaxUsesWgmma() ? 256 : kDefaultThreads;
+  }
 
   /// Query rows each warp of the softmax kernel owns: 16 on warpgroup MMA;
   /// else 32 (two 16-row mma tiles sharing every K and V fragment the warp
@@ -162,8 +169,10 @@ struct GpuProblem {
   int64_t softmaxWarpRows() const {
     return !softmaxUsesWgmma() && Dv <= 128 && Tq > 64 ? 32 : 16;
   }
-  /// Query rows of a softmax thread block (4 warps).
-  int64_t softmaxBlockRows() const { return 4 * softmaxWarpRows(); }
+  /// Query rows of a softmax thread block.
+  int64_t softmaxBlockRows() const {
+    return softmaxThreads() / 32 * softmaxWarpRows();
+  }
 
   /// Grid of the main kernel: (x, y, z).
   std::array<int64_t, 3> grid() const;

@@ -12,8 +12,10 @@
 using namespace mlir;
 using namespace mlir::attn::gpu_codegen;
 
-KernelBuilder::KernelBuilder(OpBuilder &b, Location loc, Value dynamicSmem)
-    : builder(b), location(loc), smem(dynamicSmem) {
+KernelBuilder::KernelBuilder(OpBuilder &b, Location loc, Value dynamicSmem,
+                             int64_t threads)
+    : builder(b), location(loc), smem(dynamicSmem), numThreads(threads) {
+  assert(threads % 32 == 0 && "whole warps");
   tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   lane = gpu::LaneIdOp::create(b, loc, /*upper_bound=*/nullptr);
   warp = div(tid, idx(32));
@@ -142,13 +144,13 @@ void KernelBuilder::forRange(Value lb, Value ub, int64_t step,
 
 void KernelBuilder::forEachElement(int64_t rows, int64_t cols,
                                    function_ref<void(Value, Value)> body) {
-  forRange(tid, idx(rows * cols), kThreads, [&](Value e) {
+  forRange(tid, idx(rows * cols), numThreads, [&](Value e) {
     body(div(e, idx(cols)), rem(e, idx(cols)));
   });
 }
 
 void KernelBuilder::forEachRow(int64_t rows, function_ref<void(Value)> body) {
-  forRange(tid, idx(rows), kThreads, body);
+  forRange(tid, idx(rows), numThreads, body);
 }
 
 void KernelBuilder::ifThen(Value cond, function_ref<void()> then) {

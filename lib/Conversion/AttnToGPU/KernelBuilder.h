@@ -19,9 +19,10 @@
 
 namespace mlir::attn::gpu_codegen {
 
-/// Threads of every attn kernel's block: four warps.
-inline constexpr int64_t kWarps = 4;
-inline constexpr int64_t kThreads = 32 * kWarps;
+/// Threads of an attn kernel's block unless its KernelSpec says otherwise
+/// (the softmax kernel on warpgroup MMA has two warpgroups): four warps.
+inline constexpr int64_t kDefaultWarps = 4;
+inline constexpr int64_t kDefaultThreads = 32 * kDefaultWarps;
 
 /// A rows x cols tile in shared memory, stored row-major with a padded row
 /// (ld >= cols elements) so that ldmatrix rows fall in different banks.
@@ -35,7 +36,10 @@ struct SmemTile {
 
 class KernelBuilder {
 public:
-  KernelBuilder(OpBuilder &b, Location loc, Value dynamicSmem);
+  /// Builds a kernel body whose blocks have `threads` threads (a multiple
+  /// of 32).
+  KernelBuilder(OpBuilder &b, Location loc, Value dynamicSmem,
+                int64_t threads = kDefaultThreads);
 
   OpBuilder &b() { return builder; }
   Location loc() const { return location; }
@@ -76,6 +80,9 @@ public:
   Value toF32(Value v);
   Value fromF32(Value v, Type t);
 
+  /// Threads and warps of the block.
+  int64_t threads() const { return numThreads; }
+  int64_t warps() const { return numThreads / 32; }
   Value threadId() const { return tid; }
   Value warpId() const { return warp; }
   Value laneId() const { return lane; }
@@ -117,6 +124,7 @@ private:
   OpBuilder &builder;
   Location location;
   Value smem;
+  int64_t numThreads;
   int64_t smemBytes = 0, smemPeak = 0;
   Value tid, warp, lane;
 };

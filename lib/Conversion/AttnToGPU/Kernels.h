@@ -55,7 +55,7 @@ void emitGlaOutputKernel(KernelBuilder &kb, const GpuProblem &p,
                          const KernelArgs &args);
 
 /// Rows of Dk one block of the split form's state pass owns: 16 per warp.
-inline constexpr int64_t kStateRows = 16 * kWarps;
+inline constexpr int64_t kStateRows = 16 * kDefaultWarps;
 
 /// The delta rule's first kernel, parallel over (chunk, batch * head): the
 /// UT transform's T = (I + L)^-1 of every chunk, scaled by beta and by

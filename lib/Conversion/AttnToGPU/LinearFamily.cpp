@@ -170,15 +170,15 @@ void LinearFamilyEmitter::scanGateColumns(SmemTile t) {
       kb.store(off ? kb.fadd(v, off) : v, t.mem,
                {kb.add(r0, kb.idx(int64_t(i))), d});
   };
-  if (cols > kThreads) {
-    kb.forRange(kb.threadId(), kb.idx(cols), kThreads, [&](Value d) {
+  if (cols > kb.threads()) {
+    kb.forRange(kb.threadId(), kb.idx(cols), kb.threads(), [&](Value d) {
       storeSegment(scanSegment(d, kb.idx(0), rows), d, kb.idx(0), Value());
     });
     kb.barrier();
     return;
   }
   int64_t segs = 1;
-  while (2 * segs * cols <= kThreads && 2 * segs <= rows && rows % (2 * segs) == 0)
+  while (2 * segs * cols <= kb.threads() && 2 * segs <= rows && rows % (2 * segs) == 0)
     segs *= 2;
   int64_t len = rows / segs;
   Value tid = kb.threadId();

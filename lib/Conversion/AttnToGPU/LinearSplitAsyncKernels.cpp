@@ -209,7 +209,7 @@ void AsyncSplitEmitter::emitStates(bool outputs) {
 
 void AsyncSplitEmitter::emitOutputs() {
   // The split form's parallel pass: one block per (block of value columns,
-  // batch * head, chunk of 16 * kWarps rows) computes the chunk's output
+  // batch * head, chunk of 16 * kDefaultWarps rows) computes the chunk's output
   // from the state that entered it (chunk_states),
   //   o = diag(e^b) (scale phi(Q)) S + (scale phi(Q) phi(K)^T (.) D) V,
   // as the softmax kernel does: warp w owns rows 16w..16w+15 and keeps their

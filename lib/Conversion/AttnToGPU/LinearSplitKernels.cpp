@@ -352,7 +352,7 @@ void SplitStateEmitter::emitDeltaStates(bool outputs) {
 
 void SplitStateEmitter::emitOutputs() {
   // The split form's parallel pass: one block per (block of value columns,
-  // batch * head, chunk of 16 * kWarps rows) computes the chunk's output
+  // batch * head, chunk of 16 * kDefaultWarps rows) computes the chunk's output
   // from the state that entered it (chunk_states),
   //   o = diag(e^b) Q S + (Q K^T (.) D) V,
   // as the softmax kernel does: warp w owns rows 16w..16w+15 and keeps their

@@ -78,14 +78,15 @@ struct KernelSpec {
   std::array<int64_t, 3> grid;
   void (*emit)(KernelBuilder &, const GpuProblem &, const KernelArgs &);
   std::string what; // for people: the manifest's launch "what"
+  int64_t threads = kDefaultThreads; // of a block
   int64_t sharedBytes = 0;
 };
 
 std::string softmaxVariant(const GpuProblem &p) {
   if (p.softmaxUsesWgmma())
-    return llvm::formatv("softmax, warpgroup MMA (wgmma): one warpgroup per "
-                         "{0} query rows, key blocks of {1} by cp.async (2 "
-                         "buffers)",
+    return llvm::formatv("softmax, warpgroup MMA (wgmma): two warpgroups "
+                         "share {0} query rows' key blocks of {1}, by "
+                         "cp.async (3 buffers)",
                          p.softmaxBlockRows(), p.chunk);
   return llvm::formatv("softmax, mma.sync: 4 warps of {0} query rows, key "
                        "blocks of {1}",
@@ -95,7 +96,8 @@ std::string softmaxVariant(const GpuProblem &p) {
 /// The kernels of `p` in launch order.
 SmallVector<KernelSpec> kernelsOf(const GpuProblem &p) {
   if (p.softmax)
-    return {{"", p.grid(), emitSoftmaxKernel, softmaxVariant(p)}};
+    return {{"", p.grid(), emitSoftmaxKernel, softmaxVariant(p),
+             p.softmaxThreads()}};
   std::string chunks = llvm::formatv("{0} chunks of {1}", p.numChunks(),
                                      p.chunk);
   KernelSpec prep = {"prep_",
@@ -209,7 +211,7 @@ DictionaryAttr buildManifest(OpBuilder &b, StringRef name, StringRef target,
     NamedAttrList launch;
     launch.append("entry", str((name + "_" + k.suffix + "kernel").str()));
     launch.append("grid", i64s(k.grid));
-    launch.append("block", i64s({kThreads, 1, 1}));
+    launch.append("block", i64s({k.threads, 1, 1}));
     launch.append("shared_bytes", b.getI64IntegerAttr(k.sharedBytes));
     launch.append("args", i64s(argIndices));
     launch.append("what", str(k.what));
@@ -340,7 +342,7 @@ struct AttnLowerToGPUPass
         kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                         mb.getUnitAttr());
         kernel.setKnownBlockSizeAttr(
-            mb.getDenseI32ArrayAttr({(int32_t)kThreads, 1, 1}));
+            mb.getDenseI32ArrayAttr({(int32_t)spec.threads, 1, 1}));
         OpBuilder kbuilder =
             OpBuilder::atBlockBegin(&kernel.getBody().front());
         auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -352,7 +354,7 @@ struct AttnLowerToGPUPass
         KernelArgs args;
         for (auto [i, buf] : llvm::enumerate(buffers))
           args[buf.name] = kernel.getArgument(i);
-        KernelBuilder kb(kbuilder, loc, smem);
+        KernelBuilder kb(kbuilder, loc, smem, spec.threads);
         spec.emit(kb, p, args);
         gpu::ReturnOp::create(kbuilder, loc);
         spec.sharedBytes = kb.sharedBytes();

@@ -82,14 +82,14 @@ void mlir::attn::gpu_codegen::loadRowsToTile(
 }
 
 bool mlir::attn::gpu_codegen::canStageRows(int64_t rows, int64_t cols,
-                                           Value src) {
-  return (rows * cols / pieceWidth(src, cols)) % kThreads == 0;
+                                           Value src, int64_t threads) {
+  return (rows * cols / pieceWidth(src, cols)) % threads == 0;
 }
 
 StagedRows mlir::attn::gpu_codegen::loadRowsToRegisters(
     KernelBuilder &kb, int64_t rows, int64_t cols, Value src, Value b,
     Value t0, Value h, Value d0, int64_t T) {
-  assert(canStageRows(rows, cols, src) && "tile not staged evenly");
+  assert(canStageRows(rows, cols, src, kb.threads()) && "tile not staged evenly");
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   Type srcTy = cast<MemRefType>(src.getType()).getElementType();
@@ -98,9 +98,9 @@ StagedRows mlir::attn::gpu_codegen::loadRowsToRegisters(
   s.cols = cols;
   s.width = pieceWidth(src, cols);
   int64_t perRow = cols / s.width;
-  int64_t shares = rows * perRow / kThreads;
+  int64_t shares = rows * perRow / kb.threads();
   for (int64_t i = 0; i < shares; ++i) {
-    Value e = kb.add(kb.threadId(), kb.idx(i * kThreads));
+    Value e = kb.add(kb.threadId(), kb.idx(i * kb.threads()));
     Value row = kb.div(e, kb.idx(perRow));
     Value col = kb.mul(kb.rem(e, kb.idx(perRow)), kb.idx(s.width));
     Value t = kb.add(t0, row);
@@ -119,7 +119,7 @@ void mlir::attn::gpu_codegen::storeStagedRows(
     function_ref<Value(Value)> transform, Value rowOffset) {
   int64_t perRow = s.cols / s.width;
   for (auto [i, piece] : llvm::enumerate(s.pieces)) {
-    Value e = kb.add(kb.threadId(), kb.idx(int64_t(i) * kThreads));
+    Value e = kb.add(kb.threadId(), kb.idx(int64_t(i) * kb.threads()));
     Value row = kb.div(e, kb.idx(perRow));
     if (rowOffset)
       row = kb.add(rowOffset, row);
@@ -134,14 +134,15 @@ static int64_t asyncPieceWidth(Type t) {
 }
 
 bool mlir::attn::gpu_codegen::canCopyRowsAsync(int64_t rows, int64_t cols,
-                                               Value src, Type tileType) {
+                                               Value src, int64_t threads,
+                                               Type tileType) {
   Type t = cast<MemRefType>(src.getType()).getElementType();
   if (tileType ? t != tileType : !t.isBF16())
     return false;
   if (!t.isBF16() && !t.isF32())
     return false;
   int64_t w = asyncPieceWidth(t);
-  return cols % w == 0 && (rows * cols / w) % kThreads == 0;
+  return cols % w == 0 && (rows * cols / w) % threads == 0;
 }
 
 SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRows(
@@ -149,16 +150,16 @@ SmallVector<Value> mlir::attn::gpu_codegen::asyncCopyRows(
     int64_t cols, Value src, Value b, Value t0, Value h, Value d0, int64_t T,
     Value enable, int64_t rowGroup) {
   Type elem = cast<MemRefType>(dst.getType()).getElementType();
-  assert(canCopyRowsAsync(rows, cols, src, elem) && rows % rowGroup == 0 &&
+  assert(canCopyRowsAsync(rows, cols, src, kb.threads(), elem) && rows % rowGroup == 0 &&
          "tile not copied evenly");
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   auto tokenType = nvgpu::DeviceAsyncTokenType::get(builder.getContext());
   const int64_t w = asyncPieceWidth(elem), perRow = cols / w;
   SmallVector<Value> tokens;
-  for (int64_t i = 0; i < rows * perRow / kThreads; ++i) {
+  for (int64_t i = 0; i < rows * perRow / kb.threads(); ++i) {
     // Piece e: rowGroup rows of a column, then the next column.
-    Value e = kb.add(kb.threadId(), kb.idx(i * kThreads));
+    Value e = kb.add(kb.threadId(), kb.idx(i * kb.threads()));
     Value group = kb.div(e, kb.idx(rowGroup * perRow));
     Value within = kb.rem(e, kb.idx(rowGroup * perRow));
     Value row = kb.add(kb.mul(group, kb.idx(rowGroup)),
@@ -206,7 +207,7 @@ void mlir::attn::gpu_codegen::waitAsyncCopies(KernelBuilder &kb, Value group,
 SmallVector<Value> mlir::attn::gpu_codegen::fetchRowsToTile(
     KernelBuilder &kb, SmemTile dst, Value dstRow0, int64_t rows, Value src,
     Value b, Value t0, Value h, Value d0, int64_t T) {
-  if (canCopyRowsAsync(rows, dst.cols, src, dst.elementType()))
+  if (canCopyRowsAsync(rows, dst.cols, src, kb.threads(), dst.elementType()))
     return asyncCopyRowsToTile(kb, dst, dstRow0, rows, src, b, t0, h, d0, T);
   loadRows(kb, dst, dstRow0, rows, src, b, t0, h, d0, T, nullptr);
   return {};
@@ -215,7 +216,7 @@ SmallVector<Value> mlir::attn::gpu_codegen::fetchRowsToTile(
 bool mlir::attn::gpu_codegen::fetchStepsToRow(
     KernelBuilder &kb, SmemTile dst, Value dstRow, int64_t count, Value src,
     Value b, Value t0, Value h, int64_t T, bool async) {
-  assert(count <= kThreads && count <= dst.cols && "a thread a step");
+  assert(count <= kb.threads() && count <= dst.cols && "a thread a step");
   OpBuilder &builder = kb.b();
   Location loc = kb.loc();
   async &= cast<MemRefType>(src.getType()).getElementType().isF32();

@@ -42,13 +42,13 @@ void storeStagedRows(KernelBuilder &kb, const StagedRows &staged, SmemTile dst,
                      function_ref<Value(Value)> transform = nullptr,
                      Value rowOffset = {});
 /// Whether loadRowsToRegisters takes a rows x cols tile of `src`.
-bool canStageRows(int64_t rows, int64_t cols, Value src);
+bool canStageRows(int64_t rows, int64_t cols, Value src, int64_t threads);
 
 /// Whether asyncCopyRowsToTile takes a rows x cols tile of `src` into a
 /// tile of `tileType` (null: bf16): src holds that type (cp.async copies
 /// bytes, it cannot convert), bf16 or f32, and the tile's 16-byte pieces
-/// spread evenly over the block's threads.
-bool canCopyRowsAsync(int64_t rows, int64_t cols, Value src,
+/// spread evenly over the block's `threads`.
+bool canCopyRowsAsync(int64_t rows, int64_t cols, Value src, int64_t threads,
                       Type tileType = {});
 /// Issues cp.async copies (16 bytes each, through L2 only) of `rows` rows
 /// t0.. of a bf16 or f32 [B, T, H, D] tensor (columns d0..) into `dst` at rows

@@ -285,7 +285,7 @@ void mlir::attn::gpu_codegen::emitTileMma(KernelBuilder &kb, SmemTile c,
   int64_t tilesN = shape.n / (8 * nt);
   int64_t tiles = (shape.m / 16) * tilesN;
 
-  kb.forRange(kb.warpId(), kb.idx(tiles), kWarps, [&](Value t) {
+  kb.forRange(kb.warpId(), kb.idx(tiles), kb.warps(), [&](Value t) {
     Value m0 = kb.mul(kb.div(t, kb.idx(tilesN)), kb.idx(16));
     Value nBase = kb.mul(kb.rem(t, kb.idx(tilesN)), kb.idx(8 * nt));
     SmallVector<Value> n0s;

@@ -60,6 +60,19 @@ Value inlineAsm(KernelBuilder &kb, Type result, ValueRange operands,
       .getRes();
 }
 
+/// The literal struct of `n` f32 an asm statement with n outputs returns,
+/// and its fields.
+Type floatStruct(KernelBuilder &kb, int64_t n) {
+  return LLVM::LLVMStructType::getLiteral(
+      kb.b().getContext(), SmallVector<Type>(n, kb.b().getF32Type()));
+}
+SmallVector<Value> unpackFloats(KernelBuilder &kb, Value res, int64_t n) {
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < n; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(kb.b(), kb.loc(), res, i));
+  return out;
+}
+
 } // namespace
 
 CoreMatrixTile mlir::attn::gpu_codegen::allocCoreMatrixTile(KernelBuilder &kb,
@@ -91,6 +104,13 @@ void mlir::attn::gpu_codegen::fenceAsyncProxy(KernelBuilder &kb) {
 }
 
 SmallVector<Value> mlir::attn::gpu_codegen::warpgroupMma(
+    KernelBuilder &kb, ArrayRef<SmallVector<Value>> a, CoreMatrixTile tile,
+    WgmmaB layout, Value row0, int64_t n, ArrayRef<Value> acc) {
+  return warpgroupMmaWait(
+      kb, warpgroupMmaIssue(kb, a, tile, layout, row0, n, acc), 0);
+}
+
+WgmmaGroup mlir::attn::gpu_codegen::warpgroupMmaIssue(
     KernelBuilder &kb, ArrayRef<SmallVector<Value>> a, CoreMatrixTile tile,
     WgmmaB layout, Value row0, int64_t n, ArrayRef<Value> acc) {
   OpBuilder &b = kb.b();
@@ -166,15 +186,40 @@ SmallVector<Value> mlir::attn::gpu_codegen::warpgroupMma(
        << (s == 0 && !accumulate ? "zero" : "one") << ", 1, 1, "
        << (transposed ? 0 : 1) << ";\n";
   }
-  ts << "wgmma.commit_group.sync.aligned;\n"
-     << "wgmma.wait_group.sync.aligned 0;\n}";
+  ts << "wgmma.commit_group.sync.aligned;\n}";
 
-  Type f32 = b.getF32Type();
-  auto resultType = LLVM::LLVMStructType::getLiteral(
-      b.getContext(), SmallVector<Type>(outs, f32));
-  Value res = inlineAsm(kb, resultType, operands, text, constraints);
-  SmallVector<Value> out;
+  WgmmaGroup group;
+  group.acc = unpackFloats(
+      kb, inlineAsm(kb, floatStruct(kb, outs), operands, text, constraints),
+      outs);
+  for (const SmallVector<Value> &words : a)
+    group.words.append(words.begin(), words.end());
+  return group;
+}
+
+SmallVector<Value>
+mlir::attn::gpu_codegen::warpgroupMmaWait(KernelBuilder &kb,
+                                          const WgmmaGroup &group,
+                                          int64_t pending) {
+  // The accumulators pass through the wait (tied in and out) and the A
+  // words into it, so that nothing touches them between the issue and here
+  // and ptxas keeps the products asynchronous.
+  const int64_t outs = group.acc.size();
+  SmallVector<Value> operands(group.acc);
+  std::string constraints;
+  llvm::raw_string_ostream cs(constraints);
   for (int64_t i = 0; i < outs; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(b, loc, res, i));
-  return out;
+    cs << (i ? "," : "") << "=f";
+  for (int64_t i = 0; i < outs; ++i)
+    cs << "," << i;
+  for (Value w : group.words) {
+    operands.push_back(w);
+    cs << ",r";
+  }
+  cs << ",~{memory}";
+  std::string text =
+      llvm::formatv("wgmma.wait_group.sync.aligned {0};", pending).str();
+  return unpackFloats(
+      kb, inlineAsm(kb, floatStruct(kb, outs), operands, text, constraints),
+      outs);
 }

@@ -1,7 +1,7 @@
 //===- WarpgroupMma.h - Hopper warpgroup MMA on shared tiles -----*- C++ -*-===//
 //
 // sm_90a's wgmma.mma_async for kernels whose block is one warpgroup (the 4
-// warps of kThreads): A, 64 rows, comes from registers, each warp giving its
+// warps of one): A, 64 rows, comes from registers, each warp giving its
 // own 16 rows in the mma.sync A layout (loadA, accumulatorsAsA); B is read
 // by the tensor cores from shared memory through a matrix descriptor; the
 // f32 accumulators have, per warp and its 16 rows, the mma.sync layout of
@@ -52,12 +52,30 @@ enum class WgmmaB {
 /// the warp's A fragment of k16 step s; B starts at row `row0` of `tile`
 /// (a multiple of 8) and is n wide (Transposed: rows row0..row0+n of the
 /// tile; Direct: rows row0..row0+K, all n = tile.cols columns). Returns
-/// the n / 2 accumulators of the lane. One asm statement issues the
-/// products and waits for them, so no register is read while in flight.
+/// the n / 2 accumulators of the lane, complete (warpgroupMmaIssue, then
+/// warpgroupMmaWait with nothing pending).
 SmallVector<Value> warpgroupMma(KernelBuilder &kb,
                                 ArrayRef<SmallVector<Value>> a,
                                 CoreMatrixTile tile, WgmmaB layout, Value row0,
                                 int64_t n, ArrayRef<Value> acc);
+
+/// The products of warpgroupMma issued as one wgmma commit group and not
+/// waited for: the accumulators are in flight (no instruction may read or
+/// write them, nor the A words, until warpgroupMmaWait says they are done),
+/// so that the warpgroup computes something else meanwhile.
+struct WgmmaGroup {
+  SmallVector<Value> acc;   // in flight
+  SmallVector<Value> words; // A's words, read by the tensor cores until done
+};
+WgmmaGroup warpgroupMmaIssue(KernelBuilder &kb,
+                             ArrayRef<SmallVector<Value>> a,
+                             CoreMatrixTile tile, WgmmaB layout, Value row0,
+                             int64_t n, ArrayRef<Value> acc);
+/// wgmma.wait_group `pending`: waits until at most `pending` of the
+/// warpgroup's commit groups are in flight, the last ones issued; `group`
+/// must be older than those. Returns its accumulators, complete.
+SmallVector<Value> warpgroupMmaWait(KernelBuilder &kb, const WgmmaGroup &group,
+                                    int64_t pending);
 
 } // namespace mlir::attn::gpu_codegen
 

@@ -2,7 +2,8 @@
 // sm_90a and sm_80: 32-row warps of mma.sync with cp.async double buffering
 // for bf16; synchronous loads for f16/f32; 16-row warps for decode and
 // D = 256; with --wgmma on sm_90 (bf16, head dim 128), warpgroup MMA (K and
-// V by cp.async in core-matrix tiles, 64-row blocks). bench/gpu/gen_kernels.py
+// V by cp.async in core-matrix tiles, 128-row blocks of two warpgroups).
+// bench/gpu/gen_kernels.py
 // adds them (the wgmma ones as wg_*) to the GPU check set.
 // RUN: rm -rf %t
 // RUN: attn-gpu-compile %s --target=sm_90 -o %t/sm90 | FileCheck %s
@@ -25,7 +26,10 @@
 // CHECK-COUNT-10: {{.*}}.ptx, {{.*}}.json
 
 // S = Q K^T over D = 128 (8 k16 steps of n64) and O += P V (4 of n128, V
-// read N-major), each group waited for before its results are read.
+// read N-major). The first block's S is waited for before the walk; in the
+// walk, S of block n and P V of block n - 1 are issued as two commit groups,
+// S waited for with P V still in flight (wait_group 1) while the softmax
+// runs, then P V (wait_group 0); the last block's P V after the walk.
 // WGMMA: .visible .entry sm_gqa_long_kernel(
 // WGMMA-DAG: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{%r[0-9]+}};
 // WGMMA-DAG: fence.proxy.async.shared::cta;
@@ -33,7 +37,14 @@
 // WGMMAPV: wgmma.fence.sync.aligned;
 // WGMMAPV-COUNT-4: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, one, 1, 1, 1;
 // WGMMAPV-NEXT: wgmma.commit_group.sync.aligned;
-// WGMMAPV-NEXT: wgmma.wait_group.sync.aligned 0;
+// WGMMAPV: wgmma.wait_group.sync.aligned 1;
+// WGMMAPV: ex2.approx.ftz.f32
+// WGMMAPV: wgmma.wait_group.sync.aligned 0;
+// WGMMAPV: wgmma.fence.sync.aligned;
+// WGMMAPV-COUNT-4: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, one, 1, 1, 1;
+// WGMMAPV-NEXT: wgmma.commit_group.sync.aligned;
+// WGMMAPV: wgmma.wait_group.sync.aligned 0;
+// WGMMAPV-NOT: wgmma.mma_async
 // WGMMAS: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, zero, 1, 1, 0;
 // WGMMAS-COUNT-7: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, one, 1, 1, 0;
 // WGMMAS-NEXT: wgmma.commit_group.sync.aligned;
@@ -53,13 +64,17 @@
 // D256-NOT: wgmma
 // D256: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// wgmma: 64-row query blocks (one warpgroup), 1030 queries, 17 blocks;
-// mma.sync: 128-row blocks of 4 warps, 9 blocks. (Head dim 64 stays on
+// wgmma: 128-row query blocks of two warpgroups (256 threads), 1030
+// queries, 9 blocks; mma.sync: 128-row blocks of 4 warps, 9 blocks. (Head dim 64 stays on
 // mma.sync: its wgmma kernels gave wrong results on an H100.)
+// JSON:      "block": [
+// JSON-NEXT:   256,
 // JSON:      "grid": [
-// JSON-NEXT:   17,
+// JSON-NEXT:   9,
 // JSON-NEXT:   4,
 // JSON:      "op": "softmax_attention"
+// JSON80:      "block": [
+// JSON80-NEXT:   128,
 // JSON80:      "grid": [
 // JSON80-NEXT:   9,
 
