@@ -35,6 +35,26 @@ Value mlir::attn::applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMa
   llvm_unreachable("unknown feature map");
 }
 
+Value mlir::attn::applyFeatureMapDerivative(OpBuilder &b, Location loc,
+                                            Value x, FeatureMap fm) {
+  Value zero = LinalgBuilder::constF32(b, loc, 0.0);
+  Value one = LinalgBuilder::constF32(b, loc, 1.0);
+  Value pos =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  switch (fm) {
+  case FeatureMap::Identity:
+    return one;
+  case FeatureMap::Relu:
+    return arith::SelectOp::create(b, loc, pos, one, zero);
+  case FeatureMap::EluPlusOne:
+    return arith::SelectOp::create(b, loc, pos, one,
+                                   math::ExpOp::create(b, loc, x));
+  case FeatureMap::Favor:
+    break;
+  }
+  llvm_unreachable("no derivative of this feature map");
+}
+
 /// The scale as an f32 value: the attribute, or 1/sqrt(Dk) (computed at run
 /// time when Dk is dynamic).
 Value mlir::attn::emitScale(LinalgBuilder &lb, AttentionOpInterface op) {

@@ -11,6 +11,11 @@ namespace mlir::attn {
 /// phi(x) of linear attention, on an f32 scalar.
 Value applyFeatureMap(OpBuilder &b, Location loc, Value x, FeatureMap fm);
 
+/// phi'(x), the feature map's derivative, on an f32 scalar (at 0: relu's
+/// right derivative is taken as 0, elu + 1's is 1 from either side).
+Value applyFeatureMapDerivative(OpBuilder &b, Location loc, Value x,
+                                FeatureMap fm);
+
 /// phi(toF32(x)): the feature map of an input element of any float type.
 inline Value featureOf(OpBuilder &b, Location loc, Value x, FeatureMap fm) {
   return applyFeatureMap(b, loc, LinalgBuilder::toF32(b, loc, x), fm);

@@ -9,6 +9,7 @@ using namespace mlir::attn;
 
 void mlir::attn::buildAttnSelectionPipeline(OpPassManager &pm,
                                             const AttnSelectionOptions &opts) {
+  pm.addPass(createAttnExpandGrad());
   AttnSelectFormOptions formOpts;
   formOpts.targetName = opts.target;
   formOpts.forcedForm = opts.form;

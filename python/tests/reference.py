@@ -137,6 +137,71 @@ def delta_rule(q, k, v, beta, g=None, scale=None, initial_state=None):
     return _recurrence(q, k, v, s0, step, scale)
 
 
+def _phi_grad(x, feature_map):
+    """phi'(x) (relu's taken as 0 at 0)."""
+    if feature_map == "identity":
+        return np.ones_like(x)
+    if feature_map in ("elu+1", "elu_plus_one"):
+        return np.where(x > 0, 1.0, np.exp(x))
+    if feature_map == "relu":
+        return (x > 0).astype(np.float64)
+    raise ValueError(feature_map)
+
+
+def linear_family_grad(q, k, v, do, g=None, scale=None, initial_state=None,
+                       d_final_state=None, feature_map="identity",
+                       causal=True):
+    """Gradients of linear attention (g None) or scalar-gated linear
+    attention (g [B, T, H]) by backpropagation through the recurrence, in
+    float64: the states forward, then dS backwards over t. Returns dq, dk,
+    dv (k and v summed over each group of query heads), dg (None without a
+    gate) and d_initial_state (None without an initial state)."""
+    q, k0, v0, do = _f64(q), _f64(k), _f64(v), _f64(do)
+    g, s0, dsT = _f64(g), _f64(initial_state), _f64(d_final_state)
+    k, v = _repeat_kv(q, k0, v0)
+    B, T, H, Dk = q.shape
+    Dv = v.shape[3]
+    scale = 1 / np.sqrt(Dk) if scale is None else scale
+    pq, pk = _phi(q, feature_map), _phi(k, feature_map)
+    decay = np.ones((B, T, H)) if g is None else np.exp(g)
+    S0 = np.zeros((B, H, Dk, Dv)) if s0 is None else s0
+    if not causal:
+        S = S0 + np.einsum("bthi,bthj->bhij", pk, v)
+        R = scale * np.einsum("bthi,bthj->bhij", pq, do)
+        if dsT is not None:
+            R = R + dsT
+        dpq = scale * np.einsum("bhij,bthj->bthi", S, do)
+        dpk = np.einsum("bhij,bthj->bthi", R, v)
+        dv = np.einsum("bhij,bthi->bthj", R, pk)
+        ds0, dg = R, None
+    else:
+        states = [S0]  # states[t + 1] = S_t
+        for t in range(T):
+            states.append(decay[:, t][..., None, None] * states[-1]
+                          + np.einsum("bhi,bhj->bhij", pk[:, t], v[:, t]))
+        D = np.zeros((B, H, Dk, Dv)) if dsT is None else dsT.copy()
+        dpq, dpk = np.zeros_like(pq), np.zeros_like(pk)
+        dv, dg = np.zeros_like(v), np.zeros((B, T, H))
+        for t in reversed(range(T)):
+            St = states[t + 1]
+            dpq[:, t] = scale * np.einsum("bhij,bhj->bhi", St, do[:, t])
+            D = D + scale * np.einsum("bhi,bhj->bhij", pq[:, t], do[:, t])
+            dpk[:, t] = np.einsum("bhij,bhj->bhi", D, v[:, t])
+            dv[:, t] = np.einsum("bhij,bhi->bhj", D, pk[:, t])
+            # S_t = a_t S_{t-1} + ..., a_t = exp(g_t): dg_t = a_t <D, S_{t-1}>.
+            dg[:, t] = decay[:, t] * np.einsum("bhij,bhij->bh", D,
+                                               states[t])
+            D = decay[:, t][..., None, None] * D
+        ds0 = D
+    dq = dpq * _phi_grad(q, feature_map)
+    dk = dpk * _phi_grad(k, feature_map)
+    G = H // k0.shape[2]
+    dk = dk.reshape(B, T, k0.shape[2], G, Dk).sum(3)
+    dv = dv.reshape(B, T, k0.shape[2], G, Dv).sum(3)
+    return (dq, dk, dv, dg if g is not None else None,
+            ds0 if s0 is not None else None)
+
+
 def packed(op, cu_seqlens, per_step, initial_state=None, **kwargs):
     """The packed (variable-length) form of `op` by its definition: every
     array in `per_step` (q, k, v, then g/beta as the op takes them

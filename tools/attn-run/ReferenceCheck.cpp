@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 namespace ref = ::attn::reference;
 
@@ -28,6 +30,10 @@ const char *roleName(Role role) {
     return "cu_seqlens";
   case Role::Projection:
     return "projection";
+  case Role::DOut:
+    return "d_o";
+  case Role::DFinalState:
+    return "d_final_state";
   case Role::Other:
     break;
   }
@@ -60,11 +66,7 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
     why = "the function body must be exactly one attn op and a return";
     return std::nullopt;
   }
-  auto op = dyn_cast<mlir::attn::AttentionOpInterface>(&*ops.begin());
-  if (!op) {
-    why = "the function body's op is not an attn op";
-    return std::nullopt;
-  }
+  Operation *only = &*ops.begin();
   OpBinding binding;
   binding.argRoles.assign(func.getNumArguments(), Role::Other);
   auto bind = [&](Value operand, Role role) -> bool {
@@ -80,6 +82,61 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
     binding.argRoles[arg.getArgNumber()] = role;
     return true;
   };
+  auto allArgumentsUsed = [&]() {
+    for (auto [i, role] : llvm::enumerate(binding.argRoles))
+      if (role == Role::Other) {
+        why = "function argument #" + std::to_string(i) +
+              " is not used by the attn op";
+        return false;
+      }
+    return true;
+  };
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (isa<mlir::attn::LinearAttentionGradOp,
+          mlir::attn::GatedLinearAttentionGradOp>(only)) {
+    // Operands in order: q, k, v, (g), d_o, then the optional states.
+    auto lin = dyn_cast<mlir::attn::LinearAttentionGradOp>(only);
+    auto gla = dyn_cast<mlir::attn::GatedLinearAttentionGradOp>(only);
+    binding.kind = lin ? OpKind::LinearGrad : OpKind::GatedGrad;
+    Value q = lin ? lin.getQ() : gla.getQ();
+    if (!bind(q, Role::Q) || !bind(lin ? lin.getK() : gla.getK(), Role::K) ||
+        !bind(lin ? lin.getV() : gla.getV(), Role::V) ||
+        !bind(lin ? Value() : gla.getG(), Role::Gate) ||
+        !bind(lin ? lin.getDO() : gla.getDO(), Role::DOut) ||
+        !bind(lin ? lin.getInitialState() : gla.getInitialState(),
+              Role::InitialState) ||
+        !bind(lin ? lin.getDFinalState() : gla.getDFinalState(),
+              Role::DFinalState) ||
+        !allArgumentsUsed())
+      return std::nullopt;
+    if (lin) {
+      binding.featureMap = toReference(lin.getFeatureMap());
+      binding.causal = lin.getCausal();
+    }
+    std::optional<APFloat> scale = lin ? lin.getScale() : gla.getScale();
+    binding.scale =
+        scale ? scale->convertToDouble()
+              : 1.0 / std::sqrt(double(
+                          cast<ShapedType>(q.getType()).getDimSize(3)));
+    std::vector<std::string> names = {"dq", "dk", "dv"};
+    if (gla)
+      names.push_back("dg");
+    names.push_back("d_initial_state");
+    for (Value r : ret.getOperands()) {
+      auto res = dyn_cast<OpResult>(r);
+      if (!res || res.getOwner() != only) {
+        why = "the function must return the gradient op's results directly";
+        return std::nullopt;
+      }
+      binding.resultNames.push_back(names[res.getResultNumber()]);
+    }
+    return binding;
+  }
+  auto op = dyn_cast<mlir::attn::AttentionOpInterface>(only);
+  if (!op) {
+    why = "the function body's op is not an attn op";
+    return std::nullopt;
+  }
   if (!bind(op.getQ(), Role::Q) || !bind(op.getK(), Role::K) ||
       !bind(op.getV(), Role::V) ||
       !bind(op.getInitialStateOrNull(), Role::InitialState) ||
@@ -109,14 +166,8 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
                          bind(d.getG(), Role::Gate);
                 })
                 .Default([](Operation *) { return false; });
-  if (!ok)
+  if (!ok || !allArgumentsUsed())
     return std::nullopt;
-  for (auto [i, role] : llvm::enumerate(binding.argRoles))
-    if (role == Role::Other) {
-      why = "function argument #" + std::to_string(i) +
-            " is not used by the attn op";
-      return std::nullopt;
-    }
   binding.causal = op.isCausal();
   std::optional<double> scale = op.getStaticScale();
   if (!scale) {
@@ -125,7 +176,6 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
   }
   binding.scale = *scale;
 
-  auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (Value v : ret.getOperands()) {
     if (v == op.getO())
       binding.resultNames.push_back("o");
@@ -144,7 +194,7 @@ computeReference(const OpBinding &binding,
                             std::vector<HostArray> &inputs) {
   const ref::Array *q = nullptr, *k = nullptr, *v = nullptr, *g = nullptr,
                    *beta = nullptr, *init = nullptr, *cu = nullptr,
-                   *w = nullptr;
+                   *w = nullptr, *dO = nullptr, *dFinal = nullptr;
   std::vector<ref::Array> arrays;
   arrays.reserve(inputs.size());
   for (HostArray &in : inputs)
@@ -176,9 +226,28 @@ computeReference(const OpBinding &binding,
     case Role::Projection:
       w = a;
       break;
+    case Role::DOut:
+      dO = a;
+      break;
+    case Role::DFinalState:
+      dFinal = a;
+      break;
     case Role::Other:
       break;
     }
+  }
+  if (binding.kind == OpKind::LinearGrad || binding.kind == OpKind::GatedGrad) {
+    ref::GradResult r = ref::linearFamilyGrad(*q, *k, *v, g, *dO, init, dFinal,
+                                              binding.featureMap,
+                                              binding.causal, binding.scale);
+    std::vector<ref::Array> out;
+    for (const std::string &name : binding.resultNames)
+      out.push_back(name == "dq"   ? r.dq
+                    : name == "dk" ? r.dk
+                    : name == "dv" ? r.dv
+                    : name == "dg" ? r.dg
+                                   : r.dInitialState);
+    return out;
   }
   // The op on (q, k, v, g, beta) with an initial state.
   auto run = [&](const std::vector<const ref::Array *> &in,
@@ -202,6 +271,9 @@ computeReference(const OpBinding &binding,
       r = ref::deltaRule(*in[0], *in[1], *in[2], *in[4], in[3], s0,
                          binding.scale);
       break;
+    case OpKind::LinearGrad:
+    case OpKind::GatedGrad:
+      break; // handled above
     }
     return r;
   };

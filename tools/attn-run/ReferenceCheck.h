@@ -31,16 +31,20 @@ enum class Role {
   InitialState,
   CuSeqlens,  // int32 [N + 1] packed-sequence offsets
   Projection, // the FAVOR+ random projection W [m, Dk]
+  DOut,        // a gradient op's d_o
+  DFinalState, // a gradient op's d_final_state
 };
 const char *roleName(Role role);
 
-enum class OpKind { Softmax, Linear, Gated, Delta };
+enum class OpKind { Softmax, Linear, Gated, Delta, LinearGrad, GatedGrad };
 
 /// One attention op and how the function's arguments and results map to it.
 struct OpBinding {
   OpKind kind = OpKind::Softmax;
   std::vector<Role> argRoles;   // per function argument
-  std::vector<std::string> resultNames; // "o" or "final_state"
+  /// "o" or "final_state"; for a gradient op "dq", "dk", "dv", "dg" or
+  /// "d_initial_state".
+  std::vector<std::string> resultNames;
   bool causal = true;
   int64_t window = 0; // sliding window of softmax attention; 0: none
   double scale = 1.0;
@@ -48,8 +52,9 @@ struct OpBinding {
   bool normalize = false;
 };
 
-/// Binds `func` if its body is one attention op on its arguments whose
-/// results it returns; otherwise returns nullopt and explains in `why`.
+/// Binds `func` if its body is one attention op (or gradient op) on its
+/// arguments whose results it returns; otherwise returns nullopt and
+/// explains in `why`.
 std::optional<OpBinding> bindSingleAttentionOp(mlir::func::FuncOp func,
                                                std::string &why);
 

@@ -84,6 +84,26 @@ StateResult deltaRule(const Array &q, const Array &k, const Array &v,
                       const Array *initialState, double scale);
 
 //===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+/// Gradients of linearAttention (g null; featureMap identity, elu + 1 or
+/// relu, not normalized) or of gatedLinearAttention with a scalar gate g
+/// [B,T,Hq], given dO [B,T,Hq,Dv] and, optionally, the final state's
+/// gradient dFinalState [B,Hq,Dk,Dv]: backpropagation through the
+/// recurrence (states forward, dS backward over t). dk and dv have k's and
+/// v's Hkv heads (summed over each group of query heads); dg is empty
+/// without a gate, dInitialState without an initial state.
+struct GradResult {
+  Array dq, dk, dv, dg, dInitialState;
+};
+GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
+                            const Array *g, const Array &dO,
+                            const Array *initialState,
+                            const Array *dFinalState, FeatureMap featureMap,
+                            bool causal, double scale);
+
+//===----------------------------------------------------------------------===//
 // Packed sequences (variable length)
 //===----------------------------------------------------------------------===//
 

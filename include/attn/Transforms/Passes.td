@@ -101,6 +101,30 @@ def AttnParallelizeHeads : Pass<"attn-parallelize-heads"> {
   ];
 }
 
+def AttnExpandGrad : Pass<"attn-expand-grad"> {
+  let summary = "Rewrite the gradient ops into forward attn ops";
+  let description = [{
+    The gradients of the linear family are linear attentions themselves:
+    with c the scale, dq = LA(dO, v, k) (initial state S0^T, scale c),
+    dk = rev(LA(rev v, rev dO, c rev q)) and dv = rev(LA(rev k, rev q,
+    c rev dO)), rev reversing time and the reversed calls starting from
+    d_final_state (transposed for dk); the dv call's final state is
+    d_initial_state. A scalar gate carries over with the gate shifted by one
+    step in reversed time, and dg is the reverse cumulative sum of
+    q . dq - k . dk plus d_final_state . final_state (the forward's, computed
+    again). Feature maps multiply by their derivative; grouped-query heads
+    broadcast k and v and sum dk and dv over each group. Everything runs in
+    f32 and converts to the operands' types at the end. The forward ops this
+    creates then get their forms and chunk sizes like any other; the pass
+    runs first in every CPU pipeline.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def AttnLowerChunkwise : Pass<"attn-lower-chunkwise"> {
   let summary = "Lower attn ops whose form is chunkwise (or quadratic) to chunks";
   let description = [{

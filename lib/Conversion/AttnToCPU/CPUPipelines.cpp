@@ -71,6 +71,7 @@ static void addBufferizeAndLowerToLLVM(OpPassManager &pm,
 
 void mlir::attn::buildAttnReferenceToLLVMPipeline(
     OpPassManager &pm, const AttnReferenceToLLVMOptions &opts) {
+  pm.addPass(createAttnExpandGrad());
   pm.addPass(createAttnParallelizeHeads({/*groupedOnly=*/true}));
   pm.addPass(createAttnLowerToReference());
   addBufferizeAndLowerToLLVM(pm, opts.resultsToOutParams);

@@ -45,6 +45,14 @@ StringRef dtypeName(Type t) {
 
 /// The single attn op of a kernel function, or an error on the function.
 FailureOr<AttentionOpInterface> kernelOp(func::FuncOp fn) {
+  Operation *grad = nullptr;
+  fn.walk([&](Operation *op) {
+    if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp>(op))
+      grad = op;
+  });
+  if (grad)
+    return grad->emitOpError()
+           << "has no GPU kernels yet: gradients run on the CPU targets";
   SmallVector<AttentionOpInterface> ops;
   fn.walk([&](AttentionOpInterface op) { ops.push_back(op); });
   if (ops.empty())

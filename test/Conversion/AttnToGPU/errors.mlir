@@ -93,3 +93,14 @@ func.func @favor(%q: tensor<1x64x2x64xf32>, %k: tensor<1x64x2x64xf32>,
          tensor<1x64x2x64xf32>, tensor<32x64xf32>) -> tensor<1x64x2x64xf32>
   return %o : tensor<1x64x2x64xf32>
 }
+
+// -----
+
+// Gradients have no GPU kernels yet.
+func.func @gradient(%q: tensor<1x64x2x64xbf16>) -> (tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>) {
+  // expected-error @+1 {{'attn.linear_attention_grad' op has no GPU kernels yet: gradients run on the CPU targets}}
+  %dq, %dk, %dv = attn.linear_attention_grad %q, %q, %q, %q
+      : (tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>)
+      -> (tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>)
+  return %dq, %dk, %dv : tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>, tensor<1x64x2x64xbf16>
+}

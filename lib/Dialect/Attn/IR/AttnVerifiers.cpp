@@ -200,6 +200,113 @@ FailureOr<Named> perStepOperand(Checker &c, StringRef name, Value value,
                               : "[B, T, H]");
 }
 
+LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
+  if (!scale)
+    return success();
+  double s = scale->convertToDouble();
+  if (!(s > 0.0) || !std::isfinite(s))
+    return op->emitOpError() << "'scale' must be positive and finite, got "
+                             << formatDouble(s);
+  // Arithmetic is f32: a scale that overflows there (inf) or underflows
+  // (0 or denormal) turns every output into inf or NaN.
+  constexpr double lo = std::numeric_limits<float>::min(),
+                   hi = std::numeric_limits<float>::max();
+  if (s < lo || s > hi)
+    return op->emitOpError()
+           << "'scale' must be within the normal range of f32 (the "
+              "arithmetic is f32): between "
+           << formatDouble(lo) << " and " << formatDouble(hi) << ", got "
+           << formatDouble(s);
+  return success();
+}
+
+/// The operands and results of a linear-family gradient op.
+struct GradOperands {
+  Value q, k, v, g, dO, initialState, dFinalState;
+  Value dq, dk, dv, dg, dInitialState;
+  std::optional<APFloat> scale;
+};
+
+/// Checks a gradient op: its forward operands as the forward op takes them
+/// (causal, Tq = Tk, no packing), d_o shaped like the output, and each
+/// gradient typed like what it is the gradient of.
+LogicalResult verifyGradOp(Operation *op, const GradOperands &x) {
+  Checker c(op);
+  FailureOr<Named> q = c.tensor("q", x.q, 4, "[B, T, H, Dk]");
+  if (failed(q))
+    return failure();
+  FailureOr<Named> k = c.tensor("k", x.k, 4, "[B, T, H, Dk]");
+  if (failed(k))
+    return failure();
+  FailureOr<Named> v = c.tensor("v", x.v, 4, "[B, T, H, Dv]");
+  if (failed(v))
+    return failure();
+  FailureOr<Named> dO = c.tensor("d_o", x.dO, 4, "[B, T, H, Dv]");
+  if (failed(dO))
+    return failure();
+  MLIRContext *ctx = op->getContext();
+  Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx),
+       f16 = Float16Type::get(ctx);
+  if (failed(c.elementType(*q, {f32, bf16, f16}, "f32, bf16 or f16")) ||
+      failed(c.sameElementType(*k, *q)) || failed(c.sameElementType(*v, *q)) ||
+      failed(c.sameElementType(*dO, *q)))
+    return failure();
+  for (const Named *t : {&*k, &*v})
+    if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)) ||
+        failed(c.sameDim("sequence length (T)", *t, 1, *q, 1)))
+      return failure();
+  if (failed(c.sameDim("head count (H)", *v, 2, *k, 2)) ||
+      failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)))
+    return failure();
+  int64_t hq = q->dim(2), hkv = k->dim(2);
+  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
+      hq % hkv != 0)
+    return op->emitOpError()
+           << "the query head count (" << hq
+           << ") must be a multiple of the key/value head count (" << hkv
+           << ") (grouped-query attention)";
+  if (failed(c.shape(*dO, {q->dim(0), q->dim(1), q->dim(2), v->dim(3)},
+                     "[B, T, Hq, Dv]")) ||
+      failed(verifyScale(op, x.scale)))
+    return failure();
+  if (x.g) {
+    FailureOr<Named> g = perStepOperand(c, "g", x.g, /*allowVector=*/true);
+    if (failed(g))
+      return failure();
+    if (g->type.getRank() == 4)
+      return op->emitOpError()
+             << "gradients of a vector gate 'g' [B, T, H, Dk] (GLA) are not "
+                "supported yet; scalar gates [B, T, H] are";
+    if (failed(verifyPerStep(c, *g, *q)))
+      return failure();
+  }
+  if (failed(verifyState(c, "initial_state", x.initialState, *q, *v,
+                         q->dim(0), q->dim(3), false)) ||
+      failed(verifyState(c, "d_final_state", x.dFinalState, *q, *v,
+                         q->dim(0), q->dim(3), false)))
+    return failure();
+  if (static_cast<bool>(x.initialState) != static_cast<bool>(x.dInitialState))
+    return op->emitOpError()
+           << (x.initialState ? "has an 'initial_state' and must return its "
+                                "gradient 'd_initial_state'"
+                              : "returns 'd_initial_state' but has no "
+                                "'initial_state'");
+  auto sameType = [&](StringRef grad, Value gv, StringRef of,
+                      Value ov) -> LogicalResult {
+    if (!ov || gv.getType() == ov.getType())
+      return success();
+    return op->emitOpError() << "'" << grad << "' must have the type of '"
+                             << of << "' (" << ov.getType() << "), got "
+                             << gv.getType();
+  };
+  return success(succeeded(sameType("dq", x.dq, "q", x.q)) &&
+                 succeeded(sameType("dk", x.dk, "k", x.k)) &&
+                 succeeded(sameType("dv", x.dv, "v", x.v)) &&
+                 (!x.g || succeeded(sameType("dg", x.dg, "g", x.g))) &&
+                 succeeded(sameType("d_initial_state", x.dInitialState,
+                                    "initial_state", x.initialState)));
+}
+
 LogicalResult verifyFormAttrs(AttentionOpInterface op) {
   if (std::optional<uint64_t> c = op.getChunkSize())
     if (static_cast<int64_t>(*c) <= 0)
@@ -293,22 +400,8 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
            << tq << ", Tk = " << tk;
   }
 
-  if (std::optional<APFloat> scale = op.getScale()) {
-    double s = scale->convertToDouble();
-    if (!(s > 0.0) || !std::isfinite(s))
-      return op->emitOpError() << "'scale' must be positive and finite, got "
-                               << formatDouble(s);
-    // Arithmetic is f32: a scale that overflows there (inf) or underflows
-    // (0 or denormal) turns every output into inf or NaN.
-    constexpr double lo = std::numeric_limits<float>::min(),
-                     hi = std::numeric_limits<float>::max();
-    if (s < lo || s > hi)
-      return op->emitOpError()
-             << "'scale' must be within the normal range of f32 (the "
-                "arithmetic is f32): between "
-             << formatDouble(lo) << " and " << formatDouble(hi) << ", got "
-             << formatDouble(s);
-  }
+  if (failed(verifyScale(rawOp, op.getScale())))
+    return failure();
 
   if (failed(verifyCuSeqlens(c, op, *q, *k)) ||
       failed(verifyProjection(c, op, *q)))
@@ -375,4 +468,21 @@ LogicalResult DeltaRuleOp::verify() {
   if (failed(g))
     return failure();
   return verifyPerStep(c, *g, q);
+}
+
+LogicalResult LinearAttentionGradOp::verify() {
+  if (getFeatureMap() == FeatureMap::Favor)
+    return emitOpError() << "gradients of feature_map 'favor' (FAVOR+) are "
+                            "not supported yet";
+  return verifyGradOp(getOperation(),
+                      {getQ(), getK(), getV(), Value(), getDO(),
+                       getInitialState(), getDFinalState(), getDq(), getDk(),
+                       getDv(), Value(), getDInitialState(), getScale()});
+}
+
+LogicalResult GatedLinearAttentionGradOp::verify() {
+  return verifyGradOp(getOperation(),
+                      {getQ(), getK(), getV(), getG(), getDO(),
+                       getInitialState(), getDFinalState(), getDq(), getDk(),
+                       getDv(), getDg(), getDInitialState(), getScale()});
 }

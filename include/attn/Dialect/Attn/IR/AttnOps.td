@@ -199,4 +199,88 @@ def Attn_DeltaRuleOp : Attn_Op<"delta_rule",
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+def Attn_LinearAttentionGradOp : Attn_Op<"linear_attention_grad",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "gradients of attn.linear_attention";
+  let description = [{
+    The gradients of `attn.linear_attention` (same q, k, v, initial state,
+    scale, causal and feature_map) with respect to q, k, v and, when the
+    op has an initial state, that state, given the output's gradient `d_o`
+    [B, T, Hq, Dv] (q's element type) and optionally the final state's,
+    `d_final_state` [B, Hq, Dk, Dv] f32. dq, dk and dv have the types of q,
+    k and v; d_initial_state is f32. attn-expand-grad rewrites the op into
+    forward linear-attention ops (on the time-reversed sequences for dk and
+    dv), so every form and chunk size of the forward serves the backward.
+    Feature maps: identity, elu_plus_one and relu; not yet FAVOR+,
+    normalize or packed sequences.
+
+    ```mlir
+    %dq, %dk, %dv = attn.linear_attention_grad %q, %k, %v, %do
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x64x2x16xf32>)
+        -> (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>)
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                       AnyRankedTensor:$v, AnyRankedTensor:$d_o,
+                       Optional<AnyRankedTensor>:$initial_state,
+                       Optional<AnyRankedTensor>:$d_final_state,
+                       DefaultValuedAttr<Attn_FeatureMapAttr,
+                           "::mlir::attn::FeatureMap::Identity">:$feature_map,
+                       DefaultValuedAttr<BoolAttr, "true">:$causal,
+                       OptionalAttr<F64Attr>:$scale);
+  let results = (outs AnyRankedTensor:$dq, AnyRankedTensor:$dk,
+                      AnyRankedTensor:$dv,
+                      Optional<AnyRankedTensor>:$d_initial_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $d_o (`initial_state` `(` $initial_state^ `)`)?
+    (`d_final_state` `(` $d_final_state^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_GatedLinearAttentionGradOp : Attn_Op<"gated_linear_attention_grad",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "gradients of attn.gated_linear_attention (scalar gate)";
+  let description = [{
+    The gradients of `attn.gated_linear_attention` with a scalar gate g
+    [B, T, H] with respect to q, k, v, g (g's type) and, when the op has an
+    initial state, that state, given `d_o` and optionally `d_final_state`
+    as for attn.linear_attention_grad. attn-expand-grad rewrites it into
+    forward gated ops (the time-reversed ones with the gate shifted by one
+    step) and dg into the reverse cumulative sum of q . dq - k . dk (plus
+    d_final_state . final_state), fla's identity. Not yet vector gates or
+    packed sequences.
+
+    ```mlir
+    %dq, %dk, %dv, %dg = attn.gated_linear_attention_grad %q, %k, %v, %g, %do
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x64x2xf32>, tensor<1x64x2x16xf32>)
+        -> (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+            tensor<1x64x2x16xf32>, tensor<1x64x2xf32>)
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                       AnyRankedTensor:$v, AnyRankedTensor:$g,
+                       AnyRankedTensor:$d_o,
+                       Optional<AnyRankedTensor>:$initial_state,
+                       Optional<AnyRankedTensor>:$d_final_state,
+                       OptionalAttr<F64Attr>:$scale);
+  let results = (outs AnyRankedTensor:$dq, AnyRankedTensor:$dk,
+                      AnyRankedTensor:$dv, AnyRankedTensor:$dg,
+                      Optional<AnyRankedTensor>:$d_initial_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $g `,` $d_o
+    (`initial_state` `(` $initial_state^ `)`)?
+    (`d_final_state` `(` $d_final_state^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // ATTN_OPS_TD

@@ -1,0 +1,172 @@
+//===- Gradients.cpp - float64 gradients of the linear family -------------===//
+//
+// Backpropagation through the recurrence, written from the definitions and
+// nothing else: the states S_t forward, then D = dL/dS_t backward over t,
+//   D_t = D_{t+1} a_{t+1} + scale phi(q_t) dO_t^T   (D_T = dFinalState),
+//   dphi(q_t) = scale S_t dO_t,  dphi(k_t) = D_t v_t,  dv_t = D_t^T phi(k_t),
+//   dg_t = a_t <D_t, S_{t-1}>    (a_t = exp(g_t)),  dS_0 = a_1 D_1.
+// Non-causal linear attention: every output reads the final state.
+//
+//===----------------------------------------------------------------------===//
+#include "attn/Reference/Reference.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace attn::reference {
+
+namespace {
+
+[[noreturn]] void fail(const std::string &msg) {
+  throw std::invalid_argument("linearFamilyGrad: " + msg);
+}
+
+void expectShape(const char *name, const Array &a,
+                 const std::vector<int64_t> &shape) {
+  if (a.shape != shape || static_cast<int64_t>(a.data.size()) !=
+                              a.numElements())
+    fail(std::string(name) + " has the wrong shape");
+}
+
+double phi(double x, FeatureMap fm) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return x;
+  case FeatureMap::EluPlusOne:
+    return x > 0 ? x + 1 : std::exp(x);
+  case FeatureMap::Relu:
+    return x > 0 ? x : 0;
+  case FeatureMap::Favor:
+    break;
+  }
+  fail("FAVOR+ has no gradient here");
+}
+
+double phiGrad(double x, FeatureMap fm) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return 1;
+  case FeatureMap::EluPlusOne:
+    return x > 0 ? 1 : std::exp(x);
+  case FeatureMap::Relu:
+    return x > 0 ? 1 : 0;
+  case FeatureMap::Favor:
+    break;
+  }
+  fail("FAVOR+ has no gradient here");
+}
+
+} // namespace
+
+GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
+                            const Array *g, const Array &dO,
+                            const Array *initialState,
+                            const Array *dFinalState, FeatureMap featureMap,
+                            bool causal, double scale) {
+  if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+    fail("q, k and v must have rank 4 [B,T,H,D]");
+  const int64_t B = q.shape[0], T = q.shape[1], Hq = q.shape[2],
+                Dk = q.shape[3], Hkv = k.shape[2], Dv = v.shape[3];
+  if (Hkv <= 0 || Hq % Hkv != 0)
+    fail("Hq must be a multiple of Hkv");
+  const int64_t G = Hq / Hkv;
+  expectShape("k", k, {B, T, Hkv, Dk});
+  expectShape("v", v, {B, T, Hkv, Dv});
+  expectShape("dO", dO, {B, T, Hq, Dv});
+  if (g)
+    expectShape("g", *g, {B, T, Hq});
+  if (initialState)
+    expectShape("initialState", *initialState, {B, Hq, Dk, Dv});
+  if (dFinalState)
+    expectShape("dFinalState", *dFinalState, {B, Hq, Dk, Dv});
+  if (g && !causal)
+    fail("a gate needs causal");
+
+  GradResult r{Array({B, T, Hq, Dk}), Array({B, T, Hkv, Dk}),
+               Array({B, T, Hkv, Dv}), g ? Array({B, T, Hq}) : Array(),
+               initialState ? Array({B, Hq, Dk, Dv}) : Array()};
+  const int64_t SS = Dk * Dv;
+  auto qAt = [&](int64_t b, int64_t t, int64_t h) {
+    return ((b * T + t) * Hq + h);
+  };
+  auto kvAt = [&](int64_t b, int64_t t, int64_t h) {
+    return ((b * T + t) * Hkv + h / G);
+  };
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h) {
+      // phi(q), phi(k), the decays and the states S_0..S_T (S_0 initial).
+      std::vector<double> pq(T * Dk), pk(T * Dk), a(T, 1.0);
+      for (int64_t t = 0; t < T; ++t) {
+        for (int64_t i = 0; i < Dk; ++i) {
+          pq[t * Dk + i] = phi(q.data[qAt(b, t, h) * Dk + i], featureMap);
+          pk[t * Dk + i] = phi(k.data[kvAt(b, t, h) * Dk + i], featureMap);
+        }
+        if (g)
+          a[t] = std::exp(g->data[qAt(b, t, h)]);
+      }
+      const double *vbh = v.data.data(), *dobh = dO.data.data();
+      std::vector<double> states((T + 1) * SS, 0.0);
+      if (initialState)
+        for (int64_t e = 0; e < SS; ++e)
+          states[e] = initialState->data[(b * Hq + h) * SS + e];
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t i = 0; i < Dk; ++i)
+          for (int64_t j = 0; j < Dv; ++j)
+            states[(t + 1) * SS + i * Dv + j] =
+                a[t] * states[t * SS + i * Dv + j] +
+                pk[t * Dk + i] * vbh[kvAt(b, t, h) * Dv + j];
+      const double *finalS = &states[T * SS];
+
+      std::vector<double> D(SS, 0.0);
+      if (dFinalState)
+        for (int64_t e = 0; e < SS; ++e)
+          D[e] = dFinalState->data[(b * Hq + h) * SS + e];
+      if (!causal)
+        // Every output reads the final state: D = scale sum_t phi(q_t) dO_t^T.
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t i = 0; i < Dk; ++i)
+            for (int64_t j = 0; j < Dv; ++j)
+              D[i * Dv + j] +=
+                  scale * pq[t * Dk + i] * dobh[qAt(b, t, h) * Dv + j];
+      for (int64_t t = T - 1; t >= 0; --t) {
+        const double *St = causal ? &states[(t + 1) * SS] : finalS;
+        const double *dot = &dobh[qAt(b, t, h) * Dv];
+        const double *vt = &vbh[kvAt(b, t, h) * Dv];
+        if (causal)
+          for (int64_t i = 0; i < Dk; ++i)
+            for (int64_t j = 0; j < Dv; ++j)
+              D[i * Dv + j] += scale * pq[t * Dk + i] * dot[j];
+        for (int64_t i = 0; i < Dk; ++i) {
+          double dqi = 0, dki = 0;
+          for (int64_t j = 0; j < Dv; ++j) {
+            dqi += St[i * Dv + j] * dot[j];
+            dki += D[i * Dv + j] * vt[j];
+          }
+          r.dq.data[qAt(b, t, h) * Dk + i] =
+              scale * dqi * phiGrad(q.data[qAt(b, t, h) * Dk + i], featureMap);
+          r.dk.data[kvAt(b, t, h) * Dk + i] +=
+              dki * phiGrad(k.data[kvAt(b, t, h) * Dk + i], featureMap);
+        }
+        for (int64_t j = 0; j < Dv; ++j) {
+          double dvj = 0;
+          for (int64_t i = 0; i < Dk; ++i)
+            dvj += D[i * Dv + j] * pk[t * Dk + i];
+          r.dv.data[kvAt(b, t, h) * Dv + j] += dvj;
+        }
+        if (g) {
+          double dot2 = 0;
+          for (int64_t e = 0; e < SS; ++e)
+            dot2 += D[e] * states[t * SS + e];
+          r.dg.data[qAt(b, t, h)] = a[t] * dot2;
+        }
+        for (double &e : D)
+          e *= a[t];
+      }
+      if (initialState)
+        for (int64_t e = 0; e < SS; ++e)
+          r.dInitialState.data[(b * Hq + h) * SS + e] = D[e];
+    }
+  return r;
+}
+
+} // namespace attn::reference

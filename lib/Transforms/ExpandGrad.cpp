@@ -1,0 +1,459 @@
+//===- ExpandGrad.cpp - the linear family's gradients as forward ops ------===//
+//
+// For causal linear attention with scale c, S_t = S_0 + sum_{s<=t} k_s v_s^T
+// and o_t = c S_t^T q_t. Given dO and dS_T (the final state's gradient),
+// the gradient reaching the term k_s v_s^T is
+//   R_s = c sum_{t>=s} q_t dO_t^T + dS_T,
+// so dk_s = R_s v_s, dv_s = R_s^T k_s, dS_0 = R_0, and dq_t = c S_t dO_t.
+// Each is a linear attention: dq is one with (q, k, v) = (dO, v, k) from
+// S_0^T; dk and dv are anti-causal sums, causal ones on the time-reversed
+// sequences: dk = rev(LA(rev v, rev dO, c rev q)) from dS_T^T, dv =
+// rev(LA(rev k, rev q, c rev dO)) from dS_T, whose final state is dS_0.
+// With a scalar gate the decays between positions s <= t are
+// exp(g_{s+1} + ... + g_t); in reversed time the same products come from
+// the gate shifted by one step (g'_0 = 0, g'_r = g_{T-r}), and dS_0 takes
+// one more factor exp(g_0). The gate's gradient is fla's identity:
+//   dg_t = sum_{u>=t} (q_u . dq_u - k_u . dk_u) + <dS_T, S_T>.
+// So the backward reuses every form, chunk size and backend of the forward.
+//
+//===----------------------------------------------------------------------===//
+#include "LinalgBuilder.h"
+#include "LoweringUtils.h"
+
+#include "attn/Dialect/Attn/IR/Attn.h"
+#include "attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNEXPANDGRAD
+#include "attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// What both gradient ops have: the forward's operands and options.
+struct GradProblem {
+  Value q, k, v, g, dO, initialState, dFinalState;
+  FeatureMap featureMap = FeatureMap::Identity;
+  bool causal = true;
+  double scale = 1.0;
+  int64_t T = 0, Hq = 0, Hkv = 0;
+};
+
+/// The gradients, f32 (dk, dv per query head before group sums).
+struct Grads {
+  Value dq, dk, dv, dg, dInitialState;
+};
+
+class GradExpander {
+public:
+  GradExpander(OpBuilder &b, Location loc, const GradProblem &p)
+      : b(b), loc(loc), lb(b, loc), p(p) {}
+
+  Grads expand();
+
+private:
+  Value f32(Value x) { return lb.convertElements(x, b.getF32Type()); }
+  AffineMap identity(unsigned rank) {
+    return b.getMultiDimIdentityMap(rank);
+  }
+  Value lift(double v) { return LinalgBuilder::constF32(b, loc, v); }
+
+  /// x [B, T, ...] with time reversed.
+  Value reverseTime(Value x);
+  /// The gate of the time-reversed recurrence: g'_0 = 0, g'_r = g_{T-r}.
+  Value reversedGate(Value g);
+  /// [B, H, A, C] -> [B, H, C, A].
+  Value transposeState(Value s);
+  /// k or v [B, T, Hkv, D] read by each of the Hq query heads.
+  Value broadcastHeads(Value x);
+  /// The gradients of the Hq query heads summed into their Hkv k/v head.
+  Value sumHeadGroups(Value x);
+  /// Elementwise: c x, phi(x), dx * phi'(x), a - b, a * b.
+  Value scaled(Value x, double c);
+  Value featureMapped(Value x);
+  Value timesDerivative(Value dPhi, Value x);
+  /// sum_d a[b, t, h, d] b[b, t, h, d] -> [B, T, H].
+  Value rowDot(Value a, Value c);
+  /// sum_{i,j} a[b, h, i, j] c[b, h, i, j] -> [B, H].
+  Value stateDot(Value a, Value c);
+  /// out_t = sum_{u >= t} x_u along T of [B, T, H].
+  Value reverseCumsum(Value x);
+
+  /// A forward op on f32 operands; returns (o, final state or null).
+  std::pair<Value, Value> linear(Value q, Value k, Value v, Value init,
+                                 double scale, bool wantFinal);
+  std::pair<Value, Value> gated(Value q, Value k, Value v, Value g, Value init,
+                                double scale, bool wantFinal);
+
+  OpBuilder &b;
+  Location loc;
+  LinalgBuilder lb;
+  const GradProblem &p;
+};
+
+Value GradExpander::reverseTime(Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<AffineExpr> in;
+  for (unsigned d = 0; d < rank; ++d)
+    in.push_back(d == 1 ? b.getAffineConstantExpr(p.T - 1) -
+                              b.getAffineDimExpr(1)
+                        : b.getAffineDimExpr(d));
+  return lb.map({x}, x, type.getElementType(),
+                {AffineMap::get(rank, 0, in, b.getContext())},
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value GradExpander::reversedGate(Value g) {
+  // Read g[(T - r) mod T] and replace position 0 by 0.
+  AffineExpr r = b.getAffineDimExpr(1);
+  AffineMap in = AffineMap::get(
+      3, 0,
+      {b.getAffineDimExpr(0), (b.getAffineConstantExpr(p.T) - r) % p.T,
+       b.getAffineDimExpr(2)},
+      b.getContext());
+  return lb.map({g}, g, b.getF32Type(), {in},
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                  Value t = linalg::IndexOp::create(nb, nl, 1);
+                  Value first = arith::CmpIOp::create(
+                      nb, nl, arith::CmpIPredicate::eq, t,
+                      arith::ConstantIndexOp::create(nb, nl, 0));
+                  return arith::SelectOp::create(
+                      nb, nl, first, LinalgBuilder::constF32(nb, nl, 0.0),
+                      a[0]);
+                });
+}
+
+Value GradExpander::transposeState(Value s) {
+  SmallVector<OpFoldResult> sizes = lb.sizes(s);
+  std::swap(sizes[2], sizes[3]);
+  return lb.map({s}, sizes, b.getF32Type(), {lb.proj(4, {0, 1, 3, 2})},
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value GradExpander::broadcastHeads(Value x) {
+  if (p.Hq == p.Hkv)
+    return x;
+  SmallVector<OpFoldResult> sizes = lb.sizes(x);
+  sizes[2] = b.getIndexAttr(p.Hq);
+  int64_t group = p.Hq / p.Hkv;
+  AffineMap in = AffineMap::get(
+      4, 0,
+      {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
+       b.getAffineDimExpr(2).floorDiv(group), b.getAffineDimExpr(3)},
+      b.getContext());
+  return lb.map({x}, sizes, b.getF32Type(), {in},
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value GradExpander::sumHeadGroups(Value x) {
+  if (p.Hq == p.Hkv)
+    return x;
+  // [B, T, Hq, D] viewed as [B, T, Hkv, G, D] (query head h = kv head
+  // h / G), summed over G.
+  int64_t group = p.Hq / p.Hkv;
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  auto grouped = RankedTensorType::get(
+      {shape[0], shape[1], p.Hkv, group, shape[3]}, type.getElementType());
+  SmallVector<ReassociationIndices> dims = {{0}, {1}, {2, 3}, {4}};
+  Value view = tensor::ExpandShapeOp::create(b, loc, grouped, x, dims);
+  SmallVector<OpFoldResult> sizes = lb.sizes(x);
+  sizes[2] = b.getIndexAttr(p.Hkv);
+  return lb.generic({view}, lb.filled(sizes, 0.0),
+                    {identity(5), lb.proj(5, {0, 1, 2, 4})}, {3},
+                    [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                      return arith::AddFOp::create(nb, nl, a[1], a[0]);
+                    });
+}
+
+Value GradExpander::scaled(Value x, double c) {
+  if (c == 1.0)
+    return x;
+  auto rank = cast<RankedTensorType>(x.getType()).getRank();
+  return lb.map({x}, x, b.getF32Type(), {identity(rank)},
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                  return arith::MulFOp::create(
+                      nb, nl, a[0], LinalgBuilder::constF32(nb, nl, c));
+                });
+}
+
+Value GradExpander::featureMapped(Value x) {
+  if (p.featureMap == FeatureMap::Identity)
+    return x;
+  return lb.map({x}, x, b.getF32Type(), {identity(4)},
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  return applyFeatureMap(nb, nl, a[0], p.featureMap);
+                });
+}
+
+Value GradExpander::timesDerivative(Value dPhi, Value x) {
+  if (p.featureMap == FeatureMap::Identity)
+    return dPhi;
+  return lb.map({dPhi, x}, x, b.getF32Type(), {identity(4), identity(4)},
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                  return arith::MulFOp::create(
+                      nb, nl, a[0],
+                      applyFeatureMapDerivative(nb, nl, a[1], p.featureMap));
+                });
+}
+
+Value GradExpander::rowDot(Value a, Value c) {
+  SmallVector<OpFoldResult> sizes = lb.sizes(a);
+  sizes.pop_back();
+  AffineMap id = identity(4);
+  return lb.generic({a, c}, lb.filled(sizes, 0.0),
+                    {id, id, lb.proj(4, {0, 1, 2})}, {3},
+                    [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                      Value prod = arith::MulFOp::create(nb, nl, x[0], x[1]);
+                      return arith::AddFOp::create(nb, nl, x[2], prod);
+                    });
+}
+
+Value GradExpander::stateDot(Value a, Value c) {
+  SmallVector<OpFoldResult> sizes = lb.sizes(a);
+  sizes.resize(2);
+  AffineMap id = identity(4);
+  return lb.generic({a, c}, lb.filled(sizes, 0.0), {id, id, lb.proj(4, {0, 1})},
+                    {2, 3},
+                    [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                      Value prod = arith::MulFOp::create(nb, nl, x[0], x[1]);
+                      return arith::AddFOp::create(nb, nl, x[2], prod);
+                    });
+}
+
+Value GradExpander::reverseCumsum(Value x) {
+  SmallVector<OpFoldResult> sizes = lb.sizes(x);
+  SmallVector<OpFoldResult> stepSizes = sizes;
+  stepSizes[1] = b.getIndexAttr(1);
+  Value acc0 = lb.filled(stepSizes, 0.0);
+  Value out0 = lb.empty(sizes);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value steps = arith::ConstantIndexOp::create(b, loc, p.T);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, steps, one, ValueRange{acc0, out0},
+      [&](OpBuilder &nb, Location nl, Value i, ValueRange carried) {
+        LinalgBuilder inner(nb, nl);
+        Value t = arith::SubIOp::create(
+            nb, nl, arith::ConstantIndexOp::create(nb, nl, p.T - 1), i);
+        Value xt = inner.sliceRange(x, 1, t, nb.getIndexAttr(1));
+        // Accumulate in place (into the loop-carried tensor), so that
+        // bufferization keeps one buffer across the iterations.
+        AffineMap id = nb.getMultiDimIdentityMap(3);
+        Value acc = inner.generic(
+            {xt}, carried[0], {id, id}, {},
+            [](OpBuilder &ib, Location il, ValueRange a) -> Value {
+              return arith::AddFOp::create(ib, il, a[1], a[0]);
+            });
+        Value out = inner.insertRange(acc, carried[1], 1, t);
+        scf::YieldOp::create(nb, nl, ValueRange{acc, out});
+      });
+  return loop.getResult(1);
+}
+
+std::pair<Value, Value> GradExpander::linear(Value q, Value k, Value v,
+                                             Value init, double scale,
+                                             bool wantFinal) {
+  auto qt = cast<RankedTensorType>(q.getType());
+  auto vt = cast<RankedTensorType>(v.getType());
+  Type f32 = b.getF32Type();
+  auto oType = RankedTensorType::get(
+      {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), vt.getDimSize(3)},
+      f32);
+  Type stateType;
+  if (wantFinal)
+    stateType = RankedTensorType::get(
+        {qt.getDimSize(0), qt.getDimSize(2), qt.getDimSize(3),
+         vt.getDimSize(3)},
+        f32);
+  auto op = LinearAttentionOp::create(
+      b, loc, oType, stateType, q, k, v, /*projection=*/Value(), init,
+      /*cu_seqlens=*/Value(), FeatureMap::Identity, /*normalize=*/false,
+      p.causal, b.getF64FloatAttr(scale), FormAttr(), IntegerAttr());
+  return {op.getO(), op.getFinalState()};
+}
+
+std::pair<Value, Value> GradExpander::gated(Value q, Value k, Value v, Value g,
+                                            Value init, double scale,
+                                            bool wantFinal) {
+  auto qt = cast<RankedTensorType>(q.getType());
+  auto vt = cast<RankedTensorType>(v.getType());
+  Type f32 = b.getF32Type();
+  auto oType = RankedTensorType::get(
+      {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), vt.getDimSize(3)},
+      f32);
+  Type stateType;
+  if (wantFinal)
+    stateType = RankedTensorType::get(
+        {qt.getDimSize(0), qt.getDimSize(2), qt.getDimSize(3),
+         vt.getDimSize(3)},
+        f32);
+  auto op = GatedLinearAttentionOp::create(
+      b, loc, oType, stateType, q, k, v, g, init, /*cu_seqlens=*/Value(),
+      b.getF64FloatAttr(scale), FormAttr(), IntegerAttr());
+  return {op.getO(), op.getFinalState()};
+}
+
+Grads GradExpander::expand() {
+  const double c = p.scale;
+  const bool gate = static_cast<bool>(p.g);
+  Value q = f32(p.q), dO = f32(p.dO);
+  Value k = broadcastHeads(f32(p.k)), v = broadcastHeads(f32(p.v));
+  Value g = gate ? f32(p.g) : Value();
+  Value pq = featureMapped(q), pk = featureMapped(k);
+  Value s0T = p.initialState ? transposeState(p.initialState) : Value();
+  Value dST = p.dFinalState ? transposeState(p.dFinalState) : Value();
+  const bool wantInitial = static_cast<bool>(p.initialState);
+
+  Grads out;
+  Value dPhiQ = gate ? gated(dO, v, pk, g, s0T, c, false).first
+                     : linear(dO, v, pk, s0T, c, false).first;
+  // The anti-causal sums: on reversed time when causal; the non-causal op
+  // already sums over every position.
+  auto rev = [&](Value x) { return p.causal ? reverseTime(x) : x; };
+  Value gRev = gate ? reversedGate(g) : Value();
+  Value dPhiK, dv, finalOfDv;
+  if (gate) {
+    dPhiK = gated(rev(v), rev(dO), scaled(rev(pq), c), gRev, dST, 1.0, false)
+                .first;
+    std::tie(dv, finalOfDv) = gated(rev(pk), rev(pq), scaled(rev(dO), c), gRev,
+                                    p.dFinalState, 1.0, wantInitial);
+  } else {
+    dPhiK =
+        linear(rev(v), rev(dO), scaled(rev(pq), c), dST, 1.0, false).first;
+    std::tie(dv, finalOfDv) = linear(rev(pk), rev(pq), scaled(rev(dO), c),
+                                     p.dFinalState, 1.0, wantInitial);
+  }
+  dPhiK = rev(dPhiK);
+  dv = rev(dv);
+  out.dq = timesDerivative(dPhiQ, q);
+  Value dk = timesDerivative(dPhiK, k);
+
+  if (wantInitial) {
+    out.dInitialState = finalOfDv;
+    if (gate)
+      // The reversed recurrence never applies g_0: dS_0 = e^{g_0} R_0.
+      out.dInitialState = lb.map(
+          {finalOfDv, g}, finalOfDv, b.getF32Type(),
+          {identity(4), lb.proj(4, {0, LinalgBuilder::kUnit, 1})},
+          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+            return arith::MulFOp::create(nb, nl, a[0],
+                                         math::ExpOp::create(nb, nl, a[1]));
+          });
+  }
+
+  if (gate) {
+    Value qdq = rowDot(q, out.dq), kdk = rowDot(k, dk);
+    Value diff = lb.map({qdq, kdk}, qdq, b.getF32Type(),
+                        {identity(3), identity(3)},
+                        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                          return arith::SubFOp::create(nb, nl, a[0], a[1]);
+                        });
+    out.dg = reverseCumsum(diff);
+    if (p.dFinalState) {
+      // The final state depends on every gate: <dS_T, S_T> joins each dg_t.
+      Value final = gated(q, k, v, g, p.initialState, c, true).second;
+      Value dot = stateDot(p.dFinalState, final);
+      out.dg = lb.map({out.dg, dot}, out.dg, b.getF32Type(),
+                      {identity(3), lb.proj(3, {0, 2})},
+                      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                        return arith::AddFOp::create(nb, nl, a[0], a[1]);
+                      });
+    }
+  }
+  out.dk = sumHeadGroups(dk);
+  out.dv = sumHeadGroups(dv);
+  return out;
+}
+
+/// Reads a gradient op into a GradProblem, or says why it cannot be
+/// expanded.
+FailureOr<GradProblem> describe(Operation *op, Value q, Value k, Value v,
+                                Value g, Value dO, Value s0, Value dS,
+                                std::optional<APFloat> scale) {
+  for (Value x : op->getOperands())
+    if (!cast<ShapedType>(x.getType()).hasStaticShape())
+      return op->emitOpError()
+             << "gradients need static shapes (attn-expand-grad), got "
+             << x.getType();
+  GradProblem p;
+  p.q = q;
+  p.k = k;
+  p.v = v;
+  p.g = g;
+  p.dO = dO;
+  p.initialState = s0;
+  p.dFinalState = dS;
+  auto qt = cast<ShapedType>(q.getType());
+  p.T = qt.getDimSize(1);
+  p.Hq = qt.getDimSize(2);
+  p.Hkv = cast<ShapedType>(k.getType()).getDimSize(2);
+  p.scale = scale ? scale->convertToDouble()
+                  : 1.0 / std::sqrt(static_cast<double>(qt.getDimSize(3)));
+  return p;
+}
+
+/// Replaces `op` by the expansion: its results in order, converted to their
+/// types.
+void replaceGradOp(OpBuilder &b, Operation *op, const Grads &grads) {
+  LinalgBuilder lb(b, op->getLoc());
+  SmallVector<Value> values = {grads.dq, grads.dk, grads.dv};
+  if (grads.dg)
+    values.push_back(grads.dg);
+  if (grads.dInitialState)
+    values.push_back(grads.dInitialState);
+  SmallVector<Value> results;
+  for (auto [value, result] : llvm::zip(values, op->getResults()))
+    results.push_back(lb.convertElements(
+        value, cast<ShapedType>(result.getType()).getElementType()));
+  op->replaceAllUsesWith(results);
+  op->erase();
+}
+
+struct AttnExpandGradPass
+    : public mlir::attn::impl::AttnExpandGradBase<AttnExpandGradPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      OpBuilder b(op);
+      FailureOr<GradProblem> p;
+      if (auto lin = dyn_cast<LinearAttentionGradOp>(op)) {
+        p = describe(op, lin.getQ(), lin.getK(), lin.getV(), Value(),
+                     lin.getDO(), lin.getInitialState(), lin.getDFinalState(),
+                     lin.getScale());
+        if (succeeded(p)) {
+          p->featureMap = lin.getFeatureMap();
+          p->causal = lin.getCausal();
+        }
+      } else {
+        auto gla = cast<GatedLinearAttentionGradOp>(op);
+        p = describe(op, gla.getQ(), gla.getK(), gla.getV(), gla.getG(),
+                     gla.getDO(), gla.getInitialState(), gla.getDFinalState(),
+                     gla.getScale());
+      }
+      if (failed(p))
+        return signalPassFailure();
+      Grads grads = GradExpander(b, op->getLoc(), *p).expand();
+      replaceGradOp(b, op, grads);
+    }
+  }
+};
+
+} // namespace
