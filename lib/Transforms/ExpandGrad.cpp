@@ -91,6 +91,8 @@ private:
   /// out_t = sum_{u >= t} x_u along T of [B, T, H].
   Value reverseCumsum(Value x);
 
+  /// The f32 types of a forward op's o and (if wanted) final state.
+  std::pair<Type, Type> forwardTypes(Value q, Value v, bool wantFinal);
   /// A forward op on f32 operands; returns (o, final state or null).
   std::pair<Value, Value> linear(Value q, Value k, Value v, Value init,
                                  double scale, bool wantFinal);
@@ -264,21 +266,25 @@ Value GradExpander::reverseCumsum(Value x) {
   return loop.getResult(1);
 }
 
-std::pair<Value, Value> GradExpander::linear(Value q, Value k, Value v,
-                                             Value init, double scale,
-                                             bool wantFinal) {
+std::pair<Type, Type> GradExpander::forwardTypes(Value q, Value v,
+                                                 bool wantFinal) {
   auto qt = cast<RankedTensorType>(q.getType());
   auto vt = cast<RankedTensorType>(v.getType());
   Type f32 = b.getF32Type();
-  auto oType = RankedTensorType::get(
-      {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), vt.getDimSize(3)},
-      f32);
-  Type stateType;
-  if (wantFinal)
-    stateType = RankedTensorType::get(
-        {qt.getDimSize(0), qt.getDimSize(2), qt.getDimSize(3),
-         vt.getDimSize(3)},
-        f32);
+  Type o = RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(1),
+                                  qt.getDimSize(2), vt.getDimSize(3)},
+                                 f32);
+  if (!wantFinal)
+    return {o, Type()};
+  return {o, RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(2),
+                                    qt.getDimSize(3), vt.getDimSize(3)},
+                                   f32)};
+}
+
+std::pair<Value, Value> GradExpander::linear(Value q, Value k, Value v,
+                                             Value init, double scale,
+                                             bool wantFinal) {
+  auto [oType, stateType] = forwardTypes(q, v, wantFinal);
   auto op = LinearAttentionOp::create(
       b, loc, oType, stateType, q, k, v, /*projection=*/Value(), init,
       /*cu_seqlens=*/Value(), FeatureMap::Identity, /*normalize=*/false,
@@ -289,18 +295,7 @@ std::pair<Value, Value> GradExpander::linear(Value q, Value k, Value v,
 std::pair<Value, Value> GradExpander::gated(Value q, Value k, Value v, Value g,
                                             Value init, double scale,
                                             bool wantFinal) {
-  auto qt = cast<RankedTensorType>(q.getType());
-  auto vt = cast<RankedTensorType>(v.getType());
-  Type f32 = b.getF32Type();
-  auto oType = RankedTensorType::get(
-      {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), vt.getDimSize(3)},
-      f32);
-  Type stateType;
-  if (wantFinal)
-    stateType = RankedTensorType::get(
-        {qt.getDimSize(0), qt.getDimSize(2), qt.getDimSize(3),
-         vt.getDimSize(3)},
-        f32);
+  auto [oType, stateType] = forwardTypes(q, v, wantFinal);
   auto op = GatedLinearAttentionOp::create(
       b, loc, oType, stateType, q, k, v, g, init, /*cu_seqlens=*/Value(),
       b.getF64FloatAttr(scale), FormAttr(), IntegerAttr());

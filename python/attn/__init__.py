@@ -27,6 +27,7 @@ from ._ops import (
     FEATURE_MAPS,
     TARGETS,
 )
+from ._grad import vjp
 from ._version import VERSION as __version__
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "delta_rule",
     "explain",
     "precompile",
+    "vjp",
     "FORMS",
     "FEATURE_MAPS",
     "TARGETS",

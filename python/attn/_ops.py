@@ -393,24 +393,39 @@ def _results(two, out):
 
 
 def _forward_only(fn):
-    """The op on torch tensors that require grad (with grad mode on): its
-    outputs stay in the autograd graph, and backward raises instead of
-    silently leaving the inputs without gradients (no backward pass yet)."""
+    """The op on torch tensors that require grad (with grad mode on): the
+    differentiable calls (_grad.DIFFERENTIABLE) get an autograd node whose
+    backward runs the gradient op; the others stay in the autograd graph,
+    and backward raises, saying why, instead of silently leaving the inputs
+    without gradients."""
     import functools
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        out = fn(*args, **kwargs)
         inputs = [x for x in (*args, *kwargs.values())
                   if is_torch(x) and x.requires_grad]
         if not inputs:
-            return out
+            return fn(*args, **kwargs)
         import torch
         if not torch.is_grad_enabled():
-            return out
+            return fn(*args, **kwargs)
+        from . import _grad
+        gated = fn.__name__ == "gated_linear_attention"
+        g = (args[3] if len(args) > 3 else kwargs.get("g")) if gated else None
+        why = _grad.unsupported(fn.__name__, kwargs, g)
+        if why is None and len(args) == (4 if gated else 3):
+            from ._autograd import LinearFamilyFunction
+            options = {n: x for n, x in kwargs.items() if n != "initial_state"}
+            outs = LinearFamilyFunction.apply(
+                fn.__name__, lambda: fn(*args, **kwargs), options, *args[:3],
+                g, kwargs.get("initial_state"))
+            return tuple(outs) if len(outs) > 1 else outs[0]
+        out = fn(*args, **kwargs)
         from ._no_backward import NoBackward
         outs = out if isinstance(out, tuple) else (out,)
-        wrapped = NoBackward.apply(fn.__name__, len(outs), *outs, *inputs)
+        wrapped = NoBackward.apply(why or f"attn.{fn.__name__} has no "
+                                   "backward pass for these arguments yet",
+                                   len(outs), *outs, *inputs)
         return tuple(wrapped) if isinstance(out, tuple) else wrapped[0]
 
     return op

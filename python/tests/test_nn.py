@@ -107,17 +107,18 @@ def test_bad_input():
 
 
 def test_backward_raises():
-    # No backward pass yet: backward says so instead of leaving the
-    # projections silently without gradients.
+    # Calls without a backward pass yet (the delta rule, normalize): backward
+    # says so instead of leaving the projections silently without gradients.
     layer = attn.nn.GatedDeltaNet(HIDDEN, H)
     y = layer(_x())
     assert y.requires_grad
     with pytest.raises(RuntimeError, match="attn.delta_rule has no backward pass yet"):
         y.sum().backward()
     q = torch.rand(1, 9, 1, 16, requires_grad=True)
-    o, s = attn.linear_attention(q, q.detach(), q.detach(), output_final_state=True)
+    o, s = attn.linear_attention(q, q.detach(), q.detach(), output_final_state=True,
+                                 feature_map="elu+1", normalize=True)
     assert o.requires_grad and s.requires_grad
-    with pytest.raises(RuntimeError, match="no backward pass yet"):
+    with pytest.raises(RuntimeError, match="normalize=True are not supported yet"):
         s.sum().backward()
     with torch.no_grad():
         assert not layer(_x()).requires_grad

@@ -200,6 +200,33 @@ FailureOr<Named> perStepOperand(Checker &c, StringRef name, Value value,
                               : "[B, T, H]");
 }
 
+/// q, k and v as rank-4 tensors [B, T, H, D].
+LogicalResult fetchQKV(Checker &c, Value qv, Value kv, Value vv,
+                       FailureOr<Named> &q, FailureOr<Named> &k,
+                       FailureOr<Named> &v) {
+  q = c.tensor("q", qv, 4, "[B, T, H, Dk]");
+  if (failed(q))
+    return failure();
+  k = c.tensor("k", kv, 4, "[B, T, H, Dk]");
+  if (failed(k))
+    return failure();
+  v = c.tensor("v", vv, 4, "[B, T, H, Dv]");
+  return success(succeeded(v));
+}
+
+/// Grouped-query attention: each group of Hq / Hkv query heads reads one
+/// k/v head, so Hq must be a multiple of Hkv.
+LogicalResult verifyHeadGroups(Operation *op, const Named &q, const Named &k) {
+  int64_t hq = q.dim(2), hkv = k.dim(2);
+  if (ShapedType::isDynamic(hq) || ShapedType::isDynamic(hkv) ||
+      hq % hkv == 0)
+    return success();
+  return op->emitOpError()
+         << "the query head count (" << hq
+         << ") must be a multiple of the key/value head count (" << hkv
+         << ") (grouped-query attention)";
+}
+
 LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
   if (!scale)
     return success();
@@ -232,14 +259,8 @@ struct GradOperands {
 /// gradient typed like what it is the gradient of.
 LogicalResult verifyGradOp(Operation *op, const GradOperands &x) {
   Checker c(op);
-  FailureOr<Named> q = c.tensor("q", x.q, 4, "[B, T, H, Dk]");
-  if (failed(q))
-    return failure();
-  FailureOr<Named> k = c.tensor("k", x.k, 4, "[B, T, H, Dk]");
-  if (failed(k))
-    return failure();
-  FailureOr<Named> v = c.tensor("v", x.v, 4, "[B, T, H, Dv]");
-  if (failed(v))
+  FailureOr<Named> q, k, v;
+  if (failed(fetchQKV(c, x.q, x.k, x.v, q, k, v)))
     return failure();
   FailureOr<Named> dO = c.tensor("d_o", x.dO, 4, "[B, T, H, Dv]");
   if (failed(dO))
@@ -258,13 +279,8 @@ LogicalResult verifyGradOp(Operation *op, const GradOperands &x) {
   if (failed(c.sameDim("head count (H)", *v, 2, *k, 2)) ||
       failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)))
     return failure();
-  int64_t hq = q->dim(2), hkv = k->dim(2);
-  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
-      hq % hkv != 0)
-    return op->emitOpError()
-           << "the query head count (" << hq
-           << ") must be a multiple of the key/value head count (" << hkv
-           << ") (grouped-query attention)";
+  if (failed(verifyHeadGroups(op, *q, *k)))
+    return failure();
   if (failed(c.shape(*dO, {q->dim(0), q->dim(1), q->dim(2), v->dim(3)},
                      "[B, T, Hq, Dv]")) ||
       failed(verifyScale(op, x.scale)))
@@ -346,14 +362,8 @@ LogicalResult verifyFormAttrs(AttentionOpInterface op) {
 LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
   auto op = cast<AttentionOpInterface>(rawOp);
   Checker c(rawOp);
-  FailureOr<Named> q = c.tensor("q", op.getQ(), 4, "[B, T, H, Dk]");
-  if (failed(q))
-    return failure();
-  FailureOr<Named> k = c.tensor("k", op.getK(), 4, "[B, T, H, Dk]");
-  if (failed(k))
-    return failure();
-  FailureOr<Named> v = c.tensor("v", op.getV(), 4, "[B, T, H, Dv]");
-  if (failed(v))
+  FailureOr<Named> q, k, v;
+  if (failed(fetchQKV(c, op.getQ(), op.getK(), op.getV(), q, k, v)))
     return failure();
   FailureOr<Named> o = c.tensor("o", op.getO(), 4, "[B, T, H, Dv]");
   if (failed(o))
@@ -375,13 +385,8 @@ LogicalResult mlir::attn::detail::verifyAttentionOp(Operation *rawOp) {
   if (failed(c.sameDim("head count (H)", *v, 2, *k, 2)) ||
       failed(c.sameDim("head count (H)", *o, 2, *q, 2)))
     return failure();
-  int64_t hq = q->dim(2), hkv = k->dim(2);
-  if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hkv) &&
-      hq % hkv != 0)
-    return op->emitOpError()
-           << "the query head count (" << hq
-           << ") must be a multiple of the key/value head count (" << hkv
-           << ") (grouped-query attention)";
+  if (failed(verifyHeadGroups(op, *q, *k)))
+    return failure();
   if (failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)) ||
       failed(c.sameDim("value head dim (Dv)", *o, 3, *v, 3)) ||
       failed(c.sameDim("key sequence length (T)", *v, 1, *k, 1)) ||
