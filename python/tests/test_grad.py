@@ -225,3 +225,16 @@ def test_errors(rng):
     o = attn.linear_attention(tq, torch.tensor(k), torch.tensor(v), normalize=True)
     with pytest.raises(RuntimeError, match="normalize=True are not supported yet"):
         o.sum().backward()
+
+
+def test_training_example_runs():
+    # docs/examples/train_recall.py, a few steps: the example stays runnable.
+    import os
+    import subprocess
+    import sys
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                          "examples", "train_recall.py")
+    out = subprocess.run([sys.executable, script, "--steps", "10", "--batch",
+                          "8"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "step    1  loss" in out.stdout
