@@ -31,6 +31,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
+#include <map>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNEXPANDGRAD
@@ -70,8 +71,8 @@ private:
   }
   Value lift(double v) { return LinalgBuilder::constF32(b, loc, v); }
 
-  /// x [B, T, ...] with time reversed.
-  Value reverseTime(Value x);
+  /// c x [B, T, ...] with time reversed (each (x, c) built once).
+  Value reverseTime(Value x, double c = 1.0);
   /// The gate of the time-reversed recurrence: g'_0 = 0, g'_r = g_{T-r}.
   Value reversedGate(Value g);
   /// [B, H, A, C] -> [B, H, C, A].
@@ -103,9 +104,13 @@ private:
   Location loc;
   LinalgBuilder lb;
   const GradProblem &p;
+  std::map<std::pair<const void *, double>, Value> reversed;
 };
 
-Value GradExpander::reverseTime(Value x) {
+Value GradExpander::reverseTime(Value x, double c) {
+  Value &memo = reversed[{x.getAsOpaquePointer(), c}];
+  if (memo)
+    return memo;
   auto type = cast<RankedTensorType>(x.getType());
   unsigned rank = type.getRank();
   SmallVector<AffineExpr> in;
@@ -113,9 +118,15 @@ Value GradExpander::reverseTime(Value x) {
     in.push_back(d == 1 ? b.getAffineConstantExpr(p.T - 1) -
                               b.getAffineDimExpr(1)
                         : b.getAffineDimExpr(d));
-  return lb.map({x}, x, type.getElementType(),
+  memo = lb.map({x}, x, type.getElementType(),
                 {AffineMap::get(rank, 0, in, b.getContext())},
-                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                  if (c == 1.0)
+                    return a[0];
+                  return arith::MulFOp::create(
+                      nb, nl, a[0], LinalgBuilder::constF32(nb, nl, c));
+                });
+  return memo;
 }
 
 Value GradExpander::reversedGate(Value g) {
@@ -317,19 +328,19 @@ Grads GradExpander::expand() {
   Value dPhiQ = gate ? gated(dO, v, pk, g, s0T, c, false).first
                      : linear(dO, v, pk, s0T, c, false).first;
   // The anti-causal sums: on reversed time when causal; the non-causal op
-  // already sums over every position.
-  auto rev = [&](Value x) { return p.causal ? reverseTime(x) : x; };
+  // already sums over every position. rev(x, c) is c x reversed.
+  auto rev = [&](Value x, double scale = 1.0) {
+    return p.causal ? reverseTime(x, scale) : scaled(x, scale);
+  };
   Value gRev = gate ? reversedGate(g) : Value();
   Value dPhiK, dv, finalOfDv;
   if (gate) {
-    dPhiK = gated(rev(v), rev(dO), scaled(rev(pq), c), gRev, dST, 1.0, false)
-                .first;
-    std::tie(dv, finalOfDv) = gated(rev(pk), rev(pq), scaled(rev(dO), c), gRev,
+    dPhiK = gated(rev(v), rev(dO), rev(pq, c), gRev, dST, 1.0, false).first;
+    std::tie(dv, finalOfDv) = gated(rev(pk), rev(pq), rev(dO, c), gRev,
                                     p.dFinalState, 1.0, wantInitial);
   } else {
-    dPhiK =
-        linear(rev(v), rev(dO), scaled(rev(pq), c), dST, 1.0, false).first;
-    std::tie(dv, finalOfDv) = linear(rev(pk), rev(pq), scaled(rev(dO), c),
+    dPhiK = linear(rev(v), rev(dO), rev(pq, c), dST, 1.0, false).first;
+    std::tie(dv, finalOfDv) = linear(rev(pk), rev(pq), rev(dO, c),
                                      p.dFinalState, 1.0, wantInitial);
   }
   dPhiK = rev(dPhiK);
