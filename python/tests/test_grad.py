@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import attn
+import attn.nn  # noqa: F401 - the layers of the training tests
 import reference as ref
 
 F32_TOL, BF16_TOL = 1e-4, 2e-2
