@@ -413,6 +413,9 @@ def _forward_only(fn):
         gated = fn.__name__ == "gated_linear_attention"
         g = (args[3] if len(args) > 3 else kwargs.get("g")) if gated else None
         why = _grad.unsupported(fn.__name__, kwargs, g)
+        if why is None and _through_torch_op(args[0]):
+            # torch.ops.attn.* carry their own backward (register_autograd).
+            return fn(*args, **kwargs)
         if why is None and len(args) == (4 if gated else 3):
             from ._autograd import LinearFamilyFunction
             options = {n: x for n, x in kwargs.items() if n != "initial_state"}

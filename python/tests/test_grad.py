@@ -239,3 +239,42 @@ def test_training_example_runs():
                           "8"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "step    1  loss" in out.stdout
+
+
+def test_torch_compile_training_step(rng):
+    # Under torch.compile the forward and its registered backward are one
+    # graph each (fullgraph), with the eager gradients.
+    x, s = _inputs(rng, B=1, T=40, gate="weak")
+    names = ["q", "k", "v", "g", "initial_state"]
+
+    def step(q, k, v, g, s0):
+        o, S = attn.gated_linear_attention(q, k, v, g, initial_state=s0,
+                                           output_final_state=True)
+        return (o * o).sum() + S.sum()
+
+    t = _leaves(x, s, names)
+    step(*t.values()).backward()
+    want = {n: a.grad for n, a in t.items()}
+    t = _leaves(x, s, names)
+    torch.compile(step, backend="aot_eager", fullgraph=True)(*t.values()).backward()
+    for n in names:
+        assert torch.allclose(t[n].grad, want[n], rtol=1e-5, atol=1e-5), n
+
+
+def test_opcheck_autograd(rng):
+    # torch.library's checks of the gradient operators and of the forward
+    # ops' autograd registration.
+    x, s = _inputs(rng, B=1, T=20, gate="weak")
+    q, k, v, g, do = (torch.tensor(x[n]) for n in ("q", "k", "v", "g", "d_o"))
+    s0, ds = torch.tensor(s["initial_state"]), torch.tensor(s["d_final_state"])
+    checks = ("test_schema", "test_faketensor", "test_aot_dispatch_dynamic")
+    torch.library.opcheck(torch.ops.attn.linear_attention_grad,
+                          (q, k, v, do, s0, ds, True, None, "identity", None,
+                           "auto", "cpu"), test_utils=checks)
+    torch.library.opcheck(torch.ops.attn.gated_linear_attention_grad,
+                          (q, k, v, g, do, None, ds, None, None, "auto", "cpu"),
+                          test_utils=checks)
+    leaves = [a.clone().requires_grad_() for a in (q, k, v, g)]
+    torch.library.opcheck(torch.ops.attn.gated_linear_attention,
+                          (*leaves, None, None, None, False, None, "auto", "cpu"),
+                          test_utils=("test_autograd_registration",))

@@ -81,9 +81,11 @@ static cl::opt<bool>
 static cl::opt<bool>
     wgmma("wgmma",
           cl::desc("On sm_90, the softmax kernel multiplies with warpgroup "
-                   "MMA (wgmma.mma_async, bf16 inputs, head dim 128; "
-                   "correct, but 2.3x slower than mma.sync on an H100; "
-                   "false: mma.sync everywhere)"),
+                   "MMA (wgmma.mma_async, bf16 inputs, head dim 128): two "
+                   "warpgroups per 128 query rows, a block's softmax beside "
+                   "the previous block's P V; not yet run on a GPU (the "
+                   "one-warpgroup version was correct and 2.3x slower than "
+                   "mma.sync on an H100); false: mma.sync everywhere"),
           cl::init(false), cl::cat(gpuCat));
 
 static cl::opt<bool>

@@ -72,9 +72,11 @@ def AttnLowerToGPU : Pass<"attn-lower-to-gpu", "::mlir::ModuleOp"> {
            "of 64; false: the fused kernel">,
     Option<"wgmma", "wgmma", "bool", /*default=*/"false",
            "On sm_90, the softmax kernel multiplies with warpgroup MMA "
-           "(wgmma.mma_async, bf16 inputs, head dim 128; correct, but 2.3x "
-           "slower than mma.sync on an H100, bench/gpu/NOTES.md); false: "
-           "mma.sync everywhere">,
+           "(wgmma.mma_async, bf16 inputs, head dim 128): two warpgroups per "
+           "128 query rows, a block's softmax beside the previous block's "
+           "P V; not yet run on a GPU (the one-warpgroup version was correct "
+           "and 2.3x slower than mma.sync on an H100, bench/gpu/NOTES.md); "
+           "false: mma.sync everywhere">,
     Option<"splitDelta", "split-delta", "bool", /*default=*/"true",
            "The delta rule in the split form too (with split-state) where "
            "Dk is 64 or 128: the UT transform, W and U per chunk in "
