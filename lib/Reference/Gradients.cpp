@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "attn/Reference/Reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -166,6 +167,74 @@ GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
         for (int64_t e = 0; e < SS; ++e)
           r.dInitialState.data[(b * Hq + h) * SS + e] = D[e];
     }
+  return r;
+}
+
+GradResult softmaxAttentionGrad(const Array &q, const Array &k,
+                                const Array &v, const Array &dO, bool causal,
+                                double scale, int64_t window) {
+  if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+    fail("q, k and v must have rank 4 [B,T,H,D]");
+  const int64_t B = q.shape[0], Tq = q.shape[1], Hq = q.shape[2],
+                Dk = q.shape[3], Tk = k.shape[1], Hkv = k.shape[2],
+                Dv = v.shape[3];
+  if (Hkv <= 0 || Hq % Hkv != 0)
+    fail("Hq must be a multiple of Hkv");
+  const int64_t G = Hq / Hkv;
+  expectShape("k", k, {B, Tk, Hkv, Dk});
+  expectShape("v", v, {B, Tk, Hkv, Dv});
+  expectShape("dO", dO, {B, Tq, Hq, Dv});
+  GradResult r{Array({B, Tq, Hq, Dk}), Array({B, Tk, Hkv, Dk}),
+               Array({B, Tk, Hkv, Dv}), Array(), Array()};
+  std::vector<double> p(Tk), dp(Tk);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h)
+      for (int64_t t = 0; t < Tq; ++t) {
+        const double *qt = &q.data[((b * Tq + t) * Hq + h) * Dk];
+        const double *dot = &dO.data[((b * Tq + t) * Hq + h) * Dv];
+        const int64_t pos = t + (Tk - Tq);
+        // The weights of query t over the keys it sees.
+        double mx = -INFINITY;
+        std::vector<bool> seen(Tk);
+        for (int64_t s = 0; s < Tk; ++s) {
+          seen[s] = !causal || (s <= pos && (window <= 0 || s > pos - window));
+          if (!seen[s])
+            continue;
+          const double *ks = &k.data[((b * Tk + s) * Hkv + h / G) * Dk];
+          double dotqk = 0;
+          for (int64_t d = 0; d < Dk; ++d)
+            dotqk += qt[d] * ks[d];
+          p[s] = scale * dotqk;
+          mx = std::max(mx, p[s]);
+        }
+        double sum = 0;
+        for (int64_t s = 0; s < Tk; ++s) {
+          p[s] = seen[s] ? std::exp(p[s] - mx) : 0.0;
+          sum += p[s];
+        }
+        double delta = 0;
+        for (int64_t s = 0; s < Tk; ++s) {
+          p[s] = sum > 0 ? p[s] / sum : 0.0;
+          const double *vs = &v.data[((b * Tk + s) * Hkv + h / G) * Dv];
+          dp[s] = 0;
+          for (int64_t j = 0; j < Dv; ++j)
+            dp[s] += dot[j] * vs[j];
+          delta += p[s] * dp[s];
+        }
+        double *dqt = &r.dq.data[((b * Tq + t) * Hq + h) * Dk];
+        for (int64_t s = 0; s < Tk; ++s) {
+          if (p[s] == 0)
+            continue;
+          double ds = scale * p[s] * (dp[s] - delta);
+          const int64_t kv = (b * Tk + s) * Hkv + h / G;
+          for (int64_t d = 0; d < Dk; ++d) {
+            dqt[d] += ds * k.data[kv * Dk + d];
+            r.dk.data[kv * Dk + d] += ds * qt[d];
+          }
+          for (int64_t j = 0; j < Dv; ++j)
+            r.dv.data[kv * Dv + j] += p[s] * dot[j];
+        }
+      }
   return r;
 }
 

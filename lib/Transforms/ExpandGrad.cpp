@@ -15,6 +15,8 @@
 // one more factor exp(g_0). The gate's gradient is fla's identity:
 //   dg_t = sum_{u>=t} (q_u . dq_u - k_u . dk_u) + <dS_T, S_T>.
 // So the backward reuses every form, chunk size and backend of the forward.
+// Softmax attention's gradients are a backward of their own, by blocks of
+// query rows (GradExpander::expandSoftmax).
 //
 //===----------------------------------------------------------------------===//
 #include "LinalgBuilder.h"
@@ -31,6 +33,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace mlir::attn {
@@ -50,6 +53,8 @@ struct GradProblem {
   bool causal = true;
   double scale = 1.0;
   int64_t T = 0, Hq = 0, Hkv = 0;
+  // Softmax attention: the keys' length and the sliding window (0: none).
+  int64_t Tk = 0, window = 0;
 };
 
 /// The gradients, f32 (dk, dv per query head before group sums).
@@ -62,7 +67,13 @@ public:
   GradExpander(OpBuilder &b, Location loc, const GradProblem &p)
       : b(b), loc(loc), lb(b, loc), p(p) {}
 
+  /// The linear family's gradients.
   Grads expand();
+  /// Softmax attention's, by blocks of query rows: each block's scores and
+  /// weights P recomputed over all Tk keys (so no log-sum-exp is needed),
+  /// then dP = dO V^T, dS = P (.) (dP - rowsum(P (.) dP)), the block's dQ
+  /// = c dS K, and dK += c dS^T Q, dV += P^T dO carried across blocks.
+  Grads expandSoftmax();
 
 private:
   Value f32(Value x) { return lb.convertElements(x, b.getF32Type()); }
@@ -385,6 +396,151 @@ Grads GradExpander::expand() {
   return out;
 }
 
+Grads GradExpander::expandSoftmax() {
+  auto qt = cast<RankedTensorType>(p.q.getType());
+  auto vt = cast<RankedTensorType>(p.v.getType());
+  const int64_t B = qt.getDimSize(0), Tq = p.T, H = p.Hq, Dk = qt.getDimSize(3),
+                Dv = vt.getDimSize(3), Tk = p.Tk;
+  const int64_t BM = std::min<int64_t>(64, Tq), NQ = (Tq + BM - 1) / BM;
+  auto idx = [&](int64_t v) { return b.getIndexAttr(v); };
+  Value q = lb.padWithZeros(f32(p.q), 1, idx(NQ * BM));
+  Value dO = lb.padWithZeros(f32(p.dO), 1, idx(NQ * BM));
+  Value k = broadcastHeads(f32(p.k)), v = broadcastHeads(f32(p.v));
+  Value dK0 = lb.filled({idx(B), idx(Tk), idx(H), idx(Dk)}, 0.0);
+  Value dV0 = lb.filled({idx(B), idx(Tk), idx(H), idx(Dv)}, 0.0);
+  Value dQ0 = lb.empty({idx(B), idx(NQ * BM), idx(H), idx(Dk)});
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto loop = scf::ForOp::create(b, loc, zero,
+                                 arith::ConstantIndexOp::create(b, loc, NQ),
+                                 one, ValueRange{dK0, dV0, dQ0});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value n = loop.getInductionVar();
+    Value dK = loop.getRegionIterArgs()[0], dV = loop.getRegionIterArgs()[1],
+          dQ = loop.getRegionIterArgs()[2];
+    Value r0 = arith::MulIOp::create(
+        b, loc, n, arith::ConstantIndexOp::create(b, loc, BM));
+    Value qb = lb.sliceRange(q, 1, r0, idx(BM));
+    Value dOb = lb.sliceRange(dO, 1, r0, idx(BM));
+    auto mulAdd = [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+      Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
+      return arith::AddFOp::create(nb, nl, a[2], prod);
+    };
+    SmallVector<OpFoldResult> scoreSizes = {idx(B), idx(H), idx(BM), idx(Tk)};
+    // Loops (b, h, i, s, d): S[b, h, i, s] = sum_d q[b, i, h, d] k[b, s, h, d].
+    Value scores = lb.contraction(
+        {qb, k}, lb.filled(scoreSizes, 0.0),
+        {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 3, 1, 4}),
+         lb.proj(5, {0, 1, 2, 3})},
+        mulAdd);
+    // Visible keys: row i is query t = r0 + i at key position t + Tk - Tq.
+    const double negInf = -std::numeric_limits<double>::infinity();
+    Value masked = lb.map(
+        {scores}, scores, b.getF32Type(), {identity(4)},
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value i = linalg::IndexOp::create(nb, nl, 2);
+          Value s = linalg::IndexOp::create(nb, nl, 3);
+          Value t = arith::AddIOp::create(nb, nl, r0, i);
+          auto cmp = [&](arith::CmpIPredicate pred, Value x, int64_t c) {
+            return arith::CmpIOp::create(
+                nb, nl, pred, x, arith::ConstantIndexOp::create(nb, nl, c));
+          };
+          Value vis = cmp(arith::CmpIPredicate::slt, t, Tq);
+          if (p.causal) {
+            // s - t <= Tk - Tq, and with a window s - t > Tk - Tq - W.
+            Value diff = arith::SubIOp::create(nb, nl, s, t);
+            vis = arith::AndIOp::create(
+                nb, nl, vis, cmp(arith::CmpIPredicate::sle, diff, Tk - Tq));
+            if (p.window > 0)
+              vis = arith::AndIOp::create(
+                  nb, nl, vis,
+                  cmp(arith::CmpIPredicate::sgt, diff, Tk - Tq - p.window));
+          }
+          Value scaledScore = arith::MulFOp::create(
+              nb, nl, a[0], LinalgBuilder::constF32(nb, nl, p.scale));
+          return arith::SelectOp::create(
+              nb, nl, vis, scaledScore, LinalgBuilder::constF32(nb, nl, negInf));
+        });
+    SmallVector<OpFoldResult> rowSizes = {idx(B), idx(H), idx(BM)};
+    AffineMap rowMap = lb.proj(4, {0, 1, 2});
+    Value rowMax = lb.generic(
+        {masked}, lb.filled(rowSizes, negInf), {identity(4), rowMap}, {3},
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+        });
+    // e = exp(S - m); a row that sees no key (m = -inf) gets e = 0.
+    Value e = lb.map(
+        {masked, rowMax}, masked, b.getF32Type(), {identity(4), rowMap},
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value empty = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, a[1],
+              LinalgBuilder::constF32(nb, nl, negInf));
+          Value ref = arith::SelectOp::create(
+              nb, nl, empty, LinalgBuilder::constF32(nb, nl, 0.0), a[1]);
+          return math::ExpOp::create(
+              nb, nl, arith::SubFOp::create(nb, nl, a[0], ref));
+        });
+    Value rowSum = lb.generic(
+        {e}, lb.filled(rowSizes, 0.0), {identity(4), rowMap}, {3},
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, nl, a[1], a[0]);
+        });
+    Value probs = lb.map(
+        {e, rowSum}, e, b.getF32Type(), {identity(4), rowMap},
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value pos = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OGT, a[1],
+              LinalgBuilder::constF32(nb, nl, 0.0));
+          Value inv = arith::DivFOp::create(
+              nb, nl, a[0],
+              arith::SelectOp::create(nb, nl, pos, a[1],
+                                      LinalgBuilder::constF32(nb, nl, 1.0)));
+          return inv;
+        });
+    // dP[b, h, i, s] = sum_j dO[b, i, h, j] v[b, s, h, j].
+    Value dP = lb.contraction(
+        {dOb, v}, lb.filled(scoreSizes, 0.0),
+        {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 3, 1, 4}),
+         lb.proj(5, {0, 1, 2, 3})},
+        mulAdd);
+    Value delta = lb.generic({probs, dP}, lb.filled(rowSizes, 0.0),
+                             {identity(4), identity(4), rowMap}, {3}, mulAdd);
+    // dS scaled by c: c P (dP - delta).
+    Value dS = lb.map(
+        {probs, dP, delta}, probs, b.getF32Type(),
+        {identity(4), identity(4), rowMap},
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value d = arith::SubFOp::create(nb, nl, a[1], a[2]);
+          Value pd = arith::MulFOp::create(nb, nl, a[0], d);
+          return arith::MulFOp::create(
+              nb, nl, pd, LinalgBuilder::constF32(nb, nl, p.scale));
+        });
+    // dQ[b, i, h, d] = sum_s dS[b, h, i, s] k[b, s, h, d]: loops
+    // (b, i, h, d, s).
+    Value dQb = lb.contraction(
+        {dS, k}, lb.filled({idx(B), idx(BM), idx(H), idx(Dk)}, 0.0),
+        {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 4, 2, 3}),
+         lb.proj(5, {0, 1, 2, 3})},
+        mulAdd);
+    // dK[b, s, h, d] += sum_i dS[b, h, i, s] q[b, i, h, d] and dV[b, s, h, j]
+    // += sum_i P[b, h, i, s] dO[b, i, h, j]: loops (b, s, h, d, i).
+    SmallVector<AffineMap> accMaps = {lb.proj(5, {0, 2, 4, 1}),
+                                      lb.proj(5, {0, 4, 2, 3}),
+                                      lb.proj(5, {0, 1, 2, 3})};
+    Value dKn = lb.contraction({dS, qb}, dK, accMaps, mulAdd);
+    Value dVn = lb.contraction({probs, dOb}, dV, accMaps, mulAdd);
+    Value dQn = lb.insertRange(dQb, dQ, 1, r0);
+    scf::YieldOp::create(b, loc, ValueRange{dKn, dVn, dQn});
+  }
+  Grads out;
+  out.dq = lb.sliceRange(loop.getResult(2), 1, idx(0), idx(Tq));
+  out.dk = sumHeadGroups(loop.getResult(0));
+  out.dv = sumHeadGroups(loop.getResult(1));
+  return out;
+}
+
 /// Reads a gradient op into a GradProblem, or says why it cannot be
 /// expanded.
 FailureOr<GradProblem> describe(Operation *op, Value q, Value k, Value v,
@@ -434,12 +590,24 @@ struct AttnExpandGradPass
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp>(op))
+      if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp,
+              SoftmaxAttentionGradOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
       OpBuilder b(op);
       FailureOr<GradProblem> p;
+      if (auto sm = dyn_cast<SoftmaxAttentionGradOp>(op)) {
+        p = describe(op, sm.getQ(), sm.getK(), sm.getV(), Value(), sm.getDO(),
+                     Value(), Value(), sm.getScale());
+        if (failed(p))
+          return signalPassFailure();
+        p->causal = sm.getCausal();
+        p->window = static_cast<int64_t>(sm.getWindow().value_or(0));
+        p->Tk = cast<ShapedType>(sm.getK().getType()).getDimSize(1);
+        replaceGradOp(b, op, GradExpander(b, op->getLoc(), *p).expandSoftmax());
+        continue;
+      }
       if (auto lin = dyn_cast<LinearAttentionGradOp>(op)) {
         p = describe(op, lin.getQ(), lin.getK(), lin.getV(), Value(),
                      lin.getDO(), lin.getInitialState(), lin.getDFinalState(),

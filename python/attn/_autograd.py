@@ -5,7 +5,7 @@ modules that hold compiled kernels, like _no_backward.py."""
 import torch
 
 
-class LinearFamilyFunction(torch.autograd.Function):
+class AttentionFunction(torch.autograd.Function):
     """apply(op, run, options, q, k, v, g, initial_state): `run()` gives the
     forward's outputs (o, or (o, final_state)); `options` are the forward
     call's keywords, for the gradient call."""

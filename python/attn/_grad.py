@@ -11,7 +11,8 @@ from ._arrays import like_input
 from ._kernel import compile
 
 # The ops with a gradient op, and the keywords of theirs the gradient takes.
-DIFFERENTIABLE = ("linear_attention", "gated_linear_attention")
+DIFFERENTIABLE = ("softmax_attention", "linear_attention",
+                  "gated_linear_attention")
 
 
 def unsupported(op, kwargs, g=None):
@@ -59,7 +60,8 @@ class _GradPlan:
 def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
          causal=True, feature_map="identity", normalize=False,
          projection=None, initial_state=None, output_final_state=False,
-         cu_seqlens=None, form="auto", chunk_size=None, target="cpu"):
+         cu_seqlens=None, window=None, form="auto", chunk_size=None,
+         target="cpu"):
     """The gradient call of `op` (by name) on the forward's arguments."""
     kwargs = dict(cu_seqlens=cu_seqlens, normalize=normalize,
                   feature_map=feature_map, target=target)
@@ -78,6 +80,9 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
     results = [("q", _ops._tensor(qa.shape, et)),
                ("k", _ops._tensor(ka.shape, et)),
                ("v", _ops._tensor(va.shape, et))]
+    if op == "softmax_attention" and (initial_state is not None or
+                                      d_final_state is not None):
+        raise ValueError("softmax attention has no state")
     if op == "gated_linear_attention":
         _ops._per_step(call, "g", g, et)
         operands += ", %g"
@@ -100,6 +105,8 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
                 f"'d_final_state' must have the final state's shape {state}, "
                 f"got {tuple(ds.shape)}")
         operands += " d_final_state(%d_final_state)"
+    if op == "softmax_attention":
+        _ops._softmax_attrs(call, causal, window)
     if op == "linear_attention":
         if not causal:
             call.attrs.append("causal = false")
@@ -116,7 +123,8 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
 def vjp(op, *args, d_o, d_final_state=None, **kwargs):
     """The gradients of one call: `attn.vjp(attn.linear_attention, q, k, v,
     d_o=dO)` returns {"q": dq, "k": dk, "v": dv} (with "g" for a gated op
-    and "initial_state" when the call has one), the vector-Jacobian product
+    and "initial_state" when the call has one; softmax_attention, linear
+    attention and scalar-gated linear attention have gradients), the vector-Jacobian product
     of the call's output with `d_o` (and of its final state with
     `d_final_state`, if given). `op` and the arguments are those of the
     forward call; numpy arrays or torch CPU tensors."""

@@ -261,12 +261,8 @@ def _per_step(call, name, x, et, allow_vector=False):
     call.array(name, a, a.ndim, layouts, {"f32", et})
 
 
-def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
-                            cu_seqlens=None, form="auto", chunk_size=None,
-                            target="cpu"):
-    call = _Call("softmax_attention")
-    qa, ka, va, et = _qkv(call, q, k, v)
-    packed, _ = _cu_seqlens(call, cu_seqlens, qa, ka)
+def _softmax_attrs(call, causal, window):
+    """causal and window of a softmax call (or its gradient's), checked."""
     if not causal:
         call.attrs.append("causal = false")
     if window is not None:
@@ -278,6 +274,15 @@ def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
             raise ValueError("'window' (sliding-window attention) needs "
                              "causal=True")
         call.attrs.append(f"window = {window}")
+
+
+def _plan_softmax_attention(q, k, v, *, causal=True, scale=None, window=None,
+                            cu_seqlens=None, form="auto", chunk_size=None,
+                            target="cpu"):
+    call = _Call("softmax_attention")
+    qa, ka, va, et = _qkv(call, q, k, v)
+    packed, _ = _cu_seqlens(call, cu_seqlens, qa, ka)
+    _softmax_attrs(call, causal, window)
     pipeline = _options(call, scale, form, chunk_size, target)
     out_shape = (qa.shape[0], qa.shape[1], qa.shape[2], va.shape[3])
     return _Plan(call, "%q, %k, %v" + packed, out_shape, et, False, None,
@@ -417,9 +422,9 @@ def _forward_only(fn):
             # torch.ops.attn.* carry their own backward (register_autograd).
             return fn(*args, **kwargs)
         if why is None and len(args) == (4 if gated else 3):
-            from ._autograd import LinearFamilyFunction
+            from ._autograd import AttentionFunction
             options = {n: x for n, x in kwargs.items() if n != "initial_state"}
-            outs = LinearFamilyFunction.apply(
+            outs = AttentionFunction.apply(
                 fn.__name__, lambda: fn(*args, **kwargs), options, *args[:3],
                 g, kwargs.get("initial_state"))
             return tuple(outs) if len(outs) > 1 else outs[0]

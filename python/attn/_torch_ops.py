@@ -7,9 +7,9 @@ and dtypes. The real one runs the op's plan: on CUDA tensors it launches the
 cached GPU kernel on the current stream with outputs from torch's caching
 allocator (so the call can be captured in a CUDA graph), on CPU tensors it
 runs the compiled CPU code. Registered on first use (importing torch).
-linear_attention and gated_linear_attention have their backward registered
-(register_autograd), through gradient operators of their own, so that a
-compiled training step stays one graph.
+softmax_attention, linear_attention and gated_linear_attention have their
+backward registered (register_autograd), through gradient operators of
+their own, so that a compiled training step stays one graph.
 """
 from typing import List, Optional
 
@@ -230,3 +230,43 @@ def _backward_gated(ctx, grads):
 linear_attention.register_autograd(_backward_linear, setup_context=_setup_linear)
 gated_linear_attention.register_autograd(_backward_gated,
                                          setup_context=_setup_gated)
+
+
+@torch.library.custom_op("attn::softmax_attention_grad", mutates_args=())
+def softmax_attention_grad(q: Tensor, k: Tensor, v: Tensor, d_o: Tensor,
+                           causal: bool, scale: Optional[float],
+                           window: Optional[int], target: str) -> List[Tensor]:
+    from . import _grad
+    grads = _grad.plan("softmax_attention", q, k, v, d_o=d_o, causal=causal,
+                       scale=scale, window=window, target=target).run()
+    return [grads["q"], grads["k"], grads["v"]]
+
+
+@softmax_attention_grad.register_fake
+def _(q, k, v, d_o, causal, scale, window, target):
+    return [torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)]
+
+
+def _setup_softmax(ctx, inputs, output):
+    (q, k, v, cu_seqlens, causal, scale, window, chunk_size, form,
+     target) = inputs
+    ctx.save_for_backward(q, k, v)
+    ctx.options = (causal, scale, window, target)
+    from . import _grad
+    ctx.why = _grad.unsupported("softmax_attention",
+                                dict(cu_seqlens=cu_seqlens, target=target))
+    ctx.o = output[0]
+
+
+def _backward_softmax(ctx, grads):
+    if ctx.why:
+        raise RuntimeError(ctx.why)
+    q, k, v = ctx.saved_tensors
+    d_o, _ = _output_grads(grads, ctx.o)
+    r = torch.ops.attn.softmax_attention_grad(q, k, v, d_o.to(q.dtype),
+                                              *ctx.options)
+    return (r[0], r[1], r[2]) + (None,) * 7
+
+
+softmax_attention.register_autograd(_backward_softmax,
+                                    setup_context=_setup_softmax)

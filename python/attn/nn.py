@@ -13,8 +13,9 @@ projection, so that a model swaps its attention in one line:
 The parametrizations follow flash-linear-attention's layers of the same
 names (gates in log space from a log-sigmoid or, for the gated delta rule,
 Mamba-2's -exp(A) softplus(x + dt_bias); L2-normalized queries and keys for
-the delta rules). LinearAttention and SimpleGLA train on CPU tensors (their
-ops have gradients: attn.vjp, autograd); the others are forward only, and
+the delta rules). SoftmaxAttention, LinearAttention and SimpleGLA train on
+CPU tensors (their ops have gradients: attn.vjp, autograd); the others are
+forward only, and
 backward() through them raises, saying why.
 """
 import math

@@ -41,6 +41,13 @@ def softmax_attention(q, k, v, causal=True, scale=None, window=0):
     if Tq == 0 or Tk == 0:  # an empty (packed) sequence: nothing to see
         return np.zeros((B, Tq, H, v.shape[3]))
     scale = 1 / np.sqrt(Dk) if scale is None else scale
+    p = _softmax_weights(q, k, causal, scale, window)
+    return np.einsum("bhts,bshd->bthd", p, v)
+
+
+def _softmax_weights(q, k, causal, scale, window):
+    """P [B, H, Tq, Tk] of softmax attention (k repeated to q's heads)."""
+    Tq, Tk = q.shape[1], k.shape[1]
     s = np.einsum("bthd,bshd->bhts", q, k) * scale
     visible = np.ones((Tq, Tk), dtype=bool)
     if causal:
@@ -54,8 +61,7 @@ def softmax_attention(q, k, v, causal=True, scale=None, window=0):
     mx = s.max(-1, keepdims=True)
     p = np.exp(s - np.where(np.isfinite(mx), mx, 0))
     den = p.sum(-1, keepdims=True)
-    p = p / np.where(den > 0, den, 1)
-    return np.einsum("bhts,bshd->bthd", p, v)
+    return p / np.where(den > 0, den, 1)
 
 
 def _phi(x, feature_map, projection=None):
@@ -200,6 +206,28 @@ def linear_family_grad(q, k, v, do, g=None, scale=None, initial_state=None,
     dv = dv.reshape(B, T, k0.shape[2], G, Dv).sum(3)
     return (dq, dk, dv, dg if g is not None else None,
             ds0 if s0 is not None else None)
+
+
+def softmax_attention_grad(q, k, v, do, causal=True, scale=None, window=0):
+    """Gradients of softmax_attention (dq, dk, dv; dk and dv summed over
+    each group of query heads), from the weights P written out: dV = P^T dO,
+    dS = P (dP - rowsum(P dP)) with dP = dO V^T, dQ = scale dS K,
+    dK = scale dS^T Q."""
+    q, k0, v0, do = _f64(q), _f64(k), _f64(v), _f64(do)
+    k, v = _repeat_kv(q, k0, v0)
+    B, Tq, H, Dk = q.shape
+    Tk = k.shape[1]
+    scale = 1 / np.sqrt(Dk) if scale is None else scale
+    p = _softmax_weights(q, k, causal, scale, window)
+    dp = np.einsum("bthj,bshj->bhts", do, v)
+    ds = p * (dp - (p * dp).sum(-1, keepdims=True)) * scale
+    dq = np.einsum("bhts,bshd->bthd", ds, k)
+    dk = np.einsum("bhts,bthd->bshd", ds, q)
+    dv = np.einsum("bhts,bthj->bshj", p, do)
+    G = H // k0.shape[2]
+    dk = dk.reshape(B, Tk, k0.shape[2], G, Dk).sum(3)
+    dv = dv.reshape(B, Tk, k0.shape[2], G, v.shape[3]).sum(3)
+    return dq, dk, dv
 
 
 def packed(op, cu_seqlens, per_step, initial_state=None, **kwargs):

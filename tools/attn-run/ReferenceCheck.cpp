@@ -92,6 +92,38 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
     return true;
   };
   auto ret = cast<func::ReturnOp>(body.getTerminator());
+  // A gradient op: its scale (default 1/sqrt(Dk)) and the names of the
+  // results the function returns, by result number.
+  auto gradScale = [](std::optional<APFloat> scale, Value q) {
+    return scale ? scale->convertToDouble()
+                 : 1.0 / std::sqrt(double(
+                             cast<ShapedType>(q.getType()).getDimSize(3)));
+  };
+  auto nameGradResults = [&](const std::vector<std::string> &names) {
+    for (Value r : ret.getOperands()) {
+      auto res = dyn_cast<OpResult>(r);
+      if (!res || res.getOwner() != only) {
+        why = "the function must return the gradient op's results directly";
+        return false;
+      }
+      binding.resultNames.push_back(names[res.getResultNumber()]);
+    }
+    return true;
+  };
+  if (auto sm = dyn_cast<mlir::attn::SoftmaxAttentionGradOp>(only)) {
+    binding.kind = OpKind::SoftmaxGrad;
+    if (!bind(sm.getQ(), Role::Q) || !bind(sm.getK(), Role::K) ||
+        !bind(sm.getV(), Role::V) || !bind(sm.getDO(), Role::DOut) ||
+        !allArgumentsUsed())
+      return std::nullopt;
+    binding.causal = sm.getCausal();
+    binding.window = static_cast<int64_t>(sm.getWindow().value_or(0));
+    binding.scale = gradScale(sm.getScale(), sm.getQ());
+    std::vector<std::string> names = {"dq", "dk", "dv"};
+    if (!nameGradResults(names))
+      return std::nullopt;
+    return binding;
+  }
   if (isa<mlir::attn::LinearAttentionGradOp,
           mlir::attn::GatedLinearAttentionGradOp>(only)) {
     // Operands in order: q, k, v, (g), d_o, then the optional states.
@@ -113,23 +145,13 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
       binding.featureMap = toReference(lin.getFeatureMap());
       binding.causal = lin.getCausal();
     }
-    std::optional<APFloat> scale = lin ? lin.getScale() : gla.getScale();
-    binding.scale =
-        scale ? scale->convertToDouble()
-              : 1.0 / std::sqrt(double(
-                          cast<ShapedType>(q.getType()).getDimSize(3)));
+    binding.scale = gradScale(lin ? lin.getScale() : gla.getScale(), q);
     std::vector<std::string> names = {"dq", "dk", "dv"};
     if (gla)
       names.push_back("dg");
     names.push_back("d_initial_state");
-    for (Value r : ret.getOperands()) {
-      auto res = dyn_cast<OpResult>(r);
-      if (!res || res.getOwner() != only) {
-        why = "the function must return the gradient op's results directly";
-        return std::nullopt;
-      }
-      binding.resultNames.push_back(names[res.getResultNumber()]);
-    }
+    if (!nameGradResults(names))
+      return std::nullopt;
     return binding;
   }
   auto op = dyn_cast<mlir::attn::AttentionOpInterface>(only);
@@ -236,10 +258,15 @@ computeReference(const OpBinding &binding,
       break;
     }
   }
-  if (binding.kind == OpKind::LinearGrad || binding.kind == OpKind::GatedGrad) {
-    ref::GradResult r = ref::linearFamilyGrad(*q, *k, *v, g, *dO, init, dFinal,
-                                              binding.featureMap,
-                                              binding.causal, binding.scale);
+  if (binding.kind == OpKind::LinearGrad || binding.kind == OpKind::GatedGrad ||
+      binding.kind == OpKind::SoftmaxGrad) {
+    ref::GradResult r =
+        binding.kind == OpKind::SoftmaxGrad
+            ? ref::softmaxAttentionGrad(*q, *k, *v, *dO, binding.causal,
+                                        binding.scale, binding.window)
+            : ref::linearFamilyGrad(*q, *k, *v, g, *dO, init, dFinal,
+                                    binding.featureMap, binding.causal,
+                                    binding.scale);
     std::vector<ref::Array> out;
     for (const std::string &name : binding.resultNames)
       out.push_back(name == "dq"   ? r.dq
@@ -273,6 +300,7 @@ computeReference(const OpBinding &binding,
       break;
     case OpKind::LinearGrad:
     case OpKind::GatedGrad:
+    case OpKind::SoftmaxGrad:
       break; // handled above
     }
     return r;

@@ -36,7 +36,15 @@ enum class Role {
 };
 const char *roleName(Role role);
 
-enum class OpKind { Softmax, Linear, Gated, Delta, LinearGrad, GatedGrad };
+enum class OpKind {
+  Softmax,
+  Linear,
+  Gated,
+  Delta,
+  LinearGrad,
+  GatedGrad,
+  SoftmaxGrad
+};
 
 /// One attention op and how the function's arguments and results map to it.
 struct OpBinding {

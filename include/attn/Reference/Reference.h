@@ -97,6 +97,12 @@ StateResult deltaRule(const Array &q, const Array &k, const Array &v,
 struct GradResult {
   Array dq, dk, dv, dg, dInitialState;
 };
+/// Gradients of softmaxAttention (same causal, scale and window) given dO
+/// [B,Tq,Hq,Dv]: dq, dk and dv (dk, dv summed over each group of query
+/// heads); dg and dInitialState stay empty.
+GradResult softmaxAttentionGrad(const Array &q, const Array &k,
+                                const Array &v, const Array &dO, bool causal,
+                                double scale, int64_t window = 0);
 GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
                             const Array *g, const Array &dO,
                             const Array *initialState,

@@ -116,7 +116,10 @@ def AttnExpandGrad : Pass<"attn-expand-grad"> {
     broadcast k and v and sum dk and dv over each group. Everything runs in
     f32 and converts to the operands' types at the end. The forward ops this
     creates then get their forms and chunk sizes like any other; the pass
-    runs first in every CPU pipeline.
+    runs first in every CPU pipeline. Softmax attention's gradient becomes
+    a loop over blocks of 64 query rows, each block's weights recomputed over
+    all keys: dV += P^T dO, dS = P (dP - rowsum(P dP)) with dP = dO V^T,
+    dQ = c dS K, dK += c dS^T Q.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -47,7 +47,8 @@ StringRef dtypeName(Type t) {
 FailureOr<AttentionOpInterface> kernelOp(func::FuncOp fn) {
   Operation *grad = nullptr;
   fn.walk([&](Operation *op) {
-    if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp>(op))
+    if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp,
+            SoftmaxAttentionGradOp>(op))
       grad = op;
   });
   if (grad)

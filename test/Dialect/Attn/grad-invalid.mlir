@@ -130,3 +130,43 @@ func.func @time_mismatch(%q: tensor<1x8x2x16xf32>, %k: tensor<1x9x2x16xf32>) {
       -> (tensor<1x8x2x16xf32>, tensor<1x9x2x16xf32>, tensor<1x9x2x16xf32>)
   return
 }
+
+// -----
+
+func.func @softmax_tq_gt_tk(%q: tensor<1x9x2x16xf32>, %k: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{'attn.softmax_attention_grad' op causal softmax attention needs Tq <= Tk, got Tq = 9, Tk = 8}}
+  %dq, %dk, %dv = attn.softmax_attention_grad %q, %k, %k, %q
+      : (tensor<1x9x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x9x2x16xf32>)
+      -> (tensor<1x9x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @softmax_window_noncausal(%q: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{'window' (sliding-window attention) needs causal = true}}
+  %dq, %dk, %dv = attn.softmax_attention_grad %q, %q, %q, %q {causal = false, window = 4}
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @softmax_dk_type(%q: tensor<1x8x2x16xf32>) {
+  // expected-error @+1 {{'dk' must have the type of 'k' ('tensor<1x8x2x16xf32>'), got 'tensor<1x8x2x16xbf16>'}}
+  %dq, %dk, %dv = attn.softmax_attention_grad %q, %q, %q, %q
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xbf16>, tensor<1x8x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @softmax_do_shape(%q: tensor<1x8x2x16xf32>, %do: tensor<1x7x2x16xf32>) {
+  // expected-error @+1 {{'d_o' must have shape [B, Tq, Hq, Dv] = [1, 8, 2, 16], got [1, 7, 2, 16]}}
+  %dq, %dk, %dv = attn.softmax_attention_grad %q, %q, %q, %do
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x7x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+  return
+}

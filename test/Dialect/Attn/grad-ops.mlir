@@ -41,3 +41,15 @@ func.func @gated_grad(%q: tensor<1x8x2x16xf32>, %g: tensor<1x8x2xf32>,
       -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>)
   return %dq, %dk, %dv, %dg : tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>
 }
+
+// CHECK-LABEL: func.func @softmax_grad
+// CHECK: attn.softmax_attention_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {scale = 2.500000e-01 : f64, window = 16 : i64} : (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>, tensor<1x8x4x8xbf16>) -> (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>)
+func.func @softmax_grad(%q: tensor<1x8x4x16xbf16>, %k: tensor<1x32x2x16xbf16>,
+                        %v: tensor<1x32x2x8xbf16>, %do: tensor<1x8x4x8xbf16>)
+    -> (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>) {
+  %dq, %dk, %dv = attn.softmax_attention_grad %q, %k, %v, %do {window = 16, scale = 0.25}
+      : (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>,
+         tensor<1x8x4x8xbf16>)
+      -> (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>)
+  return %dq, %dk, %dv : tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>
+}

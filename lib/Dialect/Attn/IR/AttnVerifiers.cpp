@@ -227,6 +227,19 @@ LogicalResult verifyHeadGroups(Operation *op, const Named &q, const Named &k) {
          << ") (grouped-query attention)";
 }
 
+/// q in f32, bf16 or f16, and k, v and `other` (o or d_o) of q's type.
+LogicalResult verifyInputTypes(Checker &c, const Named &q, const Named &k,
+                               const Named &v, const Named &other) {
+  MLIRContext *ctx = q.type.getContext();
+  Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx),
+       f16 = Float16Type::get(ctx);
+  return success(
+      succeeded(c.elementType(q, {f32, bf16, f16}, "f32, bf16 or f16")) &&
+      succeeded(c.sameElementType(k, q)) &&
+      succeeded(c.sameElementType(v, q)) &&
+      succeeded(c.sameElementType(other, q)));
+}
+
 LogicalResult verifyScale(Operation *op, std::optional<APFloat> scale) {
   if (!scale)
     return success();
@@ -265,12 +278,7 @@ LogicalResult verifyGradOp(Operation *op, const GradOperands &x) {
   FailureOr<Named> dO = c.tensor("d_o", x.dO, 4, "[B, T, H, Dv]");
   if (failed(dO))
     return failure();
-  MLIRContext *ctx = op->getContext();
-  Type f32 = Float32Type::get(ctx), bf16 = BFloat16Type::get(ctx),
-       f16 = Float16Type::get(ctx);
-  if (failed(c.elementType(*q, {f32, bf16, f16}, "f32, bf16 or f16")) ||
-      failed(c.sameElementType(*k, *q)) || failed(c.sameElementType(*v, *q)) ||
-      failed(c.sameElementType(*dO, *q)))
+  if (failed(verifyInputTypes(c, *q, *k, *v, *dO)))
     return failure();
   for (const Named *t : {&*k, &*v})
     if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)) ||
@@ -490,4 +498,50 @@ LogicalResult GatedLinearAttentionGradOp::verify() {
                       {getQ(), getK(), getV(), getG(), getDO(),
                        getInitialState(), getDFinalState(), getDq(), getDk(),
                        getDv(), getDg(), getDInitialState(), getScale()});
+}
+
+LogicalResult SoftmaxAttentionGradOp::verify() {
+  Operation *op = getOperation();
+  Checker c(op);
+  FailureOr<Named> q, k, v;
+  if (failed(fetchQKV(c, getQ(), getK(), getV(), q, k, v)))
+    return failure();
+  FailureOr<Named> dO = c.tensor("d_o", getDO(), 4, "[B, Tq, Hq, Dv]");
+  if (failed(dO))
+    return failure();
+  if (failed(verifyInputTypes(c, *q, *k, *v, *dO)))
+    return failure();
+  for (const Named *t : {&*k, &*v})
+    if (failed(c.sameDim("batch size (B)", *t, 0, *q, 0)))
+      return failure();
+  if (failed(c.sameDim("head count (H)", *v, 2, *k, 2)) ||
+      failed(c.sameDim("key head dim (Dk)", *k, 3, *q, 3)) ||
+      failed(c.sameDim("key sequence length (T)", *v, 1, *k, 1)) ||
+      failed(verifyHeadGroups(op, *q, *k)) ||
+      failed(c.shape(*dO, {q->dim(0), q->dim(1), q->dim(2), v->dim(3)},
+                     "[B, Tq, Hq, Dv]")) ||
+      failed(verifyScale(op, getScale())))
+    return failure();
+  int64_t tq = q->dim(1), tk = k->dim(1);
+  if (getCausal() && !ShapedType::isDynamic(tq) && !ShapedType::isDynamic(tk) &&
+      tq > tk)
+    return emitOpError() << "causal softmax attention needs Tq <= Tk, got Tq = "
+                         << tq << ", Tk = " << tk;
+  if (std::optional<uint64_t> window = getWindow()) {
+    if (static_cast<int64_t>(*window) <= 0)
+      return emitOpError() << "'window' must be positive, got "
+                           << static_cast<int64_t>(*window);
+    if (!getCausal())
+      return emitOpError() << "'window' (sliding-window attention) needs "
+                              "causal = true";
+  }
+  for (auto [name, grad, of] :
+       {std::tuple<StringRef, Value, Value>{"dq", getDq(), getQ()},
+        {"dk", getDk(), getK()},
+        {"dv", getDv(), getV()}})
+    if (grad.getType() != of.getType())
+      return emitOpError() << "'" << name << "' must have the type of '"
+                           << name.drop_front() << "' (" << of.getType()
+                           << "), got " << grad.getType();
+  return success();
 }

@@ -283,4 +283,36 @@ def Attn_GatedLinearAttentionGradOp : Attn_Op<"gated_linear_attention_grad",
   let hasVerifier = 1;
 }
 
+def Attn_SoftmaxAttentionGradOp : Attn_Op<"softmax_attention_grad", [Pure]> {
+  let summary = "gradients of attn.softmax_attention";
+  let description = [{
+    The gradients of `attn.softmax_attention` (same q, k, v, causal, window
+    and scale) with respect to q, k and v, given the output's gradient
+    `d_o` [B, Tq, Hq, Dv] (q's element type). With P the attention weights
+    and dP = dO V^T: dV = P^T dO, dS = P (.) (dP - rowsum(P (.) dP)),
+    dQ = scale dS K, dK = scale dS^T Q (dk and dv summed over each group of
+    query heads). attn-expand-grad computes them by blocks of query rows,
+    each block's weights recomputed from its whole rows (no saved
+    log-sum-exp); not yet packed sequences.
+
+    ```mlir
+    %dq, %dk, %dv = attn.softmax_attention_grad %q, %k, %v, %do
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x64x2x16xf32>)
+        -> (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>)
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                       AnyRankedTensor:$v, AnyRankedTensor:$d_o,
+                       DefaultValuedAttr<BoolAttr, "true">:$causal,
+                       OptionalAttr<I64Attr>:$window,
+                       OptionalAttr<F64Attr>:$scale);
+  let results = (outs AnyRankedTensor:$dq, AnyRankedTensor:$dk,
+                      AnyRankedTensor:$dv);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $d_o attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // ATTN_OPS_TD
