@@ -117,6 +117,9 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
     # cost model's forms.
     pipeline = _ops._options(call, scale, "auto" if form == "tune" else form,
                              chunk_size, target)
+    if pipeline in _ops._gpu.GPU_TARGETS:
+        raise NotImplementedError(
+            "gradients run on the CPU only yet: the arrays are on a GPU")
     return _GradPlan(call, operands, results, call.args, pipeline)
 
 

@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from . import _gpu, _tune
-from ._arrays import as_array, as_operand, element_type, is_torch, like_input
+from ._arrays import (as_array, as_operand, element_type, is_cuda, is_torch,
+                      like_input)
 from ._errors import CompileError
 from ._kernel import compile, pipeline_for, transform
 
@@ -418,6 +419,8 @@ def _forward_only(fn):
         gated = fn.__name__ == "gated_linear_attention"
         g = (args[3] if len(args) > 3 else kwargs.get("g")) if gated else None
         why = _grad.unsupported(fn.__name__, kwargs, g)
+        if why is None and is_cuda(args[0]):
+            why = "gradients run on the CPU only yet, not on CUDA tensors"
         if why is None and _through_torch_op(args[0]):
             # torch.ops.attn.* carry their own backward (register_autograd).
             return fn(*args, **kwargs)
