@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attn/Reference/Reference.h"
+#include "ScalarFeatureMap.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,20 +28,6 @@ void expectShape(const char *name, const Array &a,
   if (a.shape != shape || static_cast<int64_t>(a.data.size()) !=
                               a.numElements())
     fail(std::string(name) + " has the wrong shape");
-}
-
-double phi(double x, FeatureMap fm) {
-  switch (fm) {
-  case FeatureMap::Identity:
-    return x;
-  case FeatureMap::EluPlusOne:
-    return x > 0 ? x + 1 : std::exp(x);
-  case FeatureMap::Relu:
-    return x > 0 ? x : 0;
-  case FeatureMap::Favor:
-    break;
-  }
-  fail("FAVOR+ has no gradient here");
 }
 
 double phiGrad(double x, FeatureMap fm) {
@@ -82,6 +69,8 @@ GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
     expectShape("dFinalState", *dFinalState, {B, Hq, Dk, Dv});
   if (g && !causal)
     fail("a gate needs causal");
+  if (featureMap == FeatureMap::Favor)
+    fail("FAVOR+ has no gradient here");
 
   GradResult r{Array({B, T, Hq, Dk}), Array({B, T, Hkv, Dk}),
                Array({B, T, Hkv, Dv}), g ? Array({B, T, Hq}) : Array(),
@@ -99,8 +88,8 @@ GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
       std::vector<double> pq(T * Dk), pk(T * Dk), a(T, 1.0);
       for (int64_t t = 0; t < T; ++t) {
         for (int64_t i = 0; i < Dk; ++i) {
-          pq[t * Dk + i] = phi(q.data[qAt(b, t, h) * Dk + i], featureMap);
-          pk[t * Dk + i] = phi(k.data[kvAt(b, t, h) * Dk + i], featureMap);
+          pq[t * Dk + i] = detail::phi(featureMap, q.data[qAt(b, t, h) * Dk + i]);
+          pk[t * Dk + i] = detail::phi(featureMap, k.data[kvAt(b, t, h) * Dk + i]);
         }
         if (g)
           a[t] = std::exp(g->data[qAt(b, t, h)]);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Reference/Reference.h"
+#include "ScalarFeatureMap.h"
 
 #include <algorithm>
 #include <cmath>
@@ -164,19 +165,7 @@ Array initState(const Dims &d, const Array *initialState) {
   return initialState ? *initialState : Array({d.B, d.Hq, d.Dk, d.Dv});
 }
 
-double phi(FeatureMap fm, double x) {
-  switch (fm) {
-  case FeatureMap::Identity:
-    return x;
-  case FeatureMap::EluPlusOne:
-    return x > 0 ? x + 1.0 : std::exp(x); // elu(x) + 1
-  case FeatureMap::Relu:
-    return x > 0 ? x : 0.0;
-  case FeatureMap::Favor:
-    break; // needs the whole vector: see features()
-  }
-  return x;
-}
+using detail::phi;
 
 /// phi(x) of a [Dk] vector into `out` ([m] for FAVOR+ with W [m, Dk], else
 /// [Dk]).
@@ -464,6 +453,20 @@ double relativeError(const Array &out, const Array &ref) {
   }
   double diff = std::sqrt(diff2);
   return ref2 == 0.0 ? diff : diff / std::sqrt(ref2);
+}
+
+double detail::phi(FeatureMap fm, double x) {
+  switch (fm) {
+  case FeatureMap::Identity:
+    return x;
+  case FeatureMap::EluPlusOne:
+    return x > 0 ? x + 1.0 : std::exp(x); // elu(x) + 1
+  case FeatureMap::Relu:
+    return x > 0 ? x : 0.0;
+  case FeatureMap::Favor:
+    break; // needs the whole vector: see features()
+  }
+  return x;
 }
 
 } // namespace attn::reference

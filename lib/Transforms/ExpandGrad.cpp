@@ -46,6 +46,17 @@ using namespace mlir::attn;
 
 namespace {
 
+/// Bodies of the generics: a copy, a sum (in place: a[1] the output) and a
+/// multiply-add into the output (a[0] * a[1] + a[2]).
+Value copyOf(OpBuilder &, Location, ValueRange a) { return a[0]; }
+Value sumInto(OpBuilder &nb, Location nl, ValueRange a) {
+  return arith::AddFOp::create(nb, nl, a[1], a[0]);
+}
+Value mulAddInto(OpBuilder &nb, Location nl, ValueRange a) {
+  Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
+  return arith::AddFOp::create(nb, nl, a[2], prod);
+}
+
 /// What both gradient ops have: the forward's operands and options.
 struct GradProblem {
   Value q, k, v, g, dO, initialState, dFinalState;
@@ -80,7 +91,6 @@ private:
   AffineMap identity(unsigned rank) {
     return b.getMultiDimIdentityMap(rank);
   }
-  Value lift(double v) { return LinalgBuilder::constF32(b, loc, v); }
 
   /// c x [B, T, ...] with time reversed (each (x, c) built once).
   Value reverseTime(Value x, double c = 1.0);
@@ -164,7 +174,7 @@ Value GradExpander::transposeState(Value s) {
   SmallVector<OpFoldResult> sizes = lb.sizes(s);
   std::swap(sizes[2], sizes[3]);
   return lb.map({s}, sizes, b.getF32Type(), {lb.proj(4, {0, 1, 3, 2})},
-                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+                copyOf);
 }
 
 Value GradExpander::broadcastHeads(Value x) {
@@ -179,7 +189,7 @@ Value GradExpander::broadcastHeads(Value x) {
        b.getAffineDimExpr(2).floorDiv(group), b.getAffineDimExpr(3)},
       b.getContext());
   return lb.map({x}, sizes, b.getF32Type(), {in},
-                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+                copyOf);
 }
 
 Value GradExpander::sumHeadGroups(Value x) {
@@ -198,9 +208,7 @@ Value GradExpander::sumHeadGroups(Value x) {
   sizes[2] = b.getIndexAttr(p.Hkv);
   return lb.generic({view}, lb.filled(sizes, 0.0),
                     {identity(5), lb.proj(5, {0, 1, 2, 4})}, {3},
-                    [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                      return arith::AddFOp::create(nb, nl, a[1], a[0]);
-                    });
+                    sumInto);
 }
 
 Value GradExpander::scaled(Value x, double c) {
@@ -240,10 +248,7 @@ Value GradExpander::rowDot(Value a, Value c) {
   AffineMap id = identity(4);
   return lb.generic({a, c}, lb.filled(sizes, 0.0),
                     {id, id, lb.proj(4, {0, 1, 2})}, {3},
-                    [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-                      Value prod = arith::MulFOp::create(nb, nl, x[0], x[1]);
-                      return arith::AddFOp::create(nb, nl, x[2], prod);
-                    });
+                    mulAddInto);
 }
 
 Value GradExpander::stateDot(Value a, Value c) {
@@ -252,10 +257,7 @@ Value GradExpander::stateDot(Value a, Value c) {
   AffineMap id = identity(4);
   return lb.generic({a, c}, lb.filled(sizes, 0.0), {id, id, lb.proj(4, {0, 1})},
                     {2, 3},
-                    [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-                      Value prod = arith::MulFOp::create(nb, nl, x[0], x[1]);
-                      return arith::AddFOp::create(nb, nl, x[2], prod);
-                    });
+                    mulAddInto);
 }
 
 Value GradExpander::reverseCumsum(Value x) {
@@ -279,9 +281,7 @@ Value GradExpander::reverseCumsum(Value x) {
         AffineMap id = nb.getMultiDimIdentityMap(3);
         Value acc = inner.generic(
             {xt}, carried[0], {id, id}, {},
-            [](OpBuilder &ib, Location il, ValueRange a) -> Value {
-              return arith::AddFOp::create(ib, il, a[1], a[0]);
-            });
+            sumInto);
         Value out = inner.insertRange(acc, carried[1], 1, t);
         scf::YieldOp::create(nb, nl, ValueRange{acc, out});
       });
@@ -424,17 +424,13 @@ Grads GradExpander::expandSoftmax() {
         b, loc, n, arith::ConstantIndexOp::create(b, loc, BM));
     Value qb = lb.sliceRange(q, 1, r0, idx(BM));
     Value dOb = lb.sliceRange(dO, 1, r0, idx(BM));
-    auto mulAdd = [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-      Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
-      return arith::AddFOp::create(nb, nl, a[2], prod);
-    };
     SmallVector<OpFoldResult> scoreSizes = {idx(B), idx(H), idx(BM), idx(Tk)};
     // Loops (b, h, i, s, d): S[b, h, i, s] = sum_d q[b, i, h, d] k[b, s, h, d].
     Value scores = lb.contraction(
         {qb, k}, lb.filled(scoreSizes, 0.0),
         {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 3, 1, 4}),
          lb.proj(5, {0, 1, 2, 3})},
-        mulAdd);
+        mulAddInto);
     // Visible keys: row i is query t = r0 + i at key position t + Tk - Tq.
     const double negInf = -std::numeric_limits<double>::infinity();
     Value masked = lb.map(
@@ -484,29 +480,26 @@ Grads GradExpander::expandSoftmax() {
         });
     Value rowSum = lb.generic(
         {e}, lb.filled(rowSizes, 0.0), {identity(4), rowMap}, {3},
-        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-          return arith::AddFOp::create(nb, nl, a[1], a[0]);
-        });
+        sumInto);
     Value probs = lb.map(
         {e, rowSum}, e, b.getF32Type(), {identity(4), rowMap},
         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
           Value pos = arith::CmpFOp::create(
               nb, nl, arith::CmpFPredicate::OGT, a[1],
               LinalgBuilder::constF32(nb, nl, 0.0));
-          Value inv = arith::DivFOp::create(
+          return arith::DivFOp::create(
               nb, nl, a[0],
               arith::SelectOp::create(nb, nl, pos, a[1],
                                       LinalgBuilder::constF32(nb, nl, 1.0)));
-          return inv;
         });
     // dP[b, h, i, s] = sum_j dO[b, i, h, j] v[b, s, h, j].
     Value dP = lb.contraction(
         {dOb, v}, lb.filled(scoreSizes, 0.0),
         {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 3, 1, 4}),
          lb.proj(5, {0, 1, 2, 3})},
-        mulAdd);
+        mulAddInto);
     Value delta = lb.generic({probs, dP}, lb.filled(rowSizes, 0.0),
-                             {identity(4), identity(4), rowMap}, {3}, mulAdd);
+                             {identity(4), identity(4), rowMap}, {3}, mulAddInto);
     // dS scaled by c: c P (dP - delta).
     Value dS = lb.map(
         {probs, dP, delta}, probs, b.getF32Type(),
@@ -523,14 +516,14 @@ Grads GradExpander::expandSoftmax() {
         {dS, k}, lb.filled({idx(B), idx(BM), idx(H), idx(Dk)}, 0.0),
         {lb.proj(5, {0, 2, 1, 4}), lb.proj(5, {0, 4, 2, 3}),
          lb.proj(5, {0, 1, 2, 3})},
-        mulAdd);
+        mulAddInto);
     // dK[b, s, h, d] += sum_i dS[b, h, i, s] q[b, i, h, d] and dV[b, s, h, j]
     // += sum_i P[b, h, i, s] dO[b, i, h, j]: loops (b, s, h, d, i).
     SmallVector<AffineMap> accMaps = {lb.proj(5, {0, 2, 4, 1}),
                                       lb.proj(5, {0, 4, 2, 3}),
                                       lb.proj(5, {0, 1, 2, 3})};
-    Value dKn = lb.contraction({dS, qb}, dK, accMaps, mulAdd);
-    Value dVn = lb.contraction({probs, dOb}, dV, accMaps, mulAdd);
+    Value dKn = lb.contraction({dS, qb}, dK, accMaps, mulAddInto);
+    Value dVn = lb.contraction({probs, dOb}, dV, accMaps, mulAddInto);
     Value dQn = lb.insertRange(dQb, dQ, 1, r0);
     scf::YieldOp::create(b, loc, ValueRange{dKn, dVn, dQn});
   }

@@ -41,7 +41,7 @@ class _GradPlan:
     """One gradient call ready to run: its MLIR text, pipeline and arrays;
     run() returns {input name: gradient}."""
 
-    def __init__(self, call, operands, results, names, pipeline):
+    def __init__(self, call, operands, results, pipeline):
         self.text = call.text(operands, [t for _, t in results])
         self.pipeline = pipeline
         self.result_names = [n for n, _ in results]
@@ -62,7 +62,9 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
          projection=None, initial_state=None, output_final_state=False,
          cu_seqlens=None, window=None, form="auto", chunk_size=None,
          target="cpu"):
-    """The gradient call of `op` (by name) on the forward's arguments."""
+    """The gradient call of `op` (by name) on the forward's arguments (the
+    forward's keywords all accepted; output_final_state changes nothing:
+    d_final_state says whether the final state has a gradient)."""
     kwargs = dict(cu_seqlens=cu_seqlens, normalize=normalize,
                   feature_map=feature_map, target=target)
     if projection is not None:
@@ -120,7 +122,7 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
     if pipeline in _ops._gpu.GPU_TARGETS:
         raise NotImplementedError(
             "gradients run on the CPU only yet: the arrays are on a GPU")
-    return _GradPlan(call, operands, results, call.args, pipeline)
+    return _GradPlan(call, operands, results, pipeline)
 
 
 def vjp(op, *args, d_o, d_final_state=None, **kwargs):
