@@ -13,8 +13,8 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-/// The delta rule's u = U - W S from the WY/UT transform of the chunk.
-Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
+/// The chunk's WY/UT transform: K K^T, A = (I + L)^-1, U0 = A bv, W = A bk.
+DeltaWY LinearChunkEmitter::emitDeltaWY(const Chunk &c) {
   OpBuilder &b = lb.builder();
   bool gated = c.gate != nullptr;
   // L[t,s] = beta_t exp(b_t - b_s) k_t . k_s for s < t. Dims (b, h, t, s, i).
@@ -108,10 +108,12 @@ Value LinearChunkEmitter::emitDeltaValues(const Chunk &c, Value s) {
         {inv, rhs}, lb.filled({B, H, C, cols}, 0.0),
         {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}), m(5, {0, 1, 2, 3})}, mulAcc);
   };
-  Value u0 = timesA(bv, Dv);
-  Value w = timesA(bk, Dk);
-  // u = U0 - W S; dims (b, h, t, j, i).
-  return lb.contraction({w, s}, u0,
+  return {kk, inv, timesA(bv, Dv), timesA(bk, Dk)};
+}
+
+/// The delta rule's u = U0 - W S; dims (b, h, t, j, i).
+Value LinearChunkEmitter::emitDeltaValues(const DeltaWY &wy, Value s) {
+  return lb.contraction({wy.w, s}, wy.u0,
                         {m(5, {0, 1, 2, 4}), m(5, {0, 1, 4, 3}),
                          m(5, {0, 1, 2, 3})},
                         [&](OpBuilder &bb, Location l, ValueRange a) {

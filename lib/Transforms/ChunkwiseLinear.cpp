@@ -253,7 +253,7 @@ std::pair<Value, Value> LinearChunkEmitter::emit(OpFoldResult chunk) {
         e.emitDecays(c);
         Value s = iter[0], o = iter[1];
         Value scores = e.emitIntraScores(c);
-        Value u = p.beta ? e.emitDeltaValues(c, s) : c.v;
+        Value u = p.beta ? e.emitDeltaValues(e.emitDeltaWY(c), s) : c.v;
         Value num = e.emitOutputNumerator(c, s, scores, u);
         Value den;
         if (p.normalize)

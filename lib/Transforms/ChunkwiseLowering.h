@@ -88,6 +88,19 @@ struct Chunk {
   Value last; // b_C: [B,H] or [B,H,Dk]; null without a gate
 };
 
+/// The delta rule's WY/UT transform of a chunk ([B, H, ...] f32): the key
+/// products K K^T, A = (I + L)^-1, U0 = A diag(beta) V and
+/// W = A diag(beta exp(b)) K.
+struct DeltaWY {
+  Value kk, inv, u0, w;
+};
+
+/// The delta rule's gradients, f32, in the op's [B, T, H, ...] layout (dg
+/// null without a gate, dInitialState always set).
+struct DeltaRuleGrads {
+  Value dq, dk, dv, dbeta, dg, dInitialState;
+};
+
 /// Emits the linear family's loop over chunks, one piece of the chunk's math
 /// per method (ChunkwiseLinear.cpp; the delta rule's emitDeltaValues in
 /// ChunkwiseDeltaRule.cpp).
@@ -105,6 +118,13 @@ public:
   /// {o, final state}.
   std::pair<Value, Value> emit(OpFoldResult chunk);
 
+  /// The delta rule's backward in chunks of `chunk` (ChunkwiseDeltaRuleGrad
+  /// .cpp): a forward loop that keeps each chunk's start state, then a
+  /// reverse loop carrying dS. `dO` is the output's gradient already times
+  /// the scale; `dFinalState` may be null. Needs static T and one k/v head
+  /// per query head.
+  DeltaRuleGrads emitDeltaBackward(int64_t chunk, Value dO, Value dFinalState);
+
 private:
   AffineMap m(unsigned n, ArrayRef<unsigned> dims) { return lb.proj(n, dims); }
   Value phi(OpBuilder &b, Location l, Value x) {
@@ -121,7 +141,12 @@ private:
 
   void emitDecays(Chunk &c);
   Value emitIntraScores(const Chunk &c);
-  Value emitDeltaValues(const Chunk &c, Value s);
+  DeltaWY emitDeltaWY(const Chunk &c);
+  Value emitDeltaValues(const DeltaWY &wy, Value s);
+  /// One chunk's gradients given its start state s0 and the gradient dE of
+  /// its end state: {dq, dk, dv, dbeta, dg} [B, H, C, ...] and dS0.
+  std::pair<DeltaRuleGrads, Value> emitDeltaChunkGrad(const Chunk &c, Value dO,
+                                                      Value s0, Value dE);
   Value emitOutputNumerator(const Chunk &c, Value s, Value scores, Value u);
   Value emitDenominator(const Chunk &c, Value z, Value scores);
   Value emitStateUpdate(const Chunk &c, Value s, Value u);

@@ -16,9 +16,11 @@
 //   dg_t = sum_{u>=t} (q_u . dq_u - k_u . dk_u) + <dS_T, S_T>.
 // So the backward reuses every form, chunk size and backend of the forward.
 // Softmax attention's gradients are a backward of their own, by blocks of
-// query rows (GradExpander::expandSoftmax).
+// query rows (GradExpander::expandSoftmax), and so are the delta rule's,
+// through the chunks' WY/UT transform (ChunkwiseDeltaRuleGrad.cpp).
 //
 //===----------------------------------------------------------------------===//
+#include "ChunkwiseLowering.h"
 #include "LinalgBuilder.h"
 #include "LoweringUtils.h"
 
@@ -60,6 +62,7 @@ Value mulAddInto(OpBuilder &nb, Location nl, ValueRange a) {
 /// What both gradient ops have: the forward's operands and options.
 struct GradProblem {
   Value q, k, v, g, dO, initialState, dFinalState;
+  Value beta; // the delta rule's
   FeatureMap featureMap = FeatureMap::Identity;
   bool causal = true;
   double scale = 1.0;
@@ -70,7 +73,7 @@ struct GradProblem {
 
 /// The gradients, f32 (dk, dv per query head before group sums).
 struct Grads {
-  Value dq, dk, dv, dg, dInitialState;
+  Value dq, dk, dv, dbeta, dg, dInitialState;
 };
 
 class GradExpander {
@@ -85,6 +88,8 @@ public:
   /// then dP = dO V^T, dS = P (.) (dP - rowsum(P (.) dP)), the block's dQ
   /// = c dS K, and dK += c dS^T Q, dV += P^T dO carried across blocks.
   Grads expandSoftmax();
+  /// The delta rule's, chunkwise (LinearChunkEmitter::emitDeltaBackward).
+  Grads expandDelta();
 
 private:
   Value f32(Value x) { return lb.convertElements(x, b.getF32Type()); }
@@ -534,6 +539,30 @@ Grads GradExpander::expandSoftmax() {
   return out;
 }
 
+Grads GradExpander::expandDelta() {
+  LinearFamilyProblem lp;
+  lp.q = f32(p.q);
+  lp.k = broadcastHeads(f32(p.k));
+  lp.v = broadcastHeads(f32(p.v));
+  lp.beta = f32(p.beta);
+  lp.gate = p.g ? f32(p.g) : Value();
+  lp.initialState = p.initialState;
+  // The forward's chunk: 64 (attn-select-form's usual choice), or T.
+  const int64_t chunk = std::min<int64_t>(64, p.T);
+  LinearChunkEmitter e(lb, lp, Value());
+  DeltaRuleGrads d =
+      e.emitDeltaBackward(chunk, scaled(f32(p.dO), p.scale), p.dFinalState);
+  Grads out;
+  out.dq = d.dq;
+  out.dk = sumHeadGroups(d.dk);
+  out.dv = sumHeadGroups(d.dv);
+  out.dbeta = d.dbeta;
+  out.dg = d.dg;
+  if (p.initialState)
+    out.dInitialState = d.dInitialState;
+  return out;
+}
+
 /// Reads a gradient op into a GradProblem, or says why it cannot be
 /// expanded.
 FailureOr<GradProblem> describe(Operation *op, Value q, Value k, Value v,
@@ -566,6 +595,8 @@ FailureOr<GradProblem> describe(Operation *op, Value q, Value k, Value v,
 void replaceGradOp(OpBuilder &b, Operation *op, const Grads &grads) {
   LinalgBuilder lb(b, op->getLoc());
   SmallVector<Value> values = {grads.dq, grads.dk, grads.dv};
+  if (grads.dbeta)
+    values.push_back(grads.dbeta);
   if (grads.dg)
     values.push_back(grads.dg);
   if (grads.dInitialState)
@@ -584,7 +615,7 @@ struct AttnExpandGradPass
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp,
-              SoftmaxAttentionGradOp>(op))
+              SoftmaxAttentionGradOp, DeltaRuleGradOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -599,6 +630,16 @@ struct AttnExpandGradPass
         p->window = static_cast<int64_t>(sm.getWindow().value_or(0));
         p->Tk = cast<ShapedType>(sm.getK().getType()).getDimSize(1);
         replaceGradOp(b, op, GradExpander(b, op->getLoc(), *p).expandSoftmax());
+        continue;
+      }
+      if (auto delta = dyn_cast<DeltaRuleGradOp>(op)) {
+        p = describe(op, delta.getQ(), delta.getK(), delta.getV(),
+                     delta.getG(), delta.getDO(), delta.getInitialState(),
+                     delta.getDFinalState(), delta.getScale());
+        if (failed(p))
+          return signalPassFailure();
+        p->beta = delta.getBeta();
+        replaceGradOp(b, op, GradExpander(b, op->getLoc(), *p).expandDelta());
         continue;
       }
       if (auto lin = dyn_cast<LinearAttentionGradOp>(op)) {

@@ -1,10 +1,11 @@
 """Gradients: attn.vjp on arrays, and the backward pass of the autograd
 integration (_autograd.py).
 
-A gradient call writes the MLIR of one gradient op (attn.linear_attention_grad
-or attn.gated_linear_attention_grad) for the forward call's shapes and
-options; the compiler expands it into forward ops (attn-expand-grad), so
-the backward gets the same forms, chunk sizes and cache as the forward.
+A gradient call writes the MLIR of one gradient op (attn.<op>_grad) for the
+forward call's shapes and options; the compiler expands it (attn-expand-grad):
+the linear family into forward ops, so the backward gets the same forms,
+chunk sizes and cache as the forward; softmax attention and the delta rule
+into backward loops of their own.
 """
 from . import _ops
 from ._arrays import like_input
@@ -12,7 +13,7 @@ from ._kernel import compile
 
 # The ops with a gradient op, and the keywords of theirs the gradient takes.
 DIFFERENTIABLE = ("softmax_attention", "linear_attention",
-                  "gated_linear_attention")
+                  "gated_linear_attention", "delta_rule")
 
 
 def unsupported(op, kwargs, g=None):
@@ -57,14 +58,19 @@ class _GradPlan:
                 for n, x in zip(self.result_names, out)}
 
 
-def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
-         causal=True, feature_map="identity", normalize=False,
+def plan(op, q, k, v, fourth=None, *, d_o, g=None, d_final_state=None,
+         scale=None, causal=True, feature_map="identity", normalize=False,
          projection=None, initial_state=None, output_final_state=False,
          cu_seqlens=None, window=None, form="auto", chunk_size=None,
          target="cpu"):
     """The gradient call of `op` (by name) on the forward's arguments (the
     forward's keywords all accepted; output_final_state changes nothing:
-    d_final_state says whether the final state has a gradient)."""
+    d_final_state says whether the final state has a gradient). The fourth
+    argument is g (gated_linear_attention) or beta (delta_rule, whose g is
+    a keyword), as in the forward call."""
+    beta = fourth if op == "delta_rule" else None
+    if op != "delta_rule" and fourth is not None:
+        g = fourth
     kwargs = dict(cu_seqlens=cu_seqlens, normalize=normalize,
                   feature_map=feature_map, target=target)
     if projection is not None:
@@ -89,13 +95,25 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
         _ops._per_step(call, "g", g, et)
         operands += ", %g"
         results.append(("g", call.args[-1][2]))
+    if op == "delta_rule":
+        if beta is None:
+            raise TypeError("delta_rule's gradient needs beta")
+        _ops._per_step(call, "beta", beta, et)
+        operands += ", %beta"
+        results.append(("beta", call.args[-1][2]))
     out_shape = qa.shape[:3] + (va.shape[3],)
     dO, _ = call.array("d_o", d_o, 4, "[B, T, H, Dv]", {et})
     if tuple(dO.shape) != tuple(out_shape):
         raise ValueError(
             f"'d_o' must have the output's shape {tuple(out_shape)}, got "
             f"{tuple(dO.shape)}")
-    operands += ", %d_o" + _ops._state(call, initial_state, qa, va)
+    operands += ", %d_o"
+    if op == "delta_rule" and g is not None:
+        # After d_o: the gradient op's operands are in this order.
+        _ops._per_step(call, "g", g, et)
+        operands += " gate(%g)"
+        results.append(("g", call.args[-1][2]))
+    operands += _ops._state(call, initial_state, qa, va)
     if initial_state is not None:
         results.append(("initial_state", call.args[-1][2]))
     if d_final_state is not None:
@@ -128,8 +146,9 @@ def plan(op, q, k, v, g=None, *, d_o, d_final_state=None, scale=None,
 def vjp(op, *args, d_o, d_final_state=None, **kwargs):
     """The gradients of one call: `attn.vjp(attn.linear_attention, q, k, v,
     d_o=dO)` returns {"q": dq, "k": dk, "v": dv} (with "g" for a gated op
-    and "initial_state" when the call has one; softmax_attention, linear
-    attention and scalar-gated linear attention have gradients), the vector-Jacobian product
+    and "initial_state" when the call has one, "beta" (and "g" when gated)
+    for delta_rule; softmax_attention, linear attention, scalar-gated
+    linear attention and the delta rule have gradients), the vector-Jacobian product
     of the call's output with `d_o` (and of its final state with
     `d_final_state`, if given). `op` and the arguments are those of the
     forward call; numpy arrays or torch CPU tensors."""
@@ -138,8 +157,8 @@ def vjp(op, *args, d_o, d_final_state=None, **kwargs):
         raise ValueError(
             f"'op' must be one of {', '.join(_ops._PLANNERS)} (or the "
             f"function); got {op!r}")
-    why = unsupported(name, kwargs, args[3] if len(args) > 3 else
-                      kwargs.get("g"))
+    why = unsupported(name, kwargs, args[3] if len(args) > 3 and
+                      name != "delta_rule" else kwargs.get("g"))
     if why:
         raise NotImplementedError(why)
     return plan(name, *args, d_o=d_o, d_final_state=d_final_state,

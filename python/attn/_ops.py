@@ -417,19 +417,22 @@ def _forward_only(fn):
             return fn(*args, **kwargs)
         from . import _grad
         gated = fn.__name__ == "gated_linear_attention"
-        g = (args[3] if len(args) > 3 else kwargs.get("g")) if gated else None
+        delta = fn.__name__ == "delta_rule"
+        g = (args[3] if len(args) > 3 else kwargs.get("g")) if gated else \
+            kwargs.get("g") if delta else None
         why = _grad.unsupported(fn.__name__, kwargs, g)
         if why is None and is_cuda(args[0]):
             why = "gradients run on the CPU only yet, not on CUDA tensors"
         if why is None and _through_torch_op(args[0]):
             # torch.ops.attn.* carry their own backward (register_autograd).
             return fn(*args, **kwargs)
-        if why is None and len(args) == (4 if gated else 3):
+        if why is None and len(args) == (4 if gated or delta else 3):
             from ._autograd import AttentionFunction
-            options = {n: x for n, x in kwargs.items() if n != "initial_state"}
+            options = {n: x for n, x in kwargs.items()
+                       if n not in ("initial_state", "g")}
             outs = AttentionFunction.apply(
                 fn.__name__, lambda: fn(*args, **kwargs), options, *args[:3],
-                g, kwargs.get("initial_state"))
+                g, args[3] if delta else None, kwargs.get("initial_state"))
             return tuple(outs) if len(outs) > 1 else outs[0]
         out = fn(*args, **kwargs)
         from ._no_backward import NoBackward

@@ -7,8 +7,8 @@ and dtypes. The real one runs the op's plan: on CUDA tensors it launches the
 cached GPU kernel on the current stream with outputs from torch's caching
 allocator (so the call can be captured in a CUDA graph), on CPU tensors it
 runs the compiled CPU code. Registered on first use (importing torch).
-softmax_attention, linear_attention and gated_linear_attention have their
-backward registered (register_autograd), through gradient operators of
+softmax_attention, linear_attention, gated_linear_attention and delta_rule
+have their backward registered (register_autograd), through gradient operators of
 their own, so that a compiled training step stays one graph.
 """
 from typing import List, Optional
@@ -113,8 +113,8 @@ def _(q, k, v, beta, g, initial_state, cu_seqlens, scale, output_final_state,
     return _outputs(q, v, output_final_state, q.shape[3], cu_seqlens)
 
 
-# Gradients (the backward of linear_attention and gated_linear_attention
-# under torch.compile): one operator each, like the forward.
+# Gradients (the backward of the differentiable ops under torch.compile):
+# one operator each, like the forward.
 
 @torch.library.custom_op("attn::linear_attention_grad", mutates_args=())
 def linear_attention_grad(q: Tensor, k: Tensor, v: Tensor, d_o: Tensor,
@@ -227,7 +227,57 @@ def _backward_gated(ctx, grads):
     return (r[0], r[1], r[2], r[3], ds0) + (None,) * 6
 
 
+@torch.library.custom_op("attn::delta_rule_grad", mutates_args=())
+def delta_rule_grad(q: Tensor, k: Tensor, v: Tensor, beta: Tensor,
+                    g: Optional[Tensor], d_o: Tensor,
+                    initial_state: Optional[Tensor],
+                    d_final_state: Optional[Tensor], scale: Optional[float],
+                    chunk_size: Optional[int], form: str,
+                    target: str) -> List[Tensor]:
+    from . import _grad
+    grads = _grad.plan("delta_rule", q, k, v, beta, d_o=d_o, g=g,
+                       d_final_state=d_final_state,
+                       initial_state=initial_state, scale=scale,
+                       chunk_size=chunk_size, form=form, target=target).run()
+    return [grads[n] for n in ("q", "k", "v", "beta", "g", "initial_state")
+            if n in grads]
+
+
+@delta_rule_grad.register_fake
+def _(q, k, v, beta, g, d_o, initial_state, d_final_state, scale, chunk_size,
+      form, target):
+    out = [torch.empty_like(q), torch.empty_like(k), torch.empty_like(v),
+           torch.empty_like(beta)]
+    return out + [torch.empty_like(x) for x in (g, initial_state)
+                  if x is not None]
+
+
+def _setup_delta(ctx, inputs, output):
+    (q, k, v, beta, g, initial_state, cu_seqlens, scale, output_final_state,
+     chunk_size, form, target) = inputs
+    ctx.save_for_backward(q, k, v, beta, g, initial_state)
+    ctx.options = (scale, chunk_size, form, target)
+    from . import _grad
+    ctx.why = _grad.unsupported("delta_rule", dict(cu_seqlens=cu_seqlens,
+                                                   target=target), g)
+    ctx.o = output[0]
+
+
+def _backward_delta(ctx, grads):
+    if ctx.why:
+        raise RuntimeError(ctx.why)
+    q, k, v, beta, g, initial_state = ctx.saved_tensors
+    d_o, d_final = _output_grads(grads, ctx.o)
+    r = torch.ops.attn.delta_rule_grad(q, k, v, beta, g, d_o.to(q.dtype),
+                                       initial_state, d_final, *ctx.options)
+    rest = iter(r[4:])
+    dg = next(rest) if g is not None else None
+    ds0 = next(rest) if initial_state is not None else None
+    return (r[0], r[1], r[2], r[3], dg, ds0) + (None,) * 6
+
+
 linear_attention.register_autograd(_backward_linear, setup_context=_setup_linear)
+delta_rule.register_autograd(_backward_delta, setup_context=_setup_delta)
 gated_linear_attention.register_autograd(_backward_gated,
                                          setup_context=_setup_gated)
 

@@ -208,6 +208,53 @@ def linear_family_grad(q, k, v, do, g=None, scale=None, initial_state=None,
             ds0 if s0 is not None else None)
 
 
+def delta_rule_grad(q, k, v, beta, do, g=None, scale=None, initial_state=None,
+                    d_final_state=None):
+    """Gradients of delta_rule by backpropagation through the recurrence, in
+    float64. With P_t = exp(g_t) S_{t-1}, e_t = v_t - P_t^T k_t and
+    x = D_t^T k_t: dv_t = beta_t x, dbeta_t = x . e_t, dk_t = beta_t (D_t e_t
+    - P_t x), dg_t = <D_t - beta_t k_t x^T, P_t> and D_{t-1} = exp(g_t) (D_t
+    - beta_t k_t x^T). Returns dq, dk, dv (summed over each group of query
+    heads), dbeta, dg (None without a gate) and d_initial_state (None
+    without an initial state)."""
+    q, k0, v0, beta, do = _f64(q), _f64(k), _f64(v), _f64(beta), _f64(do)
+    g, s0, dsT = _f64(g), _f64(initial_state), _f64(d_final_state)
+    k, v = _repeat_kv(q, k0, v0)
+    B, T, H, Dk = q.shape
+    Dv = v.shape[3]
+    scale = 1 / np.sqrt(Dk) if scale is None else scale
+    decay = np.ones((B, T, H)) if g is None else np.exp(g)
+    S = np.zeros((B, H, Dk, Dv)) if s0 is None else s0
+    pre, errs, states = [], [], []
+    for t in range(T):
+        P = decay[:, t][..., None, None] * S
+        e = v[:, t] - np.einsum("bhij,bhi->bhj", P, k[:, t])
+        S = P + np.einsum("bhi,bhj->bhij", beta[:, t][..., None] * k[:, t], e)
+        pre.append(P)
+        errs.append(e)
+        states.append(S)
+    D = np.zeros((B, H, Dk, Dv)) if dsT is None else dsT.copy()
+    dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+    dbeta, dg = np.zeros((B, T, H)), np.zeros((B, T, H))
+    for t in reversed(range(T)):
+        D = D + scale * np.einsum("bhi,bhj->bhij", q[:, t], do[:, t])
+        dq[:, t] = scale * np.einsum("bhij,bhj->bhi", states[t], do[:, t])
+        bt = beta[:, t][..., None]
+        x = np.einsum("bhij,bhi->bhj", D, k[:, t])
+        dv[:, t] = bt * x
+        dbeta[:, t] = np.einsum("bhj,bhj->bh", x, errs[t])
+        dk[:, t] = bt * (np.einsum("bhij,bhj->bhi", D, errs[t])
+                         - np.einsum("bhij,bhj->bhi", pre[t], x))
+        dP = D - np.einsum("bhi,bhj->bhij", bt * k[:, t], x)
+        dg[:, t] = np.einsum("bhij,bhij->bh", dP, pre[t])
+        D = decay[:, t][..., None, None] * dP
+    G = H // k0.shape[2]
+    dk = dk.reshape(B, T, k0.shape[2], G, Dk).sum(3)
+    dv = dv.reshape(B, T, k0.shape[2], G, Dv).sum(3)
+    return (dq, dk, dv, dbeta, dg if g is not None else None,
+            D if s0 is not None else None)
+
+
 def softmax_attention_grad(q, k, v, do, causal=True, scale=None, window=0):
     """Gradients of softmax_attention (dq, dk, dv; dk and dv summed over
     each group of query heads), from the weights P written out: dV = P^T dO,

@@ -203,9 +203,6 @@ def test_autograd_output_only_and_training_step(rng):
 def test_errors(rng):
     x, s = _inputs(rng, T=8)
     q, k, v, do = x["q"], x["k"], x["v"], x["d_o"]
-    beta = np.full(q.shape[:3], 0.5, np.float32)
-    with pytest.raises(NotImplementedError, match="attn.delta_rule has no backward pass yet"):
-        attn.vjp(attn.delta_rule, q, k, v, beta, d_o=do)
     with pytest.raises(NotImplementedError, match="packed sequences"):
         attn.vjp("linear_attention", q[:1], k[:1], v[:1], d_o=do[:1], cu_seqlens=[0, 3, 8])
     with pytest.raises(NotImplementedError, match="vector gate"):

@@ -79,3 +79,27 @@ func.func @dynamic(%q: tensor<1x?x2x16xf32>) {
       -> (tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>)
   return
 }
+
+// -----
+
+// The delta rule's gradients are chunkwise loops, not forward ops: T = 100
+// padded to two chunks of 64, a forward loop keeping the chunk start states
+// ([B, H, N * Dk, Dv]), then the reverse loop carrying dS and writing each
+// chunk's rows of dq, dk, dv, dbeta and dg; each loop solves the chunk's
+// triangular system row by row.
+// CHECK-LABEL: func.func @delta
+// CHECK-NOT: attn.
+// CHECK: tensor.pad %{{.*}} high[0, 28, 0, 0]
+// CHECK: scf.for {{.*}} -> (tensor<1x2x8x8xf32>, tensor<1x2x16x8xf32>)
+// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x2x64x64xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<1x2x8x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2xf32>, tensor<1x128x2xf32>)
+// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x2x64x64xf32>)
+// CHECK-NOT: attn.
+// CHECK: return
+func.func @delta(%q: tensor<1x100x2x8xf32>, %b: tensor<1x100x2xf32>, %s0: tensor<1x2x8x8xf32>)
+    -> (tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>, tensor<1x2x8x8xf32>) {
+  %dq, %dk, %dv, %db, %dg, %ds0 = attn.delta_rule_grad %q, %q, %q, %b, %q gate(%b) initial_state(%s0)
+      : (tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x2x8x8xf32>)
+      -> (tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>, tensor<1x2x8x8xf32>)
+  return %dq, %dk, %dv, %db, %dg, %ds0 : tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>, tensor<1x2x8x8xf32>
+}

@@ -124,6 +124,23 @@ bindSingleAttentionOp(func::FuncOp func, std::string &why) {
       return std::nullopt;
     return binding;
   }
+  if (auto d = dyn_cast<mlir::attn::DeltaRuleGradOp>(only)) {
+    binding.kind = OpKind::DeltaGrad;
+    if (!bind(d.getQ(), Role::Q) || !bind(d.getK(), Role::K) ||
+        !bind(d.getV(), Role::V) || !bind(d.getBeta(), Role::Beta) ||
+        !bind(d.getDO(), Role::DOut) || !bind(d.getG(), Role::Gate) ||
+        !bind(d.getInitialState(), Role::InitialState) ||
+        !bind(d.getDFinalState(), Role::DFinalState) || !allArgumentsUsed())
+      return std::nullopt;
+    binding.scale = gradScale(d.getScale(), d.getQ());
+    std::vector<std::string> names = {"dq", "dk", "dv", "dbeta"};
+    if (d.getG())
+      names.push_back("dg");
+    names.push_back("d_initial_state");
+    if (!nameGradResults(names))
+      return std::nullopt;
+    return binding;
+  }
   if (isa<mlir::attn::LinearAttentionGradOp,
           mlir::attn::GatedLinearAttentionGradOp>(only)) {
     // Operands in order: q, k, v, (g), d_o, then the optional states.
@@ -259,9 +276,16 @@ computeReference(const OpBinding &binding,
     }
   }
   if (binding.kind == OpKind::LinearGrad || binding.kind == OpKind::GatedGrad ||
-      binding.kind == OpKind::SoftmaxGrad) {
-    ref::GradResult r =
-        binding.kind == OpKind::SoftmaxGrad
+      binding.kind == OpKind::SoftmaxGrad || binding.kind == OpKind::DeltaGrad) {
+    ref::Array dbeta;
+    ref::GradResult r;
+    if (binding.kind == OpKind::DeltaGrad) {
+      ref::DeltaGradResult d = ref::deltaRuleGrad(
+          *q, *k, *v, *beta, g, *dO, init, dFinal, binding.scale);
+      r = std::move(d.grads);
+      dbeta = std::move(d.dbeta);
+    } else
+      r = binding.kind == OpKind::SoftmaxGrad
             ? ref::softmaxAttentionGrad(*q, *k, *v, *dO, binding.causal,
                                         binding.scale, binding.window)
             : ref::linearFamilyGrad(*q, *k, *v, g, *dO, init, dFinal,
@@ -269,11 +293,12 @@ computeReference(const OpBinding &binding,
                                     binding.scale);
     std::vector<ref::Array> out;
     for (const std::string &name : binding.resultNames)
-      out.push_back(name == "dq"   ? r.dq
-                    : name == "dk" ? r.dk
-                    : name == "dv" ? r.dv
-                    : name == "dg" ? r.dg
-                                   : r.dInitialState);
+      out.push_back(name == "dq"      ? r.dq
+                    : name == "dk"    ? r.dk
+                    : name == "dv"    ? r.dv
+                    : name == "dbeta" ? dbeta
+                    : name == "dg"    ? r.dg
+                                      : r.dInitialState);
     return out;
   }
   // The op on (q, k, v, g, beta) with an initial state.
@@ -300,6 +325,7 @@ computeReference(const OpBinding &binding,
       break;
     case OpKind::LinearGrad:
     case OpKind::GatedGrad:
+    case OpKind::DeltaGrad:
     case OpKind::SoftmaxGrad:
       break; // handled above
     }

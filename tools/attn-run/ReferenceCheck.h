@@ -43,6 +43,7 @@ enum class OpKind {
   Delta,
   LinearGrad,
   GatedGrad,
+  DeltaGrad,
   SoftmaxGrad
 };
 
@@ -50,8 +51,8 @@ enum class OpKind {
 struct OpBinding {
   OpKind kind = OpKind::Softmax;
   std::vector<Role> argRoles;   // per function argument
-  /// "o" or "final_state"; for a gradient op "dq", "dk", "dv", "dg" or
-  /// "d_initial_state".
+  /// "o" or "final_state"; for a gradient op "dq", "dk", "dv", "dbeta",
+  /// "dg" or "d_initial_state".
   std::vector<std::string> resultNames;
   bool causal = true;
   int64_t window = 0; // sliding window of softmax attention; 0: none

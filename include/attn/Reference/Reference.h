@@ -103,6 +103,17 @@ struct GradResult {
 GradResult softmaxAttentionGrad(const Array &q, const Array &k,
                                 const Array &v, const Array &dO, bool causal,
                                 double scale, int64_t window = 0);
+/// Gradients of deltaRule (g null: the plain delta rule) given dO and,
+/// optionally, dFinalState: dq, dk, dv (k's and v's heads), dbeta
+/// [B,T,Hq], dg (empty without a gate), dInitialState.
+struct DeltaGradResult {
+  GradResult grads;
+  Array dbeta;
+};
+DeltaGradResult deltaRuleGrad(const Array &q, const Array &k, const Array &v,
+                              const Array &beta, const Array *g,
+                              const Array &dO, const Array *initialState,
+                              const Array *dFinalState, double scale);
 GradResult linearFamilyGrad(const Array &q, const Array &k, const Array &v,
                             const Array *g, const Array &dO,
                             const Array *initialState,

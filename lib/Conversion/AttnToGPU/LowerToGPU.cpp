@@ -48,7 +48,7 @@ FailureOr<AttentionOpInterface> kernelOp(func::FuncOp fn) {
   Operation *grad = nullptr;
   fn.walk([&](Operation *op) {
     if (isa<LinearAttentionGradOp, GatedLinearAttentionGradOp,
-            SoftmaxAttentionGradOp>(op))
+            SoftmaxAttentionGradOp, DeltaRuleGradOp>(op))
       grad = op;
   });
   if (grad)

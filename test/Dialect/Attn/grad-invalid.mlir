@@ -170,3 +170,47 @@ func.func @softmax_do_shape(%q: tensor<1x8x2x16xf32>, %do: tensor<1x7x2x16xf32>)
       -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
   return
 }
+
+// -----
+
+func.func @delta_missing_dg(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{'attn.delta_rule_grad' op returns dq, dk, dv, dbeta, dg: expected 5 results, got 4}}
+  %dq, %dk, %dv, %db = attn.delta_rule_grad %q, %q, %q, %b, %q gate(%b)
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x2xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_vector_gate(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{'g' of the gated delta rule is a scalar gate [B, T, H]}}
+  %dq, %dk, %dv, %db, %dg = attn.delta_rule_grad %q, %q, %q, %b, %q gate(%q)
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x2xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>, tensor<1x8x2x16xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_beta_wrong_shape(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x3xf32>) {
+  // expected-error @+1 {{'beta'}}
+  %dq, %dk, %dv, %db = attn.delta_rule_grad %q, %q, %q, %b, %q
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x3xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x3xf32>)
+  return
+}
+
+// -----
+
+func.func @delta_dbeta_wrong_type(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x2xf32>) {
+  // expected-error @+1 {{'dbeta' must have the type of 'beta' ('tensor<1x8x2xf32>'), got 'tensor<1x8x2xbf16>'}}
+  %dq, %dk, %dv, %db = attn.delta_rule_grad %q, %q, %q, %b, %q
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x2xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xbf16>)
+  return
+}

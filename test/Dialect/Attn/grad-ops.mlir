@@ -53,3 +53,29 @@ func.func @softmax_grad(%q: tensor<1x8x4x16xbf16>, %k: tensor<1x32x2x16xbf16>,
       -> (tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>)
   return %dq, %dk, %dv : tensor<1x8x4x16xbf16>, tensor<1x32x2x16xbf16>, tensor<1x32x2x8xbf16>
 }
+
+// CHECK-LABEL: func.func @delta_grad
+// CHECK: attn.delta_rule_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>, tensor<1x8x2x16xf32>) -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>)
+func.func @delta_grad(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x2xf32>)
+    -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>) {
+  %dq, %dk, %dv, %db = attn.delta_rule_grad %q, %q, %q, %b, %q
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x2xf32>, tensor<1x8x2x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>)
+  return %dq, %dk, %dv, %db : tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>
+}
+
+// CHECK-LABEL: func.func @gated_delta_grad_states
+// CHECK: attn.delta_rule_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} gate(%{{.*}}) initial_state(%{{.*}}) d_final_state(%{{.*}}) {scale = 2.500000e-01 : f64}
+func.func @gated_delta_grad_states(%q: tensor<1x8x2x16xf32>, %b: tensor<1x8x2xf32>,
+                                   %s0: tensor<1x2x16x16xf32>)
+    -> (tensor<1x8x2xf32>, tensor<1x2x16x16xf32>) {
+  %dq, %dk, %dv, %db, %dg, %ds0 = attn.delta_rule_grad %q, %q, %q, %b, %q
+      gate(%b) initial_state(%s0) d_final_state(%s0) {scale = 0.25}
+      : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+         tensor<1x8x2xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2xf32>,
+         tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>)
+      -> (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+          tensor<1x8x2xf32>, tensor<1x8x2xf32>, tensor<1x2x16x16xf32>)
+  return %dg, %ds0 : tensor<1x8x2xf32>, tensor<1x2x16x16xf32>
+}

@@ -500,6 +500,36 @@ LogicalResult GatedLinearAttentionGradOp::verify() {
                        getDv(), getDg(), getDInitialState(), getScale()});
 }
 
+LogicalResult DeltaRuleGradOp::verify() {
+  size_t expected = (getG() ? 1 : 0) + (getInitialState() ? 1 : 0);
+  if (getOptionalGrads().size() != expected)
+    return emitOpError() << "returns dq, dk, dv, dbeta"
+                         << (getG() ? ", dg" : "")
+                         << (getInitialState() ? ", d_initial_state" : "")
+                         << ": expected " << 4 + expected << " results, got "
+                         << getNumResults();
+  if (getG() && cast<ShapedType>(getG().getType()).getRank() == 4)
+    return emitOpError() << "'g' of the gated delta rule is a scalar gate [B, "
+                            "T, H]; vector gates exist only on "
+                            "attn.gated_linear_attention";
+  if (failed(verifyGradOp(getOperation(),
+                          {getQ(), getK(), getV(), getG(), getDO(),
+                           getInitialState(), getDFinalState(), getDq(),
+                           getDk(), getDv(), getDg(), getDInitialState(),
+                           getScale()})))
+    return failure();
+  Checker c(getOperation());
+  Named q{"q", cast<RankedTensorType>(getQ().getType())};
+  FailureOr<Named> beta = perStepOperand(c, "beta", getBeta(), false);
+  if (failed(beta) || failed(verifyPerStep(c, *beta, q)))
+    return failure();
+  if (getDbeta().getType() != getBeta().getType())
+    return emitOpError() << "'dbeta' must have the type of 'beta' ("
+                         << getBeta().getType() << "), got "
+                         << getDbeta().getType();
+  return success();
+}
+
 LogicalResult SoftmaxAttentionGradOp::verify() {
   Operation *op = getOperation();
   Checker c(op);

@@ -283,6 +283,65 @@ def Attn_GatedLinearAttentionGradOp : Attn_Op<"gated_linear_attention_grad",
   let hasVerifier = 1;
 }
 
+def Attn_DeltaRuleGradOp : Attn_Op<"delta_rule_grad",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "gradients of attn.delta_rule (plain or gated)";
+  let description = [{
+    The gradients of `attn.delta_rule` (same q, k, v, beta, optional scalar
+    gate g and initial state, scale) with respect to q, k, v, beta and then,
+    in this order, g (when gated) and the initial state (when there is
+    one), given `d_o` [B, T, Hq, Dv] and optionally `d_final_state`
+    [B, Hq, Dk, Dv] f32. Each gradient has the type of what it is the
+    gradient of (dk and dv summed over each group of query heads).
+    attn-expand-grad computes them chunkwise through the WY/UT form of the
+    forward: the chunk start states forward, then a reverse pass over the
+    chunks carrying dS, with the gradients of the chunk's triangular solve
+    (docs/ops.md). Not yet packed sequences.
+
+    ```mlir
+    %dq, %dk, %dv, %db, %dg = attn.delta_rule_grad %q, %k, %v, %beta, %do
+        gate(%g)
+        : (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+           tensor<1x64x2xf32>, tensor<1x64x2x16xf32>, tensor<1x64x2xf32>)
+        -> (tensor<1x64x2x16xf32>, tensor<1x64x2x16xf32>,
+            tensor<1x64x2x16xf32>, tensor<1x64x2xf32>, tensor<1x64x2xf32>)
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$q, AnyRankedTensor:$k,
+                       AnyRankedTensor:$v, AnyRankedTensor:$beta,
+                       AnyRankedTensor:$d_o,
+                       Optional<AnyRankedTensor>:$g,
+                       Optional<AnyRankedTensor>:$initial_state,
+                       Optional<AnyRankedTensor>:$d_final_state,
+                       OptionalAttr<F64Attr>:$scale);
+  // dg and d_initial_state follow dbeta when the op has g and an initial
+  // state: variadic, since two optional results cannot be told apart in
+  // the functional type.
+  let results = (outs AnyRankedTensor:$dq, AnyRankedTensor:$dk,
+                      AnyRankedTensor:$dv, AnyRankedTensor:$dbeta,
+                      Variadic<AnyRankedTensor>:$optional_grads);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $beta `,` $d_o (`gate` `(` $g^ `)`)?
+    (`initial_state` `(` $initial_state^ `)`)?
+    (`d_final_state` `(` $d_final_state^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// dg (null without a gate) and d_initial_state (null without an
+    /// initial state), as far as the results are there.
+    ::mlir::Value getDg() {
+      return getG() && !getOptionalGrads().empty() ? getOptionalGrads()[0]
+                                                   : ::mlir::Value();
+    }
+    ::mlir::Value getDInitialState() {
+      unsigned at = getG() ? 1 : 0;
+      return getInitialState() && getOptionalGrads().size() > at
+                 ? getOptionalGrads()[at] : ::mlir::Value();
+    }
+  }];
+}
+
 def Attn_SoftmaxAttentionGradOp : Attn_Op<"softmax_attention_grad", [Pure]> {
   let summary = "gradients of attn.softmax_attention";
   let description = [{
