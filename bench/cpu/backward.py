@@ -61,13 +61,54 @@ def torch_linear(q, k, v, g=None, C=64):
     return ((inter + intra) * scale).reshape(B, T, H, v.shape[-1])
 
 
+def torch_delta(q, k, v, beta, g=None, C=64):
+    """Chunkwise (gated) delta rule in plain torch through the WY/UT form
+    (a unit-lower-triangular solve per chunk, then the state carried by a
+    loop over chunks); scale 1/sqrt(Dk), T a multiple of C."""
+    B, T, H, D = q.shape
+    N, Dv = T // C, v.shape[-1]
+    # [B, N, H, C, D] chunks.
+    qc, kc, vc = (x.reshape(B, N, C, H, x.shape[-1]).transpose(2, 3)
+                  for x in (q, k, v))
+    bc = beta.reshape(B, N, C, H).transpose(2, 3)[..., None]
+    G = (torch.zeros_like(bc[..., 0]) if g is None
+         else g.reshape(B, N, C, H).transpose(2, 3).cumsum(-1))
+    strict = torch.ones(C, C, dtype=torch.bool).tril(-1)
+    decay = torch.exp((G[..., :, None] - G[..., None, :])
+                      .masked_fill(~torch.ones(C, C, dtype=torch.bool).tril(),
+                                   float("-inf")))
+    L = (bc * kc @ kc.transpose(-1, -2) * decay).masked_fill(~strict, 0)
+    A = L + torch.eye(C)
+    solve = lambda rhs: torch.linalg.solve_triangular(
+        A, rhs, upper=False, unitriangular=True)
+    U0, W = solve(bc * vc), solve(bc * torch.exp(G)[..., None] * kc)
+    P = (qc @ kc.transpose(-1, -2)) * decay
+    qg, last = qc * torch.exp(G)[..., None], G[..., -1]
+    kd = kc * torch.exp(last[..., None] - G)[..., None]
+    S = q.new_zeros(B, H, D, Dv)
+    outs = []
+    for n in range(N):
+        u = U0[:, n] - W[:, n] @ S
+        outs.append(qg[:, n] @ S + P[:, n] @ u)
+        S = S * torch.exp(last[:, n])[..., None, None] + \
+            kd[:, n].transpose(-1, -2) @ u
+    o = torch.stack(outs, 1).transpose(2, 3) * D ** -0.5
+    return o.reshape(B, T, H, Dv)
+
+
 def run_case(op, shape, repeats, rng):
     B, T, H, D = shape
     x = {n: torch.tensor(rng.uniform(-1, 1, (B, T, H, D)).astype(np.float32))
          for n in ("q", "k", "v", "do")}
-    if op == "gated":
+    delta = op.endswith("delta")
+    if delta:  # unit keys and beta in (0, 1), as delta-rule layers have
+        x["k"] = x["k"] / x["k"].norm(dim=-1, keepdim=True)
+        x["beta"] = torch.tensor(rng.uniform(0.1, 0.9, (B, T, H))
+                                 .astype(np.float32))
+    if op.startswith("gated"):
         x["g"] = torch.tensor(-rng.uniform(0, 0.1, (B, T, H)).astype(np.float32))
-    names = ["q", "k", "v"] + (["g"] if op == "gated" else [])
+    names = ["q", "k", "v"] + (["beta"] if delta else []) + \
+        (["g"] if "g" in x else [])
 
     def step(fn):
         leaves = [x[n].clone().requires_grad_() for n in names]
@@ -75,9 +116,13 @@ def run_case(op, shape, repeats, rng):
         (o * x["do"]).sum().backward()
         return [t.grad for t in leaves]
 
-    fa = (lambda q, k, v, g=None: attn.gated_linear_attention(q, k, v, g)) \
-        if op == "gated" else attn.linear_attention
-    ft = torch_linear
+    if delta:
+        fa = lambda q, k, v, beta, g=None: attn.delta_rule(q, k, v, beta, g=g)
+        ft = torch_delta
+    else:
+        fa = (lambda q, k, v, g=None: attn.gated_linear_attention(q, k, v, g)) \
+            if op == "gated" else attn.linear_attention
+        ft = torch_linear
     ga, gt = step(fa), step(ft)
     err = max(float((a - b).norm() / b.norm()) for a, b in zip(ga, gt))
     # A pause before each measurement, so that no OpenMP runtime's threads
@@ -93,10 +138,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--out", default=None)
+    p.add_argument("--ops", default="linear,gated,delta,gated_delta")
     args = p.parse_args()
     rng = np.random.default_rng(0)
     rows = []
-    for op in ("linear", "gated"):
+    for op in args.ops.split(","):
         for shape in SHAPES:
             ms_a, ms_t, err = run_case(op, shape, args.repeats, rng)
             rows.append((op, shape, ms_a, ms_t, err))
@@ -116,7 +162,8 @@ def main():
             f"commit {commit}, {when}; medians of forward + backward "
             "(loss = sum(o * dO)), f32, H heads as listed, causal. Peer in "
             "the same process: torch autograd through a plain torch chunkwise "
-            "implementation (C = 64; bench/cpu/backward.py torch_linear). "
+            "implementation (C = 64; bench/cpu/backward.py torch_linear, and "
+            "torch_delta through the WY form with a triangular solve). "
             "speed = torch / attn.",
             "",
             "| op | (B, T, H, D) | attn ms | torch ms | speed | grad rel. diff |",

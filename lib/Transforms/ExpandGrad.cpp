@@ -540,26 +540,90 @@ Grads GradExpander::expandSoftmax() {
 }
 
 Grads GradExpander::expandDelta() {
-  LinearFamilyProblem lp;
-  lp.q = f32(p.q);
-  lp.k = broadcastHeads(f32(p.k));
-  lp.v = broadcastHeads(f32(p.v));
-  lp.beta = f32(p.beta);
-  lp.gate = p.g ? f32(p.g) : Value();
-  lp.initialState = p.initialState;
-  // The forward's chunk: 64 (attn-select-form's usual choice), or T.
-  const int64_t chunk = std::min<int64_t>(64, p.T);
-  LinearChunkEmitter e(lb, lp, Value());
-  DeltaRuleGrads d =
-      e.emitDeltaBackward(chunk, scaled(f32(p.dO), p.scale), p.dFinalState);
+  // Every (batch, head) is its own problem: an scf.forall over them (an
+  // OpenMP loop on the CPU, as attn-parallelize-heads makes for the forward
+  // ops) runs the chunk loops on [1, T, 1, D] slices. dk and dv are written
+  // per query head and summed over each group after the loop.
+  auto qt = cast<RankedTensorType>(p.q.getType());
+  auto vt = cast<RankedTensorType>(p.v.getType());
+  const int64_t B = qt.getDimSize(0), T = p.T, H = p.Hq, Dk = qt.getDimSize(3),
+                Dv = vt.getDimSize(3), group = p.Hq / p.Hkv;
+  const bool gated = static_cast<bool>(p.g), init = static_cast<bool>(p.initialState);
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  SmallVector<Value> outs{lb.empty({idx(B), idx(T), idx(H), idx(Dk)}),
+                          lb.empty({idx(B), idx(T), idx(H), idx(Dk)}),
+                          lb.empty({idx(B), idx(T), idx(H), idx(Dv)}),
+                          lb.empty({idx(B), idx(T), idx(H)})};
+  if (gated)
+    outs.push_back(lb.empty({idx(B), idx(T), idx(H)}));
+  if (init)
+    outs.push_back(lb.empty({idx(B), idx(H), idx(Dk), idx(Dv)}));
+  auto forall = scf::ForallOp::create(b, loc, {idx(B), idx(H)}, outs,
+                                      /*mapping=*/std::nullopt);
+  Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1);
+  OpFoldResult one = idx(1);
+  // x[b, :, head] of a [B, T, H, ...] tensor; x[b, head] of a state.
+  auto perStep = [&](Value x, Value head) {
+    return lb.sliceRange(lb.sliceRange(x, 0, bi, one), 2, head, one);
+  };
+  auto perState = [&](Value x) {
+    return lb.sliceRange(lb.sliceRange(x, 0, bi, one), 1, hi, one);
+  };
+  SmallVector<Value> results;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value kvHead = arith::DivUIOp::create(
+        b, loc, hi, arith::ConstantIndexOp::create(b, loc, group));
+    LinearFamilyProblem lp;
+    lp.q = f32(perStep(p.q, hi));
+    lp.k = f32(perStep(p.k, kvHead));
+    lp.v = f32(perStep(p.v, kvHead));
+    lp.beta = f32(perStep(p.beta, hi));
+    lp.gate = gated ? f32(perStep(p.g, hi)) : Value();
+    lp.initialState = init ? perState(p.initialState) : Value();
+    // The forward's chunk: 64 (attn-select-chunk's usual choice), or T.
+    const int64_t chunk = std::min<int64_t>(64, T);
+    LinearChunkEmitter e(lb, lp, Value());
+    DeltaRuleGrads d = e.emitDeltaBackward(
+        chunk, scaled(f32(perStep(p.dO, hi)), p.scale),
+        p.dFinalState ? perState(p.dFinalState) : Value());
+    results = {d.dq, d.dk, d.dv, d.dbeta};
+    if (gated)
+      results.push_back(d.dg);
+    if (init)
+      results.push_back(d.dInitialState);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    // Only the inserts may be in the terminator: constant offsets as
+    // attributes.
+    OpFoldResult zero = idx(0);
+    for (auto [r, dest] : llvm::zip(results, forall.getRegionIterArgs())) {
+      auto rt = cast<RankedTensorType>(r.getType());
+      bool state = init && r == results.back();
+      SmallVector<OpFoldResult> offsets(rt.getRank(), zero), sizes, strides;
+      offsets[0] = bi;
+      offsets[state ? 1 : 2] = hi;
+      for (int64_t i = 0; i < rt.getRank(); ++i) {
+        sizes.push_back(idx(rt.getDimSize(i)));
+        strides.push_back(one);
+      }
+      tensor::ParallelInsertSliceOp::create(b, loc, r, dest, offsets, sizes,
+                                            strides);
+    }
+  }
+  ValueRange all = forall.getResults();
   Grads out;
-  out.dq = d.dq;
-  out.dk = sumHeadGroups(d.dk);
-  out.dv = sumHeadGroups(d.dv);
-  out.dbeta = d.dbeta;
-  out.dg = d.dg;
-  if (p.initialState)
-    out.dInitialState = d.dInitialState;
+  out.dq = all[0];
+  out.dk = sumHeadGroups(all[1]);
+  out.dv = sumHeadGroups(all[2]);
+  out.dbeta = all[3];
+  if (gated)
+    out.dg = all[4];
+  if (init)
+    out.dInitialState = all.back();
   return out;
 }
 

@@ -1,5 +1,6 @@
 """Low-level entry point: compile MLIR text, call its functions on arrays."""
 import collections
+import functools
 import hashlib
 import json
 import os
@@ -125,10 +126,25 @@ _CACHE_SIZE = 128
 _stats = {"hits": 0, "disk_hits": 0, "misses": 0}
 
 
+@functools.lru_cache(maxsize=None)
+def _compiler_id():
+    """A fingerprint of the compiler library (libAttnCAPI.so next to the
+    extension): a rebuilt compiler of the same version must not load the
+    kernels of the previous build from the disk cache."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "libAttnCAPI.so")
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _host_id():
     """What compiled code depends on besides the program: the CPU (code is
-    compiled for the host's instruction set) and the attn version."""
-    cpu = platform.machine()
+    compiled for the host's instruction set), the attn version and the
+    compiler build."""
+    cpu = platform.machine() + "\0" + _compiler_id()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:

@@ -180,6 +180,23 @@ def test_disk_cache(rng, tmp_path, monkeypatch):
     assert attn.cache_info()["dir"] is None and not list(tmp_path.glob("*"))
 
 
+def test_disk_cache_keys_name_the_compiler_build(rng, tmp_path, monkeypatch):
+    # A rebuilt compiler (same version) does not load the previous build's
+    # kernels: the key holds a fingerprint of the compiler library.
+    from attn import _kernel
+    assert len(_kernel._compiler_id()) == 64
+    monkeypatch.setenv("ATTN_CACHE_DIR", str(tmp_path))
+    attn.clear_cache()
+    q, k, v = arrays(rng, *[(1, 24, 2, 8)] * 3)
+    attn.linear_attention(q, k, v)
+    attn.clear_cache()
+    monkeypatch.setattr(_kernel, "_compiler_id", lambda: "another build")
+    attn.linear_attention(q, k, v)
+    info = attn.cache_info()
+    assert info["disk_hits"] == 0 and info["misses"] == 1
+    assert len(list(tmp_path.glob("*.so"))) == 2
+
+
 def test_malformed_signature_file(tmp_path):
     (tmp_path / "k.so").write_text("")
     (tmp_path / "k.so.sig").write_text("f\t3\t0:1x8\n")  # 3 inputs, 1 arg

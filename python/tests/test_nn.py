@@ -106,13 +106,22 @@ def test_bad_input():
         attn.nn.SimpleGLA(32, 0)
 
 
+def test_delta_layers_train():
+    # The delta-rule layers have a backward: every parameter gets a gradient.
+    for cls in (attn.nn.DeltaNet, attn.nn.GatedDeltaNet):
+        layer = cls(HIDDEN, H)
+        layer(_x()).square().mean().backward()
+        for name, p in layer.named_parameters():
+            assert p.grad is not None and torch.isfinite(p.grad).all(), name
+
+
 def test_backward_raises():
-    # Calls without a backward pass yet (the delta rule, normalize): backward
+    # Calls without a backward pass yet (vector gates, normalize): backward
     # says so instead of leaving the projections silently without gradients.
-    layer = attn.nn.GatedDeltaNet(HIDDEN, H)
+    layer = attn.nn.GatedLinearAttention(HIDDEN, H)
     y = layer(_x())
     assert y.requires_grad
-    with pytest.raises(RuntimeError, match="attn.delta_rule has no backward pass yet"):
+    with pytest.raises(RuntimeError, match="vector gate"):
         y.sum().backward()
     q = torch.rand(1, 9, 1, 16, requires_grad=True)
     o, s = attn.linear_attention(q, q.detach(), q.detach(), output_final_state=True,

@@ -82,18 +82,22 @@ func.func @dynamic(%q: tensor<1x?x2x16xf32>) {
 
 // -----
 
-// The delta rule's gradients are chunkwise loops, not forward ops: T = 100
-// padded to two chunks of 64, a forward loop keeping the chunk start states
-// ([B, H, N * Dk, Dv]), then the reverse loop carrying dS and writing each
+// The delta rule's gradients are chunkwise loops, not forward ops, inside an
+// scf.forall over (batch, head) on [1, T, 1, D] slices: T = 100 padded to two
+// chunks of 64, a forward loop keeping the chunk start states
+// ([1, 1, N * Dk, Dv]), then the reverse loop carrying dS and writing each
 // chunk's rows of dq, dk, dv, dbeta and dg; each loop solves the chunk's
 // triangular system row by row.
 // CHECK-LABEL: func.func @delta
 // CHECK-NOT: attn.
+// CHECK: scf.forall ({{.*}}) in (1, 2) shared_outs({{.*}}) -> (tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2x8xf32>, tensor<1x100x2xf32>, tensor<1x100x2xf32>, tensor<1x2x8x8xf32>)
 // CHECK: tensor.pad %{{.*}} high[0, 28, 0, 0]
-// CHECK: scf.for {{.*}} -> (tensor<1x2x8x8xf32>, tensor<1x2x16x8xf32>)
-// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x2x64x64xf32>)
-// CHECK: scf.for {{.*}} -> (tensor<1x2x8x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2x8xf32>, tensor<1x128x2xf32>, tensor<1x128x2xf32>)
-// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x2x64x64xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<1x1x8x8xf32>, tensor<1x1x16x8xf32>)
+// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x1x64x64xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<1x1x8x8xf32>, tensor<1x128x1x8xf32>, tensor<1x128x1x8xf32>, tensor<1x128x1x8xf32>, tensor<1x128x1xf32>, tensor<1x128x1xf32>)
+// CHECK: scf.for {{.*}} to %c64 {{.*}} -> (tensor<1x1x64x64xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-COUNT-6: tensor.parallel_insert_slice
 // CHECK-NOT: attn.
 // CHECK: return
 func.func @delta(%q: tensor<1x100x2x8xf32>, %b: tensor<1x100x2xf32>, %s0: tensor<1x2x8x8xf32>)

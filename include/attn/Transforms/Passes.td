@@ -119,7 +119,12 @@ def AttnExpandGrad : Pass<"attn-expand-grad"> {
     runs first in every CPU pipeline. Softmax attention's gradient becomes
     a loop over blocks of 64 query rows, each block's weights recomputed over
     all keys: dV += P^T dO, dS = P (dP - rowsum(P dP)) with dP = dO V^T,
-    dQ = c dS K, dK += c dS^T Q.
+    dQ = c dS K, dK += c dS^T Q. The delta rule's gradient (plain or gated)
+    becomes, inside an scf.forall over (batch, head), two loops over chunks
+    of 64: forward, keeping each chunk's start
+    state; then in reverse, carrying dS and backpropagating through each
+    chunk's WY/UT form (its triangular solve included) to dq, dk, dv, dbeta,
+    dg and the previous chunk's dS (docs/ops.md).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
