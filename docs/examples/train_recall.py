@@ -1,5 +1,6 @@
-"""Trains a small language model with attn's scalar-gated token mixer
-(attn.nn.SimpleGLA) on multi-query associative recall (MQAR), the standard
+"""Trains a small language model with one of attn's token mixers
+(attn.nn.SimpleGLA, DeltaNet or GatedDeltaNet: --mixer) on multi-query
+associative recall (MQAR), the standard
 recall test for linear attention, on the CPU, and plots the loss. Each block
 is a short causal convolution, the token mixer and an MLP.
 
@@ -8,7 +9,7 @@ for the keys again in a random order; the model must answer each key with
 its value. The data is made here, fresh for every step. Nothing but the
 predictions of the values is scored, so chance is log(num_values).
 
-    python3 docs/examples/train_recall.py [--steps 600] [--plot loss.png]
+    python3 docs/examples/train_recall.py [--mixer GatedDeltaNet] [--steps 600] [--plot loss.png]
 
 Prints the loss and the recall accuracy every 25 steps; with matplotlib
 installed, writes the loss curve to --plot. On CUDA tensors (--device cuda)
@@ -58,11 +59,11 @@ class ShortConv(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, mixer):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.conv = ShortConv(dim)
-        self.mixer = attn.nn.SimpleGLA(dim, heads)
+        self.mixer = getattr(attn.nn, mixer)(dim, heads)
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(),
                                  nn.Linear(4 * dim, dim))
@@ -73,10 +74,11 @@ class Block(nn.Module):
 
 
 class RecallModel(nn.Module):
-    def __init__(self, vocab, dim, heads, layers):
+    def __init__(self, vocab, dim, heads, layers, mixer):
         super().__init__()
         self.embed = nn.Embedding(vocab, dim)
-        self.blocks = nn.ModuleList(Block(dim, heads) for _ in range(layers))
+        self.blocks = nn.ModuleList(Block(dim, heads, mixer)
+                                    for _ in range(layers))
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, vocab)
 
@@ -89,6 +91,8 @@ class RecallModel(nn.Module):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mixer", default="SimpleGLA",
+                   choices=["SimpleGLA", "DeltaNet", "GatedDeltaNet"])
     p.add_argument("--steps", type=int, default=600)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--pairs", type=int, default=8)
@@ -106,13 +110,13 @@ def main():
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     model = RecallModel(args.keys + args.values, args.dim, args.heads,
-                        args.layers).to(args.device)
+                        args.layers, args.mixer).to(args.device)
     params = sum(x.numel() for x in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps)
     print(f"MQAR: {args.pairs} pairs, {args.keys} keys, {args.values} values, "
           f"T = {4 * args.pairs}; model {params / 1e6:.2f} M parameters, "
-          f"{args.layers} x SimpleGLA({args.dim}, {args.heads} heads); "
+          f"{args.layers} x {args.mixer}({args.dim}, {args.heads} heads); "
           f"chance loss {math.log(args.values):.2f}")
     losses, start = [], time.time()
     for step in range(1, args.steps + 1):
@@ -146,7 +150,7 @@ def main():
                    label="chance")
         ax.set_xlabel("step")
         ax.set_ylabel("cross-entropy of the answers")
-        ax.set_title(f"MQAR ({args.pairs} pairs), {args.layers} x attn.nn.SimpleGLA, CPU")
+        ax.set_title(f"MQAR ({args.pairs} pairs), {args.layers} x attn.nn.{args.mixer}, CPU")
         ax.legend()
         fig.tight_layout()
         fig.savefig(args.plot, dpi=120)

@@ -232,10 +232,12 @@ def test_training_example_runs():
     import sys
     script = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
                           "examples", "train_recall.py")
-    out = subprocess.run([sys.executable, script, "--steps", "10", "--batch",
-                          "8"], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert "step    1  loss" in out.stdout
+    for mixer in ("SimpleGLA", "GatedDeltaNet"):
+        out = subprocess.run([sys.executable, script, "--mixer", mixer,
+                              "--steps", "10", "--batch", "8"],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert "step    1  loss" in out.stdout and mixer in out.stdout
 
 
 def test_torch_compile_training_step(rng):
